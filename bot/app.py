@@ -1,0 +1,51 @@
+"""The composition root: the one place that assembles the application."""
+
+from __future__ import annotations
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.context import SERVICES_KEY, EntraideContext
+from bot.i18n import Translator
+from bot.services import Services
+from bot.telegram_adapter import TelegramTransport
+from handlers import errors, middleware, moderation, relay, rooms, start
+from storage.database import Database
+
+
+def build_application(
+    config: Config,
+    db: Database,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    translator: Translator | None = None,
+) -> Application:
+    """Wire python-telegram-bot, the services and the handlers together."""
+    builder = (
+        ApplicationBuilder()
+        .token(config.token or "")
+        .base_url(config.api_url)
+        .base_file_url(config.file_url)
+        .context_types(ContextTypes(context=EntraideContext))
+        .rate_limiter(AIORateLimiter(overall_max_rate=config.overall_max_rate,
+                                     max_retries=config.max_retries))
+        .concurrent_updates(False)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(updates_request or request)
+    app = builder.build()
+    services = Services.build(config, db, TelegramTransport(app.bot), clock or Clock(config.tz),
+                              translator)
+    app.bot_data[SERVICES_KEY] = services
+    middleware.register(app)
+    start.register(app)
+    rooms.register(app)
+    moderation.register(app)
+    relay.register(app)
+    errors.register(app)
+    relay.register_fallback(app)
+    return app

@@ -1,0 +1,169 @@
+"""The `entraide` command line: run, invite, doctor, purge, backup, rotate-key, bench."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from bot.config import Config, ConfigError
+from bot.logs import setup_logging
+from storage.database import StorageError
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    return stop
+
+
+def sandbox_dir(config: Config) -> Path:
+    """The sandbox never touches production data: it keeps its own folder."""
+    return config.data_dir / "sandbox"
+
+
+async def _run(config: Config, port: int) -> None:
+    from bot.runner import serve
+
+    stop = _stop_event()
+    if config.token:
+        await serve(config, stop)
+        return
+    from bot.sandbox.session import Sandbox
+
+    sandbox = Sandbox(sandbox_dir(config), port=port)
+    await sandbox.start()
+    print(sandbox.banner(), flush=True)
+    try:
+        await serve(sandbox.bot_config(config), stop)
+    finally:
+        await sandbox.stop()
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    from bot.runner import TokenRefused
+
+    try:
+        asyncio.run(_run(config, args.port))
+    except TokenRefused:
+        print("Telegram a refusé le jeton TELEGRAM_BOT_TOKEN. Vérifiez-le auprès de @BotFather. "
+              "/ Telegram refused the TELEGRAM_BOT_TOKEN: check it with @BotFather.",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def cmd_invite(args: argparse.Namespace, config: Config) -> int:
+    from bot.clock import Clock
+    from bot.runner import open_database
+    from bot.services.invites import VALID_DAYS, InviteService, deep_link
+
+    if args.sandbox or not config.token:
+        from bot.sandbox.session import SANDBOX_BOT_USERNAME
+
+        config = config.with_(data_dir=sandbox_dir(config))
+        username = args.bot_username or SANDBOX_BOT_USERNAME
+    else:
+        username = args.bot_username or asyncio.run(_bot_username(config))
+
+    async def create() -> str:
+        db = await open_database(config)
+        try:
+            return await InviteService(db, Clock(config.tz)).create()
+        finally:
+            await db.close()
+
+    code = asyncio.run(create())
+    print(deep_link(username, code))
+    print(f"(lien à usage unique, valide {VALID_DAYS} jours / one-time link, valid {VALID_DAYS} days)",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+async def _bot_username(config: Config) -> str:
+    from telegram import Bot
+    from telegram.error import InvalidToken
+
+    from bot.runner import TokenRefused
+
+    bot = Bot(config.token or "", base_url=config.api_url, base_file_url=config.file_url)
+    try:
+        async with bot:
+            return bot.username
+    except InvalidToken as exc:
+        raise TokenRefused() from exc
+
+
+def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
+    from bot.doctor import diagnose
+
+    lines, healthy = asyncio.run(diagnose(config))
+    for line in lines:
+        print(line)
+    return EXIT_OK if healthy else EXIT_FAILED
+
+
+def cmd_purge(args: argparse.Namespace, config: Config) -> int:
+    from bot.retention import purge_now
+
+    counts = asyncio.run(purge_now(config))
+    for name, count in counts.items():
+        print(f"{name}: {count}")
+    return EXIT_OK
+
+
+def cmd_not_yet(args: argparse.Namespace, config: Config) -> int:
+    print(f"« entraide {args.verb} » n'est pas encore disponible dans cette version. "
+          f"/ 'entraide {args.verb}' is not available in this version yet.", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="entraide", description="entraide: groupes d'entraide anonymes sur Telegram")
+    verbs = top.add_subparsers(dest="verb", required=True)
+    run = verbs.add_parser("run", help="run the bot (no TELEGRAM_BOT_TOKEN: the local sandbox)")
+    run.add_argument("--port", type=int, default=8765, help="sandbox port on 127.0.0.1 (default 8765)")
+    run.set_defaults(func=cmd_run)
+    invite = verbs.add_parser("invite", help="print a one-time facilitator invitation link")
+    invite.add_argument("--bot-username", help="skip asking Telegram for the bot's username")
+    invite.add_argument("--sandbox", action="store_true", help="invite into the sandbox's data")
+    invite.set_defaults(func=cmd_invite)
+    verbs.add_parser("doctor", help="check configuration, key and database").set_defaults(func=cmd_doctor)
+    verbs.add_parser("purge", help="apply the retention rules now").set_defaults(func=cmd_purge)
+    for name in ("backup", "rotate-key", "bench"):
+        verbs.add_parser(name, help="(coming)").set_defaults(func=cmd_not_yet)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    setup_logging()
+    try:
+        config = Config.from_env()
+        return args.func(args, config)
+    except (ConfigError, StorageError) as error:
+        print(f"entraide: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except Exception as error:  # the token refused during invite, and the like
+        from bot.runner import TokenRefused
+
+        if isinstance(error, TokenRefused):
+            print("Telegram a refusé le jeton TELEGRAM_BOT_TOKEN. / Telegram refused the token.",
+                  file=sys.stderr)
+            return EXIT_CONFIG
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Logging that never carries ids, names, texts or the token (privacy rule 7)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# Long digit runs (Telegram ids, phone numbers) and bot-token shapes.
+_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}\b")
+_DIGITS = re.compile(r"\d{6,}")
+_BOT_URL = re.compile(r"/bot[^/\s]+/")
+
+
+def redact(text: str) -> str:
+    text = _TOKEN.sub("[token]", text)
+    text = _BOT_URL.sub("/bot[token]/", text)
+    return _DIGITS.sub("[n]", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites every record's final message with `redact`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            # Keep the exception type, drop its message and locals.
+            message += f" ({type(record.exc_info[1]).__name__})"
+            record.exc_info = None
+            record.exc_text = None
+        record.msg = redact(message)
+        record.args = ()
+        return True
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    root = logging.getLogger()
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    install_filter()
+
+
+def install_filter() -> None:
+    """Silence chatty libraries that log URLs (httpx logs the token at INFO)."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())

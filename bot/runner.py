@@ -1,0 +1,78 @@
+"""`entraide run`: check the token, publish the menus, poll until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+
+from telegram import Update
+from telegram.error import InvalidToken
+from telegram.ext import Application
+from telegram.request import BaseRequest
+
+from bot.app import build_application
+from bot.clock import Clock
+from bot.config import Config
+from bot.context import SERVICES_KEY
+from bot.telegram_adapter import publish_menus
+from storage.database import Database, resolve_master_key
+
+log = logging.getLogger("entraide")
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+
+class TokenRefused(Exception):
+    """Telegram (or the configured server) refused the bot token."""
+
+
+async def open_database(config: Config) -> Database:
+    key = resolve_master_key(config.data_dir, config.master_key)
+    return await Database.open(config.data_dir, key)
+
+
+async def start_bot(config: Config, db: Database, *, clock: Clock | None = None,
+                    request: BaseRequest | None = None) -> Application:
+    """Build, check the token with getMe, publish menus and start polling."""
+    app = build_application(config, db, clock=clock, request=request)
+    try:
+        await app.initialize()  # calls getMe
+    except InvalidToken as exc:
+        raise TokenRefused() from exc
+    services = app.bot_data[SERVICES_KEY]
+    facilitators = [(m.chat_id, m.locale) for m in await services.members.facilitators()]
+    await publish_menus(app.bot, services.t, facilitators)
+    await app.start()
+    await app.updater.start_polling(
+        allowed_updates=ALLOWED_UPDATES, timeout=config.poll_timeout, poll_interval=0.0,
+        bootstrap_retries=3,
+    )
+    log.info("entraide is running as @%s", app.bot.username)
+    return app
+
+
+async def stop_bot(app: Application, drain_seconds: float = 10.0) -> None:
+    """Stop polling, let queued deliveries finish, shut down."""
+    services = app.bot_data[SERVICES_KEY]
+    with suppress(Exception):
+        if app.updater.running:
+            await app.updater.stop()
+    await services.delivery.drain(drain_seconds)
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+
+
+async def serve(config: Config, stop: asyncio.Event, *, clock: Clock | None = None,
+                request: BaseRequest | None = None) -> None:
+    """Run the bot until `stop` is set; the database is closed on the way out."""
+    db = await open_database(config)
+    try:
+        app = await start_bot(config, db, clock=clock, request=request)
+        try:
+            await stop.wait()
+        finally:
+            await stop_bot(app)
+    finally:
+        await db.close()

@@ -1,0 +1,1 @@
+"""A fake Telegram for tests, the sandbox and benchmarks: nothing here reaches Telegram."""

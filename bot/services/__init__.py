@@ -1,0 +1,87 @@
+"""The core services, assembled once per process by `Services.build`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import Translator
+from bot.services.delivery import Delivery
+from bot.services.invites import InviteService
+from bot.services.members import MemberService
+from bot.services.moderation import ModerationService
+from bot.services.notify import Notifier
+from bot.services.onboarding import Onboarding
+from bot.services.relay import RelayService
+from bot.services.rooms import RoomService
+from bot.transport import Transport
+from storage.database import Database
+from storage.members import MemberRepo
+
+log = logging.getLogger(__name__)
+
+UNREACHABLE_AFTER = 3
+
+
+@dataclass
+class Services:
+    config: Config
+    db: Database
+    clock: Clock
+    t: Translator
+    transport: Transport
+    delivery: Delivery
+    notifier: Notifier
+    members: MemberService
+    invites: InviteService
+    onboarding: Onboarding
+    rooms: RoomService
+    relay: RelayService
+    moderation: ModerationService
+    failing: set[int] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, config: Config, db: Database, transport: Transport, clock: Clock,
+              t: Translator | None = None) -> "Services":
+        t = t or Translator()
+        holder: dict[str, Services] = {}
+
+        async def unreachable(member_id: int) -> None:
+            await holder["s"].member_unreachable(member_id)
+
+        async def delivered(member_id: int) -> None:
+            await holder["s"].member_reached(member_id)
+
+        delivery = Delivery(unreachable, delivered)
+        notifier = Notifier(transport, delivery, t)
+        members = MemberService(db, clock)
+        invites = InviteService(db, clock)
+        rooms = RoomService(db, clock, t, notifier)
+        services = cls(
+            config=config, db=db, clock=clock, t=t, transport=transport, delivery=delivery,
+            notifier=notifier, members=members, invites=invites,
+            onboarding=Onboarding(t, members, invites), rooms=rooms,
+            relay=RelayService(db, clock, t, transport, delivery, notifier,
+                               config.member_messages_per_minute),
+            moderation=ModerationService(db, clock, t, notifier, rooms),
+        )
+        holder["s"] = services
+        return services
+
+    async def member_unreachable(self, member_id: int) -> None:
+        """A member blocked the bot: after repeated failures they leave their rooms."""
+        self.failing.add(member_id)
+        async with self.db.transaction() as tx:
+            failures = await MemberRepo(tx).delivery_failed(member_id)
+            member = await MemberRepo(tx).get(member_id)
+        if member is not None and failures == UNREACHABLE_AFTER:
+            log.info("a member became unreachable and leaves their rooms")
+            await self.rooms.leave_everywhere(member)
+
+    async def member_reached(self, member_id: int) -> None:
+        if member_id in self.failing:
+            self.failing.discard(member_id)
+            async with self.db.transaction() as tx:
+                await MemberRepo(tx).delivery_succeeded(member_id)

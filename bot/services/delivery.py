@@ -1,0 +1,143 @@
+"""Ordered, resilient delivery: one FIFO lane per recipient chat.
+
+Jobs for one chat run one after the other (order kept per recipient); lanes for
+different chats run concurrently (fan-out). A job that meets a rate limit waits the
+time Telegram asked and runs again; a transient failure is retried with back-off; a
+recipient who blocked the bot is reported through `on_unreachable`, never crashes a lane.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable
+
+from bot.errors import Gone, NotModified, RateLimited, Rejected, Transient, Unreachable
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class DeliveryStats:
+    done: int = 0
+    retried_rate_limit: int = 0
+    retried_transient: int = 0
+    unreachable: int = 0
+    gone: int = 0
+    failed: int = 0
+
+
+@dataclass
+class _Lane:
+    jobs: deque = field(default_factory=deque)
+    task: asyncio.Task | None = None
+
+
+class Delivery:
+    """Per-chat FIFO lanes with retries."""
+
+    def __init__(
+        self,
+        on_unreachable: Callable[[int], Awaitable[None]] | None = None,
+        on_delivered: Callable[[int], Awaitable[None]] | None = None,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_transient_retries: int = 5,
+        max_rate_retries: int = 20,
+    ) -> None:
+        self._lanes: dict[int, _Lane] = {}
+        self._on_unreachable = on_unreachable
+        self._on_delivered = on_delivered
+        self._sleep = sleep
+        self._max_transient = max_transient_retries
+        self._max_rate = max_rate_retries
+        self.stats = DeliveryStats()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def submit(self, chat_id: int, job: Job, member_id: int | None = None) -> None:
+        """Queue a job for one chat; it runs after every job queued before it for that chat."""
+        lane = self._lanes.setdefault(chat_id, _Lane())
+        lane.jobs.append((job, member_id))
+        self._idle.clear()
+        if lane.task is None or lane.task.done():
+            lane.task = asyncio.create_task(self._run(chat_id, lane))
+
+    @property
+    def pending(self) -> int:
+        return sum(len(lane.jobs) for lane in self._lanes.values())
+
+    async def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every queued job has run; False if the timeout came first."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    async def _run(self, chat_id: int, lane: _Lane) -> None:
+        try:
+            while lane.jobs:
+                job, member_id = lane.jobs[0]
+                await self._attempt(job, member_id)
+                lane.jobs.popleft()
+        finally:
+            if not lane.jobs:
+                self._lanes.pop(chat_id, None)
+            if not self._lanes:
+                self._idle.set()
+
+    async def _attempt(self, job: Job, member_id: int | None) -> None:
+        transient = rate = 0
+        while True:
+            try:
+                await job()
+            except RateLimited as error:
+                rate += 1
+                self.stats.retried_rate_limit += 1
+                if rate > self._max_rate:
+                    self.stats.failed += 1
+                    log.warning("delivery given up after repeated rate limits")
+                    return
+                await self._sleep(max(error.retry_after, 0.05))
+                continue
+            except Transient:
+                transient += 1
+                self.stats.retried_transient += 1
+                if transient > self._max_transient:
+                    self.stats.failed += 1
+                    log.warning("delivery given up after repeated server errors")
+                    return
+                await self._sleep(min(0.25 * 2 ** transient, 8.0))
+                continue
+            except Unreachable:
+                self.stats.unreachable += 1
+                if self._on_unreachable and member_id is not None:
+                    await self._guard(self._on_unreachable(member_id))
+                return
+            except (Gone, NotModified):
+                self.stats.gone += 1
+                return
+            except Rejected:
+                self.stats.failed += 1
+                log.error("the platform rejected a message the bot built")
+                return
+            except Exception:  # a bug in one job must not stop the lane
+                self.stats.failed += 1
+                log.exception("delivery job failed")
+                return
+            self.stats.done += 1
+            if self._on_delivered and member_id is not None:
+                await self._guard(self._on_delivered(member_id))
+            return
+
+    @staticmethod
+    async def _guard(awaitable: Awaitable[None]) -> None:
+        try:
+            await awaitable
+        except Exception:
+            log.exception("delivery callback failed")

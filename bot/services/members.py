@@ -1,0 +1,55 @@
+"""Who is writing: a member found by blind index, their language and consents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from storage.database import Database
+from storage.members import Consents, Member, MemberRepo
+
+
+@dataclass(frozen=True)
+class Identity:
+    member: Member | None
+    banned: bool
+
+
+class MemberService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def identify(self, user_id: int) -> Identity:
+        """Find the member behind a Telegram user id (by blind index), and note the day."""
+        async with self.db.transaction() as tx:
+            repo = MemberRepo(tx)
+            if await repo.is_banned(user_id):
+                return Identity(None, True)
+            member = await repo.find_by_user(user_id)
+            if member is not None and member.last_seen_day != self.clock.day():
+                await repo.touch(member.id, self.clock.day())
+            return Identity(member, False)
+
+    async def enroll(self, user_id: int, chat_id: int, locale: str, consents: Consents,
+                     version: int) -> Member:
+        async with self.db.transaction() as tx:
+            repo = MemberRepo(tx)
+            existing = await repo.find_by_user(user_id)
+            if existing is not None:
+                await repo.set_consents(existing.id, consents, version)
+                await repo.set_locale(existing.id, locale)
+                return await repo.get(existing.id)  # type: ignore[return-value]
+            return await repo.create(user_id, chat_id, locale, consents, version, self.clock.day())
+
+    async def set_locale(self, member_id: int, locale: str) -> None:
+        async with self.db.transaction() as tx:
+            await MemberRepo(tx).set_locale(member_id, locale)
+
+    async def get(self, member_id: int) -> Member | None:
+        async with self.db.transaction() as tx:
+            return await MemberRepo(tx).get(member_id)
+
+    async def facilitators(self) -> list[Member]:
+        async with self.db.transaction() as tx:
+            return await MemberRepo(tx).facilitators()

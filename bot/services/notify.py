@@ -1,0 +1,30 @@
+"""Messages the bot sends on its own to members (announcements, notices), via delivery lanes."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from bot.i18n import Translator
+from bot.services.delivery import Delivery
+from bot.transport import Keyboard, Transport
+from storage.members import Member
+
+
+class Notifier:
+    def __init__(self, transport: Transport, delivery: Delivery, t: Translator) -> None:
+        self.transport = transport
+        self.delivery = delivery
+        self.t = t
+
+    def send(self, member: Member, key: str, *, buttons: Callable[[str], Keyboard] | None = None,
+             **params: object) -> None:
+        """Queue a localized message to one member, in order with their relayed messages."""
+        text = self.t(member.locale, key, **params)
+        self.send_text(member, text, buttons(member.locale) if buttons else None)
+
+    def send_text(self, member: Member, text: str, buttons: Keyboard | None = None,
+                  protect: bool = False) -> None:
+        async def job() -> None:
+            await self.transport.send_text(member.chat_id, text, buttons=buttons, protect=protect)
+
+        self.delivery.submit(member.chat_id, job, member.id)

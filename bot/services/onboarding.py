@@ -1,0 +1,138 @@
+"""Onboarding: language, charter, age, consent per purpose.
+
+Nothing is stored until the person accepts to take part: the steps travel in the
+buttons' callback data (``ob:<step>:<lang>:...``), so a person under 14, or one who
+says no, leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.i18n import LOCALES, Translator
+from bot.replies import Reply
+from bot.services.invites import CODE_PATTERN, InviteService
+from bot.services.members import MemberService
+from bot.transport import Button
+from storage.members import Consents, Member
+
+CONSENT_VERSION = 1
+MIN_AGE = 14
+OPTIONAL = (("reminders", 1), ("checkins", 2), ("alerts", 4))
+
+_DATA = re.compile(
+    r"^ob:(?P<step>[lcatdx]):(?P<lang>fr|en)(?::(?P<arg>[0-7]))?(?::(?P<toggle>[0-7]))?"
+    r"(?::(?P<code>[A-Z2-7]{16})?)?$"
+)
+
+
+def consents_from_bits(bits: int) -> Consents:
+    return Consents(rooms=True, reminders=bool(bits & 1), checkins=bool(bits & 2), alerts=bool(bits & 4))
+
+
+def bits_from_consents(consents: Consents) -> int:
+    return (1 if consents.reminders else 0) | (2 if consents.checkins else 0) | (4 if consents.alerts else 0)
+
+
+@dataclass(frozen=True)
+class Step:
+    reply: Reply
+    member: Member | None = None
+    became_facilitator: bool = False
+
+
+class Onboarding:
+    def __init__(self, t: Translator, members: MemberService, invites: InviteService) -> None:
+        self.t = t
+        self.members = members
+        self.invites = invites
+
+    # ---------------------------------------------------------------- screens
+    def language_screen(self, locale: str, code: str = "") -> Reply:
+        return Reply(
+            self.t(locale, "onboarding.welcome"),
+            [[Button("Français", f"ob:l:fr:{code}"), Button("English", f"ob:l:en:{code}")]],
+        )
+
+    def charter_screen(self, locale: str, code: str = "") -> Reply:
+        return Reply(
+            self.t(locale, "onboarding.charter"),
+            [[Button(self.t(locale, "onboarding.charter_ok"), f"ob:c:{locale}:{code}")]],
+        )
+
+    def age_screen(self, locale: str, code: str = "") -> Reply:
+        return Reply(
+            self.t(locale, "onboarding.age", age=MIN_AGE),
+            [[Button(self.t(locale, "onboarding.age_ok", age=MIN_AGE), f"ob:a:{locale}:1:{code}")],
+             [Button(self.t(locale, "onboarding.age_young", age=MIN_AGE), f"ob:a:{locale}:0:{code}")]],
+        )
+
+    def consent_screen(self, locale: str, bits: int = 0, code: str = "") -> Reply:
+        rows = []
+        for purpose, bit in OPTIONAL:
+            mark = "☑" if bits & bit else "☐"
+            label = f"{mark} {self.t(locale, f'consent.{purpose}')}"
+            rows.append([Button(label, f"ob:t:{locale}:{bits}:{bit}:{code}")])
+        rows.append([Button(self.t(locale, "onboarding.consent_done"), f"ob:d:{locale}:{bits}:{code}")])
+        rows.append([Button(self.t(locale, "onboarding.consent_no"), f"ob:x:{locale}")])
+        return Reply(self.t(locale, "onboarding.consent", version=CONSENT_VERSION), rows)
+
+    # ----------------------------------------------------------------- flows
+    def needs_consent(self, member: Member) -> bool:
+        return member.consent_version < CONSENT_VERSION or not member.consents.rooms
+
+    async def start(self, member: Member | None, locale: str, payload: str) -> Step:
+        """`/start [payload]`: begin onboarding, or welcome back (and redeem an invitation)."""
+        code = payload.strip() if CODE_PATTERN.match(payload.strip() or "") else ""
+        if member is None:
+            return Step(self.language_screen(locale, code))
+        if self.needs_consent(member):
+            return Step(self.consent_screen(locale, bits_from_consents(member.consents), code))
+        if payload.strip():
+            return await self._redeem(member, locale, payload.strip())
+        return Step(Reply(self.t(locale, "onboarding.welcome_back")))
+
+    async def press(self, data: str, user_id: int, chat_id: int, member: Member | None) -> Step | None:
+        """A button of the onboarding flow; None when the data is not a valid step."""
+        match = _DATA.match(data)
+        if match is None:
+            return None
+        step, locale, code = match["step"], match["lang"], match["code"] or ""
+        arg = int(match["arg"]) if match["arg"] is not None else None
+        if step == "l":
+            return Step(self.charter_screen(locale, code))
+        if step == "c":
+            return Step(self.age_screen(locale, code))
+        if step == "a" and arg is not None:
+            if arg == 0:
+                return Step(Reply(self.t(locale, "onboarding.too_young", age=MIN_AGE)))
+            bits = bits_from_consents(member.consents) if member else 0
+            return Step(self.consent_screen(locale, bits, code))
+        if step == "t" and arg is not None and match["toggle"] in ("1", "2", "4"):
+            return Step(self.consent_screen(locale, arg ^ int(match["toggle"]), code))
+        if step == "d" and arg is not None:
+            enrolled = await self.members.enroll(
+                user_id, chat_id, locale, consents_from_bits(arg), CONSENT_VERSION
+            )
+            if code:
+                outcome = await self._redeem(enrolled, locale, code, first_time=True)
+                return Step(outcome.reply, outcome.member, outcome.became_facilitator)
+            return Step(Reply(self.t(locale, "onboarding.done")), enrolled)
+        if step == "x":
+            return Step(Reply(self.t(locale, "onboarding.declined")))
+        return None
+
+    async def _redeem(self, member: Member, locale: str, code: str, first_time: bool = False) -> Step:
+        done = "" if not first_time else self.t(locale, "onboarding.done") + "\n\n"
+        if member.is_facilitator:
+            return Step(Reply(done + self.t(locale, "invite.already")), member)
+        if await self.invites.redeem(member.id, code):
+            refreshed = await self.members.get(member.id)
+            return Step(Reply(done + self.t(locale, "invite.accepted")), refreshed, True)
+        # Used, expired or made up: one neutral answer that reveals nothing.
+        return Step(Reply(done + self.t(locale, "invite.invalid")), member)
+
+
+def is_locale(value: str) -> bool:
+    return value in LOCALES

@@ -1,0 +1,266 @@
+"""Topic rooms: facilitators open and close them; members join, leave, wait for a place."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.errors import Refusal
+from bot.i18n import Translator
+from bot.replies import Reply
+from bot.services import pseudonyms
+from bot.services.notify import Notifier
+from bot.transport import Button
+from storage.database import Database, Tx
+from storage.members import Member, MemberRepo
+from storage.relays import RelayRepo
+from storage.rooms import Room, RoomRepo, Seat
+
+DEFAULT_CAPACITY = 8
+MAX_CAPACITY = 12
+MIN_CAPACITY = 2
+MAX_ROOMS_PER_MEMBER = 3
+MAX_ROOMS_PER_FACILITATOR = 12
+SMALL_ROOM = 3
+PSEUDO_DRAWS_PER_DAY = 2
+MAX_THEME = 60
+MAX_DESCRIPTION = 300
+_ROOM_REF = re.compile(r"^#?(\d{1,9})$")
+
+
+def parse_room_ref(text: str) -> int | None:
+    match = _ROOM_REF.match(text.strip())
+    return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    theme: str
+    description: str
+    capacity: int
+
+
+def parse_open(args: str) -> OpenRequest:
+    """`theme | description | capacity`; the last two are optional."""
+    parts = [part.strip() for part in args.split("|")]
+    theme = parts[0] if parts else ""
+    if not theme:
+        raise Refusal("rooms.open_usage")
+    if len(theme) > MAX_THEME:
+        raise Refusal("rooms.open_theme_long", max=MAX_THEME)
+    description, capacity = "", DEFAULT_CAPACITY
+    rest = parts[1:]
+    if rest and rest[-1].isdigit():
+        capacity = int(rest.pop())
+        if not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
+            raise Refusal("rooms.open_capacity", low=MIN_CAPACITY, high=MAX_CAPACITY)
+    if len(rest) > 1:
+        raise Refusal("rooms.open_usage")
+    if rest:
+        description = rest[0]
+    if len(description) > MAX_DESCRIPTION:
+        raise Refusal("rooms.open_description_long", max=MAX_DESCRIPTION)
+    return OpenRequest(theme, description, capacity)
+
+
+def member_count(seats: list[Seat]) -> int:
+    return sum(1 for seat in seats if not seat.is_facilitator)
+
+
+class RoomService:
+    def __init__(self, db: Database, clock: Clock, t: Translator, notifier: Notifier) -> None:
+        self.db = db
+        self.clock = clock
+        self.t = t
+        self.notifier = notifier
+
+    # ------------------------------------------------------------ facilitator
+    async def open(self, actor: Member, args: str) -> Reply:
+        if not actor.is_facilitator:
+            raise Refusal("common.facilitators_only")
+        request = parse_open(args)
+        async with self.db.transaction() as tx:
+            room = await RoomRepo(tx).open(request.theme, request.description, request.capacity,
+                                           self.clock.day())
+            pseudonym = await self._seat(tx, room.id, actor, is_facilitator=True)
+        return Reply(self.t(actor.locale, "rooms.opened", id=room.id, theme=room.theme,
+                            capacity=room.capacity, pseudonym=pseudonym))
+
+    async def close(self, actor: Member, args: str) -> Reply:
+        if not actor.is_facilitator:
+            raise Refusal("common.facilitators_only")
+        room_id = parse_room_ref(args) if args.strip() else actor.active_room_id
+        if room_id is None:
+            raise Refusal("rooms.close_usage")
+        async with self.db.transaction() as tx:
+            rooms = RoomRepo(tx)
+            room = await rooms.get(room_id)
+            if room is None or not room.is_open:
+                raise Refusal("rooms.unknown", id=room_id)
+            seats = await rooms.seats(room_id)
+            people = await MemberRepo(tx).many([s.member_id for s in seats if s.member_id != actor.id])
+            waiting = await MemberRepo(tx).many(await rooms.waiting(room_id))
+            await RelayRepo(tx).purge_room(room_id)
+            await rooms.close(room_id, self.clock.day())
+        for person in people:
+            self.notifier.send(person, "rooms.closed_notice", theme=room.theme)
+        for person in waiting:
+            self.notifier.send(person, "rooms.closed_waiting", theme=room.theme)
+        return Reply(self.t(actor.locale, "rooms.closed", id=room.id, theme=room.theme))
+
+    # ---------------------------------------------------------------- members
+    def _room_line(self, locale: str, room: Room, joined: bool) -> str:
+        key = "rooms.line_joined" if joined else (
+            "rooms.line_full" if room.places_left == 0 else "rooms.line")
+        line = self.t(locale, key, id=room.id, theme=room.theme, places=room.places_left)
+        return f"{line}\n   {room.description}" if room.description else line
+
+    async def list(self, actor: Member) -> Reply:
+        async with self.db.transaction() as tx:
+            rooms = await RoomRepo(tx).list_open()
+            mine = {s.room_id for s in await RoomRepo(tx).seats_of(actor.id)}
+        locale = actor.locale
+        if not rooms:
+            return Reply(self.t(locale, "rooms.none"))
+        lines, buttons = [self.t(locale, "rooms.list_title")], []
+        for room in rooms:
+            lines.append(self._room_line(locale, room, room.id in mine))
+            if room.id in mine:
+                label = self.t(locale, "rooms.button_write", id=room.id)
+                buttons.append([Button(label, f"join:{room.id}")])
+            elif room.places_left:
+                buttons.append([Button(self.t(locale, "rooms.button_join", id=room.id), f"join:{room.id}")])
+            else:
+                buttons.append([Button(self.t(locale, "rooms.button_wait", id=room.id), f"wait:{room.id}")])
+        if actor.active_room_id in mine:
+            active = next(r for r in rooms if r.id == actor.active_room_id)
+            lines.append(self.t(locale, "rooms.active", theme=active.theme))
+        return Reply("\n\n".join(lines), buttons)
+
+    async def join(self, actor: Member, room_id: int) -> Reply:
+        locale = actor.locale
+        async with self.db.transaction() as tx:
+            rooms = RoomRepo(tx)
+            room = await rooms.get(room_id)
+            if room is None or not room.is_open:
+                raise Refusal("rooms.unknown", id=room_id)
+            seat = await rooms.seat(room_id, actor.id)
+            if seat is not None:
+                await MemberRepo(tx).set_active_room(actor.id, room_id)
+                return Reply(self.t(locale, "rooms.switched", theme=room.theme, pseudonym=seat.pseudonym))
+            if await rooms.is_banned(room_id, actor.id):
+                raise Refusal("rooms.banned")
+            limit = MAX_ROOMS_PER_FACILITATOR if actor.is_facilitator else MAX_ROOMS_PER_MEMBER
+            if len(await rooms.seats_of(actor.id)) >= limit:
+                raise Refusal("rooms.too_many", max=limit)
+            if not actor.is_facilitator and room.places_left == 0:
+                return Reply(self.t(locale, "rooms.full", theme=room.theme),
+                             [[Button(self.t(locale, "rooms.button_wait", id=room.id), f"wait:{room.id}")]])
+            pseudonym = await self._seat(tx, room_id, actor, actor.is_facilitator)
+            seats = await rooms.seats(room_id)
+            others = await MemberRepo(tx).many([s.member_id for s in seats if s.member_id != actor.id])
+        for person in others:
+            self.notifier.send(person, "rooms.joined_notice", pseudonym=pseudonym, theme=room.theme)
+        text = self.t(locale, "rooms.joined", theme=room.theme, pseudonym=pseudonym)
+        if member_count(seats) <= SMALL_ROOM:
+            text += "\n\n" + self.t(locale, "rooms.small_warning")
+        return Reply(text)
+
+    async def _seat(self, tx: Tx, room_id: int, member: Member, is_facilitator: bool) -> str:
+        rooms = RoomRepo(tx)
+        own = {s.pseudonym for s in await rooms.seats_of(member.id)}
+        pseudonym = pseudonyms.draw(member.locale, await rooms.pseudonyms(room_id), own)
+        await rooms.add_seat(room_id, member.id, pseudonym, is_facilitator, self.clock.day())
+        await MemberRepo(tx).set_active_room(member.id, room_id)
+        return pseudonym
+
+    async def wait(self, actor: Member, room_id: int) -> Reply:
+        async with self.db.transaction() as tx:
+            room = await RoomRepo(tx).get(room_id)
+            if room is None or not room.is_open:
+                raise Refusal("rooms.unknown", id=room_id)
+            if room.places_left > 0:
+                pass  # a place freed meanwhile: join right away
+            else:
+                await RoomRepo(tx).wait_for_place(room_id, actor.id, self.clock.day())
+                return Reply(self.t(actor.locale, "rooms.waiting", theme=room.theme))
+        return await self.join(actor, room_id)
+
+    async def leave(self, actor: Member, args: str) -> Reply:
+        async with self.db.transaction() as tx:
+            seats = await RoomRepo(tx).seats_of(actor.id)
+            rooms = {s.room_id: await RoomRepo(tx).get(s.room_id) for s in seats}
+        if not seats:
+            raise Refusal("rooms.not_in_any")
+        room_id = parse_room_ref(args) if args.strip() else None
+        if args.strip() and room_id is None:
+            raise Refusal("rooms.leave_usage")
+        if room_id is None:
+            if len(seats) > 1:
+                buttons = [[Button(self.t(actor.locale, "rooms.button_leave", theme=rooms[s.room_id].theme),
+                                   f"leave:{s.room_id}")] for s in seats]
+                return Reply(self.t(actor.locale, "rooms.leave_which"), buttons)
+            room_id = seats[0].room_id
+        return await self.leave_room(actor, room_id)
+
+    async def leave_room(self, actor: Member, room_id: int, *, quiet: bool = False) -> Reply:
+        async with self.db.transaction() as tx:
+            rooms = RoomRepo(tx)
+            room = await rooms.get(room_id)
+            seat = await rooms.seat(room_id, actor.id)
+            if room is None or seat is None:
+                raise Refusal("rooms.not_member")
+            await rooms.remove_seat(room_id, actor.id)
+            remaining = await rooms.seats(room_id)
+            others = await MemberRepo(tx).many([s.member_id for s in remaining])
+            waiting = await MemberRepo(tx).many(await rooms.waiting(room_id))
+            for person in waiting:
+                await rooms.stop_waiting(room_id, person.id)
+        small = 0 < member_count(remaining) <= SMALL_ROOM
+        for person in [] if quiet else others:
+            self.notifier.send(person, "rooms.left_notice", pseudonym=seat.pseudonym, theme=room.theme)
+            if small:
+                self.notifier.send(person, "rooms.small_warning")
+        if not seat.is_facilitator:
+            for person in waiting:
+                self.notifier.send(
+                    person, "rooms.place_free", theme=room.theme,
+                    buttons=lambda loc: [[Button(self.t(loc, "rooms.button_join", id=room.id), f"join:{room.id}")]],
+                )
+        return Reply(self.t(actor.locale, "rooms.left", theme=room.theme))
+
+    async def leave_everywhere(self, member: Member) -> None:
+        """Take a member out of all their rooms (unreachable, banned or erased).
+
+        Quietly: announcing several leaves at once would let someone who sits in two of
+        those rooms link the pseudonyms.
+        """
+        async with self.db.transaction() as tx:
+            seats = await RoomRepo(tx).seats_of(member.id)
+        for seat in seats:
+            try:
+                await self.leave_room(member, seat.room_id, quiet=True)
+            except Refusal:
+                continue
+
+    async def redraw(self, actor: Member) -> Reply:
+        """`/pseudo`: a new pseudonym in the active room, a few times a day."""
+        room_id = actor.active_room_id
+        if room_id is None:
+            raise Refusal("rooms.not_in_any")
+        today = self.clock.day()
+        async with self.db.transaction() as tx:
+            rooms = RoomRepo(tx)
+            seat = await rooms.seat(room_id, actor.id)
+            if seat is None:
+                raise Refusal("rooms.not_in_any")
+            draws = seat.pseudo_draws if seat.pseudo_day == today else 0
+            if draws >= PSEUDO_DRAWS_PER_DAY:
+                raise Refusal("rooms.pseudo_limit", max=PSEUDO_DRAWS_PER_DAY)
+            own = {s.pseudonym for s in await rooms.seats_of(actor.id)}
+            taken = await rooms.pseudonyms(room_id)
+            pseudonym = pseudonyms.draw(actor.locale, taken, own)
+            await rooms.rename(room_id, actor.id, pseudonym, today, draws + 1)
+            room = await rooms.get(room_id)
+        return Reply(self.t(actor.locale, "rooms.pseudo_new", pseudonym=pseudonym, theme=room.theme))

@@ -1,0 +1,130 @@
+"""The Telegram implementation of the transport port (python-telegram-bot)."""
+
+from __future__ import annotations
+
+from telegram import (
+    Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, InlineKeyboardButton,
+    InlineKeyboardMarkup, ReplyParameters,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot import errors
+from bot.commands import FACILITATOR_COMMANDS, MEMBER_COMMANDS, menu
+from bot.transport import Keyboard, Sent
+
+
+def markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(b.label, url=b.url) if b.url else
+         InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+        for row in buttons
+    ])
+
+
+def _reply(reply_to: int | None) -> ReplyParameters | None:
+    if reply_to is None:
+        return None
+    return ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+
+
+def _retry_seconds(error: RetryAfter) -> float:
+    value = error.retry_after
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
+class TelegramTransport:
+    """Maps the port onto Bot API calls and Telegram errors onto delivery errors."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def _call(self, coroutine):
+        try:
+            return await coroutine
+        except RetryAfter as error:
+            raise errors.RateLimited(_retry_seconds(error)) from error
+        except Forbidden as error:
+            raise errors.Unreachable(type(error).__name__) from error
+        except BadRequest as error:
+            text = error.message.lower()
+            if "not modified" in text:
+                raise errors.NotModified() from error
+            if "not found" in text or "can't be" in text or "no text" in text:
+                raise errors.Gone() from error
+            raise errors.Rejected(text[:80]) from error
+        except (TimedOut, NetworkError) as error:
+            raise errors.Transient(type(error).__name__) from error
+
+    async def send_text(self, chat_id, text, *, buttons=None, reply_to=None, protect=False) -> Sent:
+        message = await self._call(self.bot.send_message(
+            chat_id, text, reply_markup=markup(buttons), reply_parameters=_reply(reply_to),
+            protect_content=protect, parse_mode=None,
+        ))
+        return Sent(message.message_id)
+
+    async def send_photo(self, chat_id, photo, *, caption=None, reply_to=None, protect=False) -> Sent:
+        message = await self._call(self.bot.send_photo(
+            chat_id, photo, caption=caption, reply_parameters=_reply(reply_to),
+            protect_content=protect, parse_mode=None,
+        ))
+        return Sent(message.message_id, message.photo[-1].file_id if message.photo else None)
+
+    async def send_document(self, chat_id, data, filename, *, caption=None) -> Sent:
+        message = await self._call(self.bot.send_document(
+            chat_id, data, filename=filename, caption=caption, parse_mode=None,
+        ))
+        return Sent(message.message_id)
+
+    async def copy(self, chat_id, from_chat_id, message_id, *, caption=None, reply_to=None,
+                   protect=False) -> Sent:
+        message_id_obj = await self._call(self.bot.copy_message(
+            chat_id, from_chat_id, message_id, caption=caption, parse_mode=None,
+            reply_parameters=_reply(reply_to), protect_content=protect,
+        ))
+        return Sent(message_id_obj.message_id)
+
+    async def edit_text(self, chat_id, message_id, text, *, buttons=None) -> None:
+        await self._call(self.bot.edit_message_text(
+            text, chat_id=chat_id, message_id=message_id, reply_markup=markup(buttons),
+            parse_mode=None,
+        ))
+
+    async def edit_caption(self, chat_id, message_id, caption) -> None:
+        await self._call(self.bot.edit_message_caption(
+            chat_id=chat_id, message_id=message_id, caption=caption, parse_mode=None,
+        ))
+
+    async def delete(self, chat_id, message_id) -> None:
+        await self._call(self.bot.delete_message(chat_id, message_id))
+
+    async def answer(self, callback_id, text=None, *, alert=False) -> None:
+        try:
+            await self._call(self.bot.answer_callback_query(callback_id, text=text, show_alert=alert))
+        except (errors.Gone, errors.Rejected):
+            pass  # an old press: Telegram no longer takes an answer for it
+
+    async def fetch_file(self, file_ref) -> bytes:
+        file = await self._call(self.bot.get_file(file_ref))
+        return bytes(await self._call(file.download_as_bytearray()))
+
+
+async def publish_menus(bot: Bot, t, facilitators: list[tuple[int, str]] = ()) -> None:
+    """Localized command menus: members' per language, a larger one in each facilitator's chat."""
+    for language in ("fr", "en"):
+        commands = [BotCommand(name, text) for name, text in menu(MEMBER_COMMANDS, language, t)]
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
+    default = [BotCommand(name, text) for name, text in menu(MEMBER_COMMANDS, "fr", t)]
+    await bot.set_my_commands(default, scope=BotCommandScopeDefault())
+    for chat_id, locale in facilitators:
+        await set_facilitator_menu(bot, t, chat_id, locale)
+
+
+async def set_facilitator_menu(bot: Bot, t, chat_id: int, locale: str) -> None:
+    pairs = menu(MEMBER_COMMANDS + FACILITATOR_COMMANDS, locale, t)
+    try:
+        await bot.set_my_commands([BotCommand(n, d) for n, d in pairs],
+                                  scope=BotCommandScopeChat(chat_id))
+    except (Forbidden, BadRequest):
+        pass  # the facilitator blocked the bot: their menu can wait

@@ -1,0 +1,68 @@
+"""Small helpers shared by the handler modules: arguments, replies, command registration."""
+
+from __future__ import annotations
+
+from typing import Awaitable, Callable
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, filters
+
+from bot.commands import Command
+from bot.context import EntraideContext
+from bot.errors import Refusal
+from bot.replies import Reply
+
+Callback = Callable[[Update, EntraideContext], Awaitable[None]]
+
+# Commands only from new messages in private chats: an edited "/fermer" must not run twice.
+COMMAND_FILTER = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+
+
+def command(cmd: Command, callback: Callback) -> CommandHandler:
+    return CommandHandler(cmd.names(), callback, filters=COMMAND_FILTER)
+
+
+def add_commands(app: Application, pairs: list[tuple[Command, Callback]]) -> None:
+    for cmd, callback in pairs:
+        app.add_handler(command(cmd, callback))
+
+
+def args_text(update: Update) -> str:
+    """Everything after the command word, as typed (not split on spaces)."""
+    text = update.effective_message.text or ""
+    parts = text.split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def replied_id(update: Update) -> int | None:
+    reply = update.effective_message.reply_to_message
+    return reply.message_id if reply else None
+
+
+def require_member(context: EntraideContext):
+    if context.member is None:
+        raise Refusal("common.start_first")
+    return context.member
+
+
+async def send(update: Update, context: EntraideContext, reply: Reply | None) -> None:
+    """Answer in the chat the update came from."""
+    if reply is None:
+        return
+    await context.services.transport.send_text(
+        update.effective_chat.id, reply.text, buttons=reply.buttons
+    )
+
+
+async def answer_press(update: Update, context: EntraideContext, reply: Reply | None) -> None:
+    """Answer a button press: acknowledge it, then edit the message in place or send anew."""
+    query = update.callback_query
+    transport = context.services.transport
+    await transport.answer(query.id, reply.notice if reply else None)
+    if reply is None:
+        return
+    if reply.edit and query.message is not None:
+        await transport.edit_text(query.message.chat.id, query.message.message_id, reply.text,
+                                  buttons=reply.buttons)
+    else:
+        await transport.send_text(update.effective_chat.id, reply.text, buttons=reply.buttons)

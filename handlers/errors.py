@@ -1,0 +1,56 @@
+"""One error handler: refusals become kind localized answers, failures a log line without ids."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot.context import EntraideContext
+from bot.errors import DeliveryError, Refusal
+
+log = logging.getLogger("entraide.errors")
+
+
+async def unknown_command(update: Update, context: EntraideContext) -> None:
+    raise Refusal("common.unknown_command")
+
+
+async def unsupported_update(update: Update, context: EntraideContext) -> None:
+    """Buttons nobody registered (old versions, forged data)."""
+    raise Refusal("common.stale_button")
+
+
+async def on_error(update: object, context: EntraideContext) -> None:
+    error = context.error
+    services = context.services
+    if not isinstance(update, Update):
+        log.error("background failure: %s", type(error).__name__)
+        return
+    locale = context.locale
+    if isinstance(error, Refusal):
+        text = services.t(locale, error.key, **error.params)
+    else:
+        if isinstance(error, DeliveryError):
+            log.warning("delivery failed while handling an update: %s", type(error).__name__)
+        else:
+            # The traceback's code lines only: an exception's message may quote what was typed.
+            log.error("handler failed: %s\n%s", type(error).__name__,
+                      "".join(traceback.format_tb(error.__traceback__)))
+        text = services.t(locale, "common.oops")
+    try:
+        if update.callback_query is not None:
+            await services.transport.answer(update.callback_query.id, text, alert=True)
+        elif update.effective_chat is not None and update.effective_message is not None:
+            await services.transport.send_text(update.effective_chat.id, text)
+    except DeliveryError as failure:
+        log.warning("could not tell the person about a failure: %s", type(failure).__name__)
+
+
+def register(app: Application) -> None:
+    """Registered after every other handler of group 0."""
+    app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command))
+    app.add_handler(CallbackQueryHandler(unsupported_update))
+    app.add_error_handler(on_error)

@@ -1,0 +1,48 @@
+"""Done once before every handler: private chats only, bans, who is writing, their language."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from bot.context import EntraideContext
+from bot.i18n import negotiate
+
+IDENTIFY_GROUP = -100
+
+
+async def identify(update: Update, context: EntraideContext) -> None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or chat.type != "private" or user.is_bot:
+        raise ApplicationHandlerStop  # the bot lives in private chats only
+    services = context.services
+    identity = await services.members.identify(user.id)
+    if identity.banned:
+        locale = negotiate(None, user.language_code)
+        if update.callback_query:
+            await services.transport.answer(update.callback_query.id)
+        if update.message:
+            await services.transport.send_text(chat.id, services.t(locale, "common.banned"))
+        raise ApplicationHandlerStop
+    context.member = identity.member
+    context.locale = negotiate(identity.member.locale if identity.member else None, user.language_code)
+    if identity.member is not None and services.onboarding.needs_consent(identity.member):
+        if _is_onboarding(update):
+            return
+        reply = services.onboarding.consent_screen(context.locale)
+        if update.callback_query:
+            await services.transport.answer(update.callback_query.id)
+        await services.transport.send_text(chat.id, services.t(context.locale, "onboarding.consent_again"))
+        await services.transport.send_text(chat.id, reply.text, buttons=reply.buttons)
+        raise ApplicationHandlerStop
+
+
+def _is_onboarding(update: Update) -> bool:
+    if update.callback_query:
+        return (update.callback_query.data or "").startswith("ob:")
+    text = update.message.text if update.message else ""
+    return bool(text) and text.split()[0].split("@")[0] == "/start"
+
+
+def register(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, identify), group=IDENTIFY_GROUP)

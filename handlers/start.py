@@ -1,0 +1,82 @@
+"""`/start` (onboarding, invitations), `/aide`, `/langue`."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.commands import MEMBER_COMMANDS
+from bot.context import EntraideContext
+from bot.errors import Refusal
+from bot.replies import Reply
+from bot.telegram_adapter import set_facilitator_menu
+from bot.transport import Button
+from handlers.common import add_commands, answer_press, args_text, require_member, send
+
+START, HELP, LANGUAGE = (next(c for c in MEMBER_COMMANDS if c.fr == name)
+                         for name in ("start", "aide", "langue"))
+
+
+async def start(update: Update, context: EntraideContext) -> None:
+    """Begin onboarding, welcome back, or redeem a facilitator invitation."""
+    step = await context.services.onboarding.start(context.member, context.locale, args_text(update))
+    await send(update, context, step.reply)
+    await _after(update, context, step)
+
+
+async def onboarding_press(update: Update, context: EntraideContext) -> None:
+    """A button of the onboarding flow (language, charter, age, consents)."""
+    query = update.callback_query
+    step = await context.services.onboarding.press(
+        query.data or "", update.effective_user.id, update.effective_chat.id, context.member
+    )
+    if step is None:
+        raise Refusal("common.stale_button")
+    await answer_press(update, context, step.reply)
+    await _after(update, context, step)
+
+
+async def _after(update: Update, context: EntraideContext, step) -> None:
+    if step.became_facilitator and step.member is not None:
+        await set_facilitator_menu(context.bot, context.services.t, update.effective_chat.id,
+                                   step.member.locale)
+
+
+async def help_command(update: Update, context: EntraideContext) -> None:
+    """What the bot does, the commands, and what it is not (never clinical advice)."""
+    t, locale = context.services.t, context.locale
+    text = t(locale, "help.member")
+    if context.member is not None and context.member.is_facilitator:
+        text += "\n\n" + t(locale, "help.facilitator")
+    await send(update, context, Reply(text))
+
+
+def _language_buttons() -> list[list[Button]]:
+    return [[Button("Français", "lang:fr"), Button("English", "lang:en")]]
+
+
+async def language(update: Update, context: EntraideContext) -> None:
+    """Choose the language of the bot's messages."""
+    require_member(context)
+    await send(update, context, Reply(context.services.t(context.locale, "language.choose"),
+                                      _language_buttons()))
+
+
+async def language_press(update: Update, context: EntraideContext) -> None:
+    member = require_member(context)
+    choice = (update.callback_query.data or "").split(":", 1)[-1]
+    if choice not in ("fr", "en"):
+        raise Refusal("common.stale_button")
+    await context.services.members.set_locale(member.id, choice)
+    context.locale = choice
+    await answer_press(update, context, Reply(context.services.t(choice, "language.set")))
+    if member.is_facilitator:
+        await set_facilitator_menu(context.bot, context.services.t, update.effective_chat.id, choice)
+
+
+def register(app: Application) -> None:
+    add_commands(app, [(START, start), (HELP, help_command), (LANGUAGE, language)])
+    app.add_handler(CallbackQueryHandler(onboarding_press, pattern=r"^ob:"))
+    app.add_handler(CallbackQueryHandler(language_press, pattern=r"^lang:"))
+
+

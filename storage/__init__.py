@@ -1,0 +1,1 @@
+"""The only package with SQL and keys: encrypted SQLite, field crypto, repositories."""

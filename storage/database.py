@@ -1,0 +1,272 @@
+"""The encrypted SQLite file: key handling, connection, migrations, units of work.
+
+SQLCipher (through `sqlcipher3`) runs under aiosqlite's worker thread. The file key is
+a raw 32-byte key derived by HKDF from the master key, checked at connect: a wrong key
+raises `WrongKey` before anything is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import os
+import stat
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterable
+
+import aiosqlite
+import sqlcipher3
+
+from storage.crypto import KEY_BYTES, KeyRing
+
+DB_NAME = "entraide.db"
+KEY_FILE_NAME = "master.key"
+
+
+class StorageError(Exception):
+    """Base class for storage problems an operator must act on."""
+
+
+class WrongKey(StorageError):
+    """The master key does not open this database."""
+
+
+class MissingKey(StorageError):
+    """A database exists but no key was given for it."""
+
+
+class BadKey(StorageError):
+    """The configured key is not 32 bytes of base64."""
+
+
+def _decode_key(text: str, origin: str) -> bytes:
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BadKey(f"{origin} is not valid base64") from exc
+    if len(key) != KEY_BYTES:
+        raise BadKey(f"{origin} must decode to {KEY_BYTES} bytes, not {len(key)}")
+    return key
+
+
+def resolve_master_key(data_dir: Path, env_value: str | None, *, create: bool = True) -> bytes:
+    """The master key: from the environment, else the key file, else a new key file.
+
+    A new key is only made when there is no database yet: making one beside an existing
+    database would lock its owner out.
+    """
+    if env_value:
+        return _decode_key(env_value, "ENTRAIDE_MASTER_KEY")
+    key_path = data_dir / KEY_FILE_NAME
+    if key_path.exists():
+        return _decode_key(key_path.read_text(), str(key_path))
+    if (data_dir / DB_NAME).exists():
+        raise MissingKey(
+            f"a database exists in {data_dir} but neither ENTRAIDE_MASTER_KEY nor "
+            f"{key_path} is there to open it"
+        )
+    if not create:
+        raise MissingKey(f"no key yet in {data_dir}")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = os.urandom(KEY_BYTES)
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(base64.b64encode(key).decode() + "\n")
+    return key
+
+
+def key_file_mode(data_dir: Path) -> int | None:
+    path = data_dir / KEY_FILE_NAME
+    return stat.S_IMODE(path.stat().st_mode) if path.exists() else None
+
+
+def _open_sqlcipher(path: Path, raw_key: bytes) -> sqlcipher3.Connection:
+    """Open the file, apply the key and prove it works before anything is written."""
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA key = \"x'{raw_key.hex()}'\"")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        raise WrongKey(
+            "the master key does not open this database (nothing was changed)"
+        ) from exc
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("storage") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+LATEST_SCHEMA = max(number for number, _, _ in _migrations())
+
+
+@dataclass
+class Tx:
+    """One open transaction: the only handle repositories get."""
+
+    conn: aiosqlite.Connection
+    keys: KeyRing
+    key_version: int
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        cursor = await self.conn.execute(sql, tuple(params))
+        rowcount = cursor.rowcount
+        await cursor.close()
+        return rowcount
+
+    async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
+        cursor = await self.conn.execute(sql, tuple(params))
+        row_id = cursor.lastrowid
+        await cursor.close()
+        return int(row_id)
+
+    async def one(self, sql: str, params: Iterable[Any] = ()) -> tuple | None:
+        cursor = await self.conn.execute(sql, tuple(params))
+        row = await cursor.fetchone()
+        await cursor.close()
+        return row
+
+    async def all(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        cursor = await self.conn.execute(sql, tuple(params))
+        rows = await cursor.fetchall()
+        await cursor.close()
+        return list(rows)
+
+    async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        row = await self.one(sql, params)
+        return None if row is None else row[0]
+
+
+class Database:
+    """One SQLCipher connection shared by the process; transactions take turns."""
+
+    def __init__(self, conn: aiosqlite.Connection, keys: KeyRing, path: Path) -> None:
+        self._conn = conn
+        self.keys = keys
+        self.path = path
+        self._lock = asyncio.Lock()
+        self.key_version = 1
+
+    @classmethod
+    async def open(cls, data_dir: Path, master_key: bytes) -> "Database":
+        data_dir.mkdir(parents=True, exist_ok=True)
+        keys = KeyRing(master_key)
+        path = data_dir / DB_NAME
+        conn = aiosqlite.Connection(lambda: _open_sqlcipher(path, keys.file_key), 64)
+        try:
+            await conn
+        except BaseException:
+            conn.stop()
+            raise
+        db = cls(conn, keys, path)
+        await db.migrate()
+        db.key_version = int(await db._meta("key_version", "1"))
+        return db
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self._conn.close()
+
+    async def _meta(self, key: str, default: str) -> str:
+        async with self._lock:
+            cursor = await self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,))
+            row = await cursor.fetchone()
+            await cursor.close()
+        return row[0] if row else default
+
+    async def schema_version(self) -> int:
+        async with self._lock:
+            cursor = await self._conn.execute(
+                "SELECT coalesce(max(version), 0) FROM schema_version"
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+        return int(row[0])
+
+    async def migrate(self) -> list[int]:
+        """Apply the numbered migrations not applied yet, each in its own transaction."""
+        applied: list[int] = []
+        async with self._lock:
+            await self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version "
+                "(version INTEGER PRIMARY KEY, applied_day TEXT NOT NULL)"
+            )
+            cursor = await self._conn.execute("SELECT coalesce(max(version), 0) FROM schema_version")
+            current = int((await cursor.fetchone())[0])
+            await cursor.close()
+            for number, _name, sql in _migrations():
+                if number <= current:
+                    continue
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in _split_sql(sql):
+                        await self._conn.execute(statement)
+                    await self._conn.execute(
+                        "INSERT INTO schema_version VALUES (?, date('now'))", (number,)
+                    )
+                    await self._conn.execute("COMMIT")
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                applied.append(number)
+        return applied
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """A write transaction: committed when the block ends normally, else rolled back."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self._conn, self.keys, self.key_version)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
+
+    async def integrity_check(self) -> str:
+        async with self._lock:
+            cursor = await self._conn.execute("PRAGMA integrity_check")
+            row = await cursor.fetchone()
+            await cursor.close()
+        return str(row[0])
+
+    async def vacuum(self) -> None:
+        """Reclaim free pages and fold the WAL back into the file."""
+        async with self._lock:
+            await self._conn.execute("VACUUM")
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _split_sql(script: str) -> list[str]:
+    statements, buffer = [], []
+    for line in script.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        buffer.append(line)
+        if line.rstrip().endswith(";"):
+            statement = "\n".join(buffer).strip()
+            if statement:
+                statements.append(statement)
+            buffer = []
+    tail = "\n".join(buffer).strip()
+    if tail:
+        statements.append(tail)
+    return statements

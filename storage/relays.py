@@ -1,0 +1,96 @@
+"""The relay map: which copy of which message sits in whose chat. Ids only, 48 h."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.database import Tx
+
+
+@dataclass(frozen=True)
+class Relay:
+    id: int
+    room_id: int
+    author_id: int | None
+    author_msg_id: int | None
+    kind: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class Copy:
+    relay_id: int
+    member_id: int
+    part: int
+    message_id: int
+
+
+_RELAY = "id, room_id, author_id, author_msg_id, kind, created_at"
+
+
+class RelayRepo:
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def create(
+        self, room_id: int, author_id: int | None, author_msg_id: int | None, kind: str, now: int
+    ) -> Relay:
+        relay_id = await self.tx.insert(
+            "INSERT INTO relays (room_id, author_id, author_msg_id, kind, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (room_id, author_id, author_msg_id, kind, now),
+        )
+        return Relay(relay_id, room_id, author_id, author_msg_id, kind, now)
+
+    async def get(self, relay_id: int) -> Relay | None:
+        row = await self.tx.one(f"SELECT {_RELAY} FROM relays WHERE id = ?", (relay_id,))
+        return Relay(*row) if row else None
+
+    async def add_copy(self, relay_id: int, member_id: int, part: int, message_id: int) -> None:
+        await self.tx.execute(
+            "INSERT OR REPLACE INTO relay_copies (relay_id, member_id, part, message_id) "
+            "VALUES (?, ?, ?, ?)",
+            (relay_id, member_id, part, message_id),
+        )
+
+    async def remove_copy(self, relay_id: int, member_id: int, part: int) -> None:
+        await self.tx.execute(
+            "DELETE FROM relay_copies WHERE relay_id = ? AND member_id = ? AND part = ?",
+            (relay_id, member_id, part),
+        )
+
+    async def by_author_message(self, author_id: int, message_id: int) -> Relay | None:
+        row = await self.tx.one(
+            f"SELECT {_RELAY} FROM relays WHERE author_id = ? AND author_msg_id = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (author_id, message_id),
+        )
+        return Relay(*row) if row else None
+
+    async def by_copy(self, member_id: int, message_id: int) -> Relay | None:
+        row = await self.tx.one(
+            f"SELECT {', '.join('r.' + c.strip() for c in _RELAY.split(','))} FROM relay_copies c "
+            "JOIN relays r ON r.id = c.relay_id WHERE c.member_id = ? AND c.message_id = ?",
+            (member_id, message_id),
+        )
+        return Relay(*row) if row else None
+
+    async def copies(self, relay_id: int) -> list[Copy]:
+        rows = await self.tx.all(
+            "SELECT relay_id, member_id, part, message_id FROM relay_copies WHERE relay_id = ? "
+            "ORDER BY member_id, part",
+            (relay_id,),
+        )
+        return [Copy(*row) for row in rows]
+
+    async def delete(self, relay_id: int) -> None:
+        await self.tx.execute("DELETE FROM relays WHERE id = ?", (relay_id,))
+
+    async def purge_before(self, cutoff: int) -> int:
+        return await self.tx.execute("DELETE FROM relays WHERE created_at < ?", (cutoff,))
+
+    async def purge_room(self, room_id: int) -> int:
+        return await self.tx.execute("DELETE FROM relays WHERE room_id = ?", (room_id,))
+
+    async def count(self) -> int:
+        return int(await self.tx.scalar("SELECT count(*) FROM relays"))

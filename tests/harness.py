@@ -1,0 +1,112 @@
+"""Drive the real Application in-process over the fake Bot API (no sockets, no sleeping)."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+from telegram import Update
+
+from bot.app import build_application
+from bot.clock import FixedClock
+from bot.config import Config
+from bot.context import SERVICES_KEY
+from bot.sandbox.fake_telegram import FakeTelegram, Phone
+from bot.sandbox.transport import FakeRequest
+from bot.telegram_adapter import publish_menus
+from storage.database import Database, resolve_master_key
+
+START = 1_795_000_000.0  # a Wednesday in November 2026
+
+
+class Harness:
+    def __init__(self, data_dir, clock: FixedClock | None = None) -> None:
+        self.data_dir = data_dir
+        self.clock = clock or FixedClock(START)
+        self.api = FakeTelegram(clock=self.clock.now)
+        self.config = Config(token=self.api.token, api_url="http://fake.invalid/bot",
+                             data_dir=data_dir, max_retries=5)
+        self._next_user = 5_100_000_001
+
+    async def start(self) -> "Harness":
+        self.db = await Database.open(self.data_dir, resolve_master_key(self.data_dir, None))
+        self.app = build_application(self.config, self.db, clock=self.clock,
+                                     request=FakeRequest(self.api))
+        await self.app.initialize()
+        self.services = self.app.bot_data[SERVICES_KEY]
+        await publish_menus(self.app.bot, self.services.t)
+        return self
+
+    async def restart(self) -> None:
+        """Stop and start again on the same data directory (jobs and memory are lost)."""
+        await self.stop()
+        await self.start()
+
+    async def stop(self) -> None:
+        await self.services.delivery.drain(5)
+        await self.app.shutdown()
+        await self.db.close()
+
+    def phone(self, first_name: str, *, username: str | None = None, language_code: str = "fr") -> Phone:
+        user_id = self._next_user
+        self._next_user += 7_919
+        return self.api.phone(user_id, first_name, username=username, language_code=language_code)
+
+    async def pump(self) -> None:
+        """Process every pending update, then wait until every delivery is done."""
+        while True:
+            while self.api._updates:
+                data = self.api._updates.popleft()
+                await self.app.process_update(Update.de_json(data, self.app.bot))
+            await self.services.delivery.drain(10)
+            if not self.api._updates:
+                return
+
+    async def onboard(self, phone: Phone, locale: str = "fr", consents: tuple[int, ...] = ()) -> None:
+        await phone.start()
+        await self.pump()
+        await phone.press(phone.last(), f"ob:l:{locale}:")
+        await self.pump()
+        await phone.press(phone.last(), f"ob:c:{locale}:")
+        await self.pump()
+        await phone.press(phone.last(), f"ob:a:{locale}:1:")
+        await self.pump()
+        bits = 0
+        for bit in consents:
+            await phone.press(phone.last(), f"ob:t:{locale}:{bits}:{bit}:")
+            bits ^= bit
+            await self.pump()
+        await phone.press(phone.last(), f"ob:d:{locale}:{bits}:")
+        await self.pump()
+
+    async def make_facilitator(self, phone: Phone, locale: str = "fr") -> None:
+        code = await self.services.invites.create()
+        await self.onboard(phone, locale)
+        await phone.start(code)
+        await self.pump()
+
+    async def say(self, phone: Phone, text: str, reply_to: int | None = None) -> dict:
+        message = await phone.send(text, reply_to=reply_to)
+        await self.pump()
+        return message
+
+    async def cmd(self, phone: Phone, name: str, args: str = "", reply_to: int | None = None) -> dict:
+        message = await phone.command(name, args, reply_to=reply_to)
+        await self.pump()
+        return message
+
+
+def jpeg_with_gps() -> bytes:
+    """A small JPEG carrying EXIF with a GPS block and a camera model."""
+    image = Image.new("RGB", (64, 48), (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x0110] = "SecretCam 3000"  # Model
+    exif[0x8825] = {1: "N", 2: (45.0, 30.0, 0.0), 3: "W", 4: (73.0, 34.0, 0.0)}  # GPSInfo
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def has_exif(data: bytes) -> bool:
+    with Image.open(io.BytesIO(data)) as image:
+        return bool(image.getexif()) or "exif" in image.info
