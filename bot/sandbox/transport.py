@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 from telegram.request import BaseRequest, RequestData
@@ -32,7 +32,7 @@ def decode_field(name: str, value: str) -> Any:
 
 def _split(url: str) -> tuple[str, str, bool]:
     """(token, method or file path, is_file) from a Bot API URL."""
-    path = urlsplit(url).path
+    path = unquote(urlsplit(url).path)
     is_file = "/file/bot" in path
     marker = "/file/bot" if is_file else "/bot"
     rest = path.split(marker, 1)[1]

@@ -1,0 +1,217 @@
+"""Rooms and the pseudonymous relay, end to end in-process."""
+
+import re
+
+from storage.rooms import RoomRepo
+from tests.harness import has_exif, jpeg_with_gps
+
+
+async def room_with(h, *names, theme="Stress et argent", capacity=""):
+    fac = h.phone("Fatou", username="fatou_anim")
+    await h.make_facilitator(fac)
+    await h.cmd(fac, "ouvrir", f"{theme} | Parler d'argent sans gêne{(' | ' + capacity) if capacity else ''}")
+    room_id = int(re.search(r"(\d+)", fac.last()["text"]).group(1))
+    phones = []
+    for name in names:
+        phone = h.phone(name, username=f"{name.lower()}_x")
+        await h.onboard(phone)
+        await h.cmd(phone, "rejoindre", str(room_id))
+        phones.append(phone)
+    return fac, room_id, phones
+
+
+def pseudonym_of(phone) -> str:
+    for message in reversed(phone.received()):
+        found = re.search(r"(?:tu es|you are|Ici, tu es|Here you are)(?: maintenant| now)? [«“] ?([^»”]+?) ?[»”]", message.get("text", ""))
+        if found:
+            return found.group(1)
+    raise AssertionError("no pseudonym announced")
+
+
+async def test_open_join_and_relay_text(h):
+    fac, room_id, (a, b, c) = await room_with(h, "Alice", "Bruno", "Chloé")
+    pa = pseudonym_of(a)
+    await h.say(a, "Je planifie mes achats le dimanche.")
+    expected = f"{pa} : Je planifie mes achats le dimanche."
+    for phone in (b, c, fac):
+        assert phone.last()["text"] == expected
+        assert phone.last()["has_protected_content"] is True
+    assert all("Je planifie" not in t for t in a.texts())
+    assert h.api.counts["forwardMessage"] == 0
+
+
+async def test_rooms_list_buttons_and_join_by_button(h):
+    fac, room_id, _ = await room_with(h)
+    dana = h.phone("Dana")
+    await h.onboard(dana)
+    await h.cmd(dana, "salles")
+    assert "Stress et argent" in dana.last()["text"]
+    await dana.press(dana.last(), f"join:{room_id}")
+    await h.pump()
+    assert "Bienvenue dans « Stress et argent »" in dana.last()["text"]
+    assert "3 personnes ou moins" in dana.last()["text"]  # small-room warning
+
+
+async def test_wrong_arguments_get_clear_answers(h):
+    fac, room_id, (a,) = await room_with(h, "Alice")
+    await h.cmd(fac, "ouvrir")
+    assert "/ouvrir thème" in fac.last()["text"]
+    await h.cmd(fac, "ouvrir", "X | y | 40")
+    assert "entre 2 et 12" in fac.last()["text"]
+    await h.cmd(a, "rejoindre", "abc")
+    assert "/rejoindre 3" in a.last()["text"]
+    await h.cmd(a, "rejoindre", "999")
+    assert "n'existe pas" in a.last()["text"]
+    await h.cmd(a, "ouvrir", "Moi | test")
+    assert "réservée à l'animation" in a.last()["text"]
+
+
+async def test_full_room_waitlist_and_place_freed(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno", capacity="2")
+    c = h.phone("Chloé")
+    await h.onboard(c)
+    await h.cmd(c, "rejoindre", str(room_id))
+    assert "complète" in c.last()["text"]
+    await c.press(c.last(), f"wait:{room_id}")
+    await h.pump()
+    assert "je te préviens" in c.last()["text"]
+    await h.cmd(a, "quitter")
+    assert "Une place vient de se libérer" in c.last()["text"]
+    await c.press(c.last(), f"join:{room_id}")
+    await h.pump()
+    assert "Bienvenue dans" in c.last()["text"]
+
+
+async def test_same_member_in_two_rooms_has_unlinkable_pseudonyms(h):
+    fac, r1, (a,) = await room_with(h, "Alice")
+    await h.cmd(fac, "ouvrir", "Solitude")
+    r2 = int(re.search(r"(\d+)", fac.last()["text"]).group(1))
+    p1 = pseudonym_of(a)
+    await h.cmd(a, "rejoindre", str(r2))
+    p2 = pseudonym_of(a)
+    assert p1 != p2
+    assert not set(p1.lower().split()) & set(p2.lower().split())
+    # Plain text goes to the room chosen last, labelled with its room for members of several.
+    await h.say(a, "bonsoir")
+    assert fac.last()["text"].endswith(f"{p2} : bonsoir")
+    assert "[Solitude]" in fac.last()["text"]
+
+
+async def test_photo_is_stripped_of_exif(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    original = jpeg_with_gps()
+    assert has_exif(original)
+    await a.send_photo(original, caption="mon budget")
+    await h.pump()
+    copy = b.last()
+    assert copy["caption"].endswith(": mon budget")
+    data = h.api.files[copy["photo"][-1]["file_id"]].data
+    assert not has_exif(data)
+    assert b"SecretCam" not in data
+
+
+async def test_sticker_voice_copied_and_documents_refused(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await a.send_media("sticker")
+    await h.pump()
+    assert "sticker" in b.last() and "autocollant" in b.received()[-2]["text"]
+    await a.send_media("voice")
+    await h.pump()
+    assert "voice" in b.last() and b.last()["caption"] == pseudonym_of(a)
+    assert "une voix peut se reconnaître" in a.last()["text"]
+    before = len(b.inbox)
+    await a.send_media("document")
+    await h.pump()
+    assert "fichiers ne sont pas transmis" in a.last()["text"]
+    await a.send_raw({"location": {"latitude": 45.5, "longitude": -73.5}})
+    await h.pump()
+    assert "positions" in a.last()["text"]
+    assert len(b.inbox) == before
+    assert h.api.counts["forwardMessage"] == 0
+
+
+async def test_edit_delete_and_reply_reach_every_copy(h):
+    fac, room_id, (a, b, c) = await room_with(h, "Alice", "Bruno", "Chloé")
+    original = await h.say(a, "premier jet")
+    copy_b = b.last()
+    await a.edit(original["message_id"], "version corrigée")
+    await h.pump()
+    assert copy_b["text"].endswith("version corrigée")
+    assert c.last()["text"].endswith("version corrigée")
+    # Bruno replies to his copy: Chloé sees a reply to her copy, Alice to her original.
+    await h.say(b, "merci pour ça", reply_to=copy_b["message_id"])
+    assert c.last()["reply_to_message"]["message_id"] == c.received()[-2]["message_id"]
+    assert a.last()["reply_to_message"]["message_id"] == original["message_id"]
+    # Alice deletes her message everywhere.
+    await h.cmd(a, "supprimer", reply_to=original["message_id"])
+    assert "retiré chez tout le monde" in a.last()["text"]
+    assert all("version corrigée" not in t for t in b.texts() + c.texts())
+    # Bruno cannot delete Alice's message.
+    await h.cmd(b, "supprimer", reply_to=b.received()[-1]["message_id"])
+    assert "tes propres messages" in b.last()["text"] or "retrouve pas" in b.last()["text"]
+
+
+async def test_edits_do_not_become_new_messages(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    msg = await h.say(a, "un")
+    count = len(b.inbox)
+    await a.edit(msg["message_id"], "deux")
+    await h.pump()
+    assert len(b.inbox) == count
+
+
+async def test_long_text_is_split_not_truncated(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    words = " ".join(f"mot{i}" for i in range(1500))  # ~10 000 characters
+    count = len(b.inbox)
+    await h.say(a, words)
+    parts = b.inbox[count:]
+    assert len(parts) >= 3
+    assert all(len(p["text"]) <= 4096 for p in parts)
+    prefix = pseudonym_of(a) + " : "
+    rebuilt = " ".join(p["text"][len(prefix):] for p in parts)
+    assert rebuilt == words
+
+
+async def test_flood_is_slowed_kindly_nothing_silent(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    for i in range(22):
+        await a.send(f"message {i}")
+    await h.pump()
+    relayed = [t for t in b.texts() if "message " in t]
+    assert len(relayed) == 20
+    assert sum("Doucement" in t for t in a.texts()) == 2
+
+
+async def test_close_room_tells_members_and_purges_map(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await h.say(a, "allo")
+    await h.cmd(fac, "fermer", str(room_id))
+    assert "ferme maintenant" in a.last()["text"]
+    async with h.db.transaction() as tx:
+        assert await tx.scalar("SELECT count(*) FROM relays WHERE room_id = ?", (room_id,)) == 0
+        assert (await RoomRepo(tx).get(room_id)).status == "closed"
+    await h.say(a, "il y a quelqu'un ?")
+    assert "aucune salle" in a.last()["text"]
+
+
+async def test_pseudo_redraw_is_limited(h):
+    fac, room_id, (a,) = await room_with(h, "Alice")
+    before = pseudonym_of(a)
+    await h.cmd(a, "pseudo")
+    after = pseudonym_of(a)
+    assert after != before
+    await h.cmd(a, "pseudo")
+    await h.cmd(a, "pseudo")
+    assert "2 fois aujourd'hui" in a.last()["text"]
+
+
+async def test_blocked_member_does_not_stop_others_and_leaves_after_failures(h):
+    fac, room_id, (a, b, c) = await room_with(h, "Alice", "Bruno", "Chloé")
+    b.block()
+    for i in range(3):
+        await h.say(a, f"coucou {i}")
+    assert [t for t in c.texts() if "coucou" in t] == [f"{pseudonym_of(a)} : coucou {i}" for i in range(3)]
+    async with h.db.transaction() as tx:
+        seats = await RoomRepo(tx).seats(room_id)
+    assert len(seats) == 3  # fac, a, c: b left after 3 failed deliveries
