@@ -43,7 +43,10 @@ def setup_logging(level: int = logging.INFO) -> None:
 
 
 def install_filter() -> None:
-    """Silence chatty libraries that log URLs (httpx logs the token at INFO)."""
+    """Silence chatty libraries: httpx logs the token at INFO; PTB and aiosqlite log
+    parameters (texts, names, ids) at DEBUG, so they never go below INFO, whatever the root level."""
+    logging.getLogger("telegram").setLevel(logging.INFO)
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

@@ -168,12 +168,9 @@ class Database:
         data_dir.mkdir(parents=True, exist_ok=True)
         keys = KeyRing(master_key)
         path = data_dir / DB_NAME
-        conn = aiosqlite.Connection(lambda: _open_sqlcipher(path, keys.file_key), 64)
-        try:
-            await conn
-        except BaseException:
-            conn.stop()
-            raise
+        # Prove the key on a short-lived connection first, so a refusal leaves no worker behind.
+        await asyncio.to_thread(lambda: _open_sqlcipher(path, keys.file_key).close())
+        conn = await aiosqlite.Connection(lambda: _open_sqlcipher(path, keys.file_key), 64)
         db = cls(conn, keys, path)
         await db.migrate()
         db.key_version = int(await db._meta("key_version", "1"))

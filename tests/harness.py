@@ -25,7 +25,7 @@ class Harness:
         self.clock = clock or FixedClock(START)
         self.api = FakeTelegram(clock=self.clock.now)
         self.config = Config(token=self.api.token, api_url="http://fake.invalid/bot",
-                             data_dir=data_dir, max_retries=5)
+                             data_dir=data_dir, max_retries=5, overall_max_rate=1000)
         self._next_user = 5_100_000_001
 
     async def start(self) -> "Harness":
@@ -51,6 +51,12 @@ class Harness:
         user_id = self._next_user
         self._next_user += 7_919
         return self.api.phone(user_id, first_name, username=username, language_code=language_code)
+
+    async def process(self) -> None:
+        """Process pending updates without waiting for deliveries (they go on concurrently)."""
+        while self.api._updates:
+            data = self.api._updates.popleft()
+            await self.app.process_update(Update.de_json(data, self.app.bot))
 
     async def pump(self) -> None:
         """Process every pending update, then wait until every delivery is done."""

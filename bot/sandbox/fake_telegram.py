@@ -10,6 +10,7 @@ block the bot. Every call is recorded; faults (429, 5xx, latency) can be injecte
 from __future__ import annotations
 
 import asyncio
+import copy
 import io
 import itertools
 import json
@@ -165,7 +166,7 @@ class FakeTelegram:
         return int(self.clock())
 
     def push_update(self, kind: str, payload: dict) -> dict:
-        update = {"update_id": next(self._update_ids), kind: payload}
+        update = {"update_id": next(self._update_ids), kind: copy.deepcopy(payload)}
         self._updates.append(update)
         return update
 

@@ -1,0 +1,127 @@
+"""The fake answers like Telegram, so stock python-telegram-bot parses it unchanged."""
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
+
+from bot.sandbox.fake_telegram import FakeTelegram
+from bot.sandbox.transport import FakeRequest, FakeServer
+
+
+@pytest.fixture(params=["in-process", "http"])
+async def bot_and_api(request):
+    api = FakeTelegram()
+    if request.param == "in-process":
+        bot = Bot(api.token, base_url="http://fake.invalid/bot", base_file_url="http://fake.invalid/file/bot",
+                  request=FakeRequest(api), get_updates_request=FakeRequest(api))
+        async with bot:
+            yield bot, api
+    else:
+        server = FakeServer(api)
+        await server.start()
+        bot = Bot(api.token, base_url=server.base_url, base_file_url=server.base_file_url)
+        async with bot:
+            yield bot, api
+        await server.stop()
+
+
+async def test_get_me_and_wrong_token(bot_and_api):
+    bot, api = bot_and_api
+    assert bot.username == api.bot_user["username"] and bot.bot.is_bot
+    wrong = Bot("42:wrong", base_url="http://fake.invalid/bot", request=FakeRequest(api))
+    with pytest.raises(InvalidToken):
+        await wrong.get_me()
+
+
+async def test_messages_have_integer_dates_and_per_chat_ids(bot_and_api):
+    bot, api = bot_and_api
+    alice = api.phone(5_000_000_001, "Alice")
+    bob = api.phone(5_000_000_002, "Bob")
+    await alice.send("hi")
+    await bob.send("hi")
+    first = await bot.send_message(alice.user_id, "un")
+    second = await bot.send_message(bob.user_id, "deux")
+    assert first.message_id == 2 and second.message_id == 2
+    assert isinstance(alice.last()["date"], int)
+
+
+async def test_rejects_what_telegram_rejects(bot_and_api):
+    bot, api = bot_and_api
+    alice = api.phone(5_000_000_001, "Alice")
+    await alice.send("hi")
+    with pytest.raises(BadRequest, match="(?i)too long"):
+        await bot.send_message(alice.user_id, "x" * 4097)
+    await bot.send_message(alice.user_id, "😀" * 2048)  # 4096 UTF-16 units: allowed
+    with pytest.raises(BadRequest, match="(?i)too long"):
+        await bot.send_message(alice.user_id, "😀" * 2049)
+    with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+        await bot.send_message(alice.user_id, "b", reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("x", callback_data="é" * 33)]]))
+    with pytest.raises(BadRequest, match="(?i)empty"):
+        await bot.send_message(alice.user_id, "")
+    sent = await bot.send_message(alice.user_id, "same")
+    with pytest.raises(BadRequest, match="(?i)^message is not modified"):
+        await bot.edit_message_text("same", alice.user_id, sent.message_id)
+    with pytest.raises(BadRequest, match="(?i)not found"):
+        await bot.delete_message(alice.user_id, 9999)
+    with pytest.raises(BadRequest, match="(?i)chat not found"):
+        await bot.send_message(123, "nobody")
+
+
+async def test_blocked_and_never_started(bot_and_api):
+    bot, api = bot_and_api
+    alice = api.phone(5_000_000_001, "Alice")
+    silent = api.phone(5_000_000_003, "Silent")
+    await alice.send("hi")
+    alice.block()
+    with pytest.raises(Forbidden, match="blocked by the user"):
+        await bot.send_message(alice.user_id, "x")
+    with pytest.raises(Forbidden, match="initiate conversation"):
+        await bot.send_message(silent.user_id, "x")
+
+
+async def test_fault_injection_429_and_5xx(bot_and_api):
+    bot, api = bot_and_api
+    alice = api.phone(5_000_000_001, "Alice")
+    await alice.send("hi")
+    api.inject(429, retry_after=3)
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(alice.user_id, "x")
+    assert caught.value._retry_after.total_seconds() == 3
+    api.inject(502)
+    from telegram.error import NetworkError
+    with pytest.raises(NetworkError):
+        await bot.send_message(alice.user_id, "x")
+    assert (await bot.send_message(alice.user_id, "ok")).text == "ok"
+
+
+async def test_updates_commands_deep_links_and_callbacks(bot_and_api):
+    bot, api = bot_and_api
+    alice = api.phone(5_000_000_001, "Alice", username="alice", language_code="fr")
+    await alice.start("ABCDEFGHJKLMNPQR")
+    sent = await bot.send_message(alice.user_id, "choose", reply_markup=InlineKeyboardMarkup(
+        [[InlineKeyboardButton("A", callback_data="a:1")]]))
+    await alice.press(sent.message_id, "a:1")
+    await alice.edit(alice.sent[0]["message_id"], "/start edited")
+    updates = await bot.get_updates(timeout=0)
+    assert [u.effective_message.text if u.message or u.edited_message else u.callback_query.data
+            for u in updates] == ["/start ABCDEFGHJKLMNPQR", "a:1", "/start edited"]
+    command = updates[0].message
+    assert command.entities[0].type == "bot_command" and command.entities[0].length == 6
+    assert command.from_user.language_code == "fr" and not command.from_user.is_bot
+    assert updates[2].edited_message is not None
+    assert await updates[1].callback_query.answer("merci")
+    assert not await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+
+
+async def test_files_round_trip_and_forwards_are_counted(bot_and_api):
+    bot, api = bot_and_api
+    alice = api.phone(5_000_000_001, "Alice")
+    bob = api.phone(5_000_000_002, "Bob")
+    await bob.send("hi")
+    sent = await alice.send_photo(b"\xff\xd8not-really-a-jpeg")
+    file = await bot.get_file(sent["photo"][-1]["file_id"])
+    assert bytes(await file.download_as_bytearray()) == b"\xff\xd8not-really-a-jpeg"
+    await bot.forward_message(bob.user_id, alice.user_id, sent["message_id"])
+    assert api.counts["forwardMessage"] == 1
+    assert "forward_origin" in bob.last()
