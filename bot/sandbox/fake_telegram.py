@@ -137,6 +137,7 @@ class FakeTelegram:
         self._changed: asyncio.Condition | None = None
         self.callback_answers: dict[str, dict] = {}
         self.webhook_deleted = 0
+        self.closing = False
 
     # ------------------------------------------------------------------ phones
     def phone(
@@ -152,6 +153,11 @@ class FakeTelegram:
         if self._changed is None:
             self._changed = asyncio.Condition()
         return self._changed
+
+    async def close(self) -> None:
+        """End every pending long poll now (the server is going away)."""
+        self.closing = True
+        await self.notify()
 
     async def notify(self) -> None:
         async with self.changed:
@@ -376,7 +382,7 @@ class FakeTelegram:
             try:
                 async with self.changed:
                     await asyncio.wait_for(
-                        self.changed.wait_for(lambda: bool(self._updates)), timeout
+                        self.changed.wait_for(lambda: bool(self._updates) or self.closing), timeout
                     )
             except asyncio.TimeoutError:
                 pass

@@ -100,6 +100,7 @@ class FakeServer:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        await self.api.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
