@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
+from typing import Callable
 
 from telegram import Update
 from telegram.error import InvalidToken
@@ -15,6 +16,7 @@ from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import SERVICES_KEY
+from bot.scheduling import schedule
 from bot.telegram_adapter import publish_menus
 from storage.database import Database, resolve_master_key
 
@@ -43,6 +45,7 @@ async def start_bot(config: Config, db: Database, *, clock: Clock | None = None,
     services = app.bot_data[SERVICES_KEY]
     facilitators = [(m.chat_id, m.locale) for m in await services.members.facilitators()]
     await publish_menus(app.bot, services.t, facilitators)
+    schedule(app)
     await app.start()
     await app.updater.start_polling(
         allowed_updates=ALLOWED_UPDATES, timeout=config.poll_timeout, poll_interval=0.0,
@@ -65,11 +68,14 @@ async def stop_bot(app: Application, drain_seconds: float = 10.0) -> None:
 
 
 async def serve(config: Config, stop: asyncio.Event, *, clock: Clock | None = None,
-                request: BaseRequest | None = None) -> None:
+                request: BaseRequest | None = None,
+                on_ready: Callable[[Application], None] | None = None) -> None:
     """Run the bot until `stop` is set; the database is closed on the way out."""
     db = await open_database(config)
     try:
         app = await start_bot(config, db, clock=clock, request=request)
+        if on_ready is not None:
+            on_ready(app)
         try:
             await stop.wait()
         finally:

@@ -30,9 +30,18 @@ class LiveBot:
                              data_dir=self.data_dir, poll_timeout=1)
         self.stop_event = asyncio.Event()
         calls = self.api.counts["getUpdates"]
-        self.task = asyncio.create_task(serve(self.config, self.stop_event))
+        self.task = asyncio.create_task(serve(self.config, self.stop_event, on_ready=self._ready))
         await wait(lambda: self.api.counts["getUpdates"] > calls or self.task.done())
         return self
+
+    def _ready(self, app):
+        self.app = app
+
+    @property
+    def services(self):
+        from bot.context import SERVICES_KEY
+
+        return self.app.bot_data[SERVICES_KEY]
 
     async def stop(self):
         self.stop_event.set()

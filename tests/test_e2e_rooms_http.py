@@ -1,0 +1,129 @@
+"""Issue 3 end to end over HTTP with the real `entraide run` path: five phones and a facilitator."""
+
+import asyncio
+import re
+
+from storage.rooms import RoomRepo
+from tests.harness import has_exif, jpeg_with_gps
+from tests.privacy import needles_for, scan
+from tests.test_e2e_http import LiveBot, onboard, wait
+
+NAMES = ["Alice", "Bruno", "Chloé", "Dany", "Émile"]
+
+
+def announced_pseudonym(phone) -> str:
+    for message in reversed(phone.received()):
+        found = re.search(r"(?:tu es|you are)(?: maintenant| now)? [«“] ?([^»”]+?) ?[»”]", message.get("text", ""))
+        if found:
+            return found.group(1)
+    raise AssertionError("no pseudonym")
+
+
+async def setup_room(live, count=5, theme="Stress et argent", capacity=8):
+    api = live.api
+    code, out, err = await live.cli("invite", "--bot-username", "entraide_test_bot")
+    assert code == 0, err
+    fac = api.phone(5_400_000_099, "Fatou", username="fatou_anim")
+    await onboard(fac, "fr")
+    await fac.start(out.strip().split("=", 1)[1])
+    await fac.wait_text("Tu fais maintenant partie")
+    await fac.command("ouvrir", f"{theme} | entre nous | {capacity}")
+    room = re.search(r"Salle n° (\d+)", (await fac.wait_text("Salle n°"))["text"]).group(1)
+    phones = []
+    for index in range(count):
+        name = (NAMES + [f"Membre{i}" for i in range(20)])[index]
+        phone = api.phone(5_400_000_001 + index * 1_013, name, username=f"user_{index}_x")
+        await onboard(phone, "fr")
+        await phone.command("rejoindre", room)
+        await phone.wait_text("Bienvenue dans")
+        phones.append(phone)
+    return fac, room, phones
+
+
+async def test_five_phones_full_relay_scenario_over_http(tmp_path):
+    live = await LiveBot(tmp_path / "data").start()
+    api = live.api
+    fac, room, (a, b, c, d, e) = await setup_room(live)
+    pa = announced_pseudonym(a)
+
+    original = await a.send("Je planifie mes achats le dimanche")
+    for phone in (b, c, d, e, fac):
+        await phone.wait_text(f"{pa} : Je planifie mes achats le dimanche")
+    await a.send_photo(jpeg_with_gps(), caption="mon tableau")
+    for phone in (b, c, d, e, fac):
+        copy = await phone.wait_for(lambda p: next((m for m in p.received() if "photo" in m), None))
+        assert not has_exif(api.files[copy["photo"][-1]["file_id"]].data)
+        assert copy["caption"] == f"{pa} : mon tableau"
+    await b.send_media("sticker")
+    for phone in (a, c, d, e, fac):
+        await phone.wait_for(lambda p: any("sticker" in m for m in p.received()))
+
+    # Restart between the message and its edit, reply and delete.
+    await live.stop()
+    await live.start()
+    await a.edit(original["message_id"], "Je planifie mes achats le samedi")
+    copy_c = await c.wait_text("le samedi")
+    await c.send("Il y a l'ACEF, c'est gratuit", reply_to=copy_c["message_id"])
+    reply_at_a = await a.wait_text("ACEF")
+    assert reply_at_a["reply_to_message"]["message_id"] == original["message_id"]
+    reply_at_d = await d.wait_text("ACEF")
+    assert "samedi" in reply_at_d["reply_to_message"]["text"]
+    await live.stop()
+    await live.start()
+    await a.command("supprimer", reply_to=original["message_id"])
+    await a.wait_text("retiré chez tout le monde")
+    for phone in (b, c, d, e, fac):
+        await phone.wait_for(lambda p: all("samedi" not in t for t in p.texts()))
+    assert api.counts["forwardMessage"] == 0
+
+    # The same member in a second room has another, unlinkable pseudonym.
+    await fac.command("ouvrir", "Solitude")
+    room2 = re.search(r"Salle n° (\d+)", (await fac.wait_text("Solitude"))["text"]).group(1)
+    await a.command("rejoindre", room2)
+    await a.wait_text("Bienvenue dans « Solitude »")
+    assert announced_pseudonym(a) != pa
+    assert not set(announced_pseudonym(a).split()) & set(pa.split())
+
+    # Moderation by reply reveals nothing.
+    await b.send("un message à modérer")
+    copy_f = await fac.wait_text("un message à modérer")
+    await fac.command("avertir", reply_to=copy_f["message_id"])
+    await b.wait_text("Un petit rappel")
+    await fac.command("sourdine", "1h", reply_to=copy_f["message_id"])
+    mute_answer = await fac.wait_text("en sourdine")
+    for secret in ("Bruno", "user_1_x", str(b.user_id)):
+        assert secret not in mute_answer["text"]
+
+    # Nothing any phone received contains another person's name, username or id.
+    everyone = [a, b, c, d, e, fac]
+    for phone in everyone:
+        for message in phone.received():
+            shown = str({k: v for k, v in message.items() if k not in ("chat", "from")})
+            for other in everyone:
+                if other is not phone:
+                    assert other.first_name not in shown, (phone.first_name, other.first_name)
+                    assert other.username not in shown and str(other.user_id) not in shown
+    await live.stop()
+    await live.server.stop()
+    words = ["Je planifie mes achats", "mon tableau", "ACEF", "un message à modérer"]
+    assert scan(live.data_dir, needles_for(everyone, words)) == []
+
+
+async def test_burst_of_50_with_429s_over_http_arrives_in_order_and_blocked_member(tmp_path):
+    live = await LiveBot(tmp_path / "data").start()
+    fac, room, phones = await setup_room(live, count=9, capacity=10)
+    author, blocked, others = phones[0], phones[1], phones[2:] + [fac]
+    live.api.inject(429, count=4, method="sendMessage", retry_after=1)
+    blocked.block()
+    pseudo = announced_pseudonym(author)
+    live.services.relay.flood.limit = 1000  # the per-member gate is about people; this is the pipeline
+    for i in range(50):
+        await author.send(f"rafale {i:02d}")
+    expected = [f"{pseudo} : rafale {i:02d}" for i in range(50)]
+    for phone in others:
+        await phone.wait_for(lambda p: len([t for t in p.texts() if "rafale" in t]) == 50, timeout=60)
+        assert [t for t in phone.texts() if "rafale" in t] == expected
+    assert live.api.errors_sent[429] >= 4
+    assert not [t for t in blocked.texts() if "rafale" in t]
+    await live.stop()
+    await live.server.stop()
