@@ -29,7 +29,7 @@ async def identify(update: Update, context: EntraideContext) -> None:
     if identity.member is not None and services.onboarding.needs_consent(identity.member):
         if _is_onboarding(update):
             return
-        reply = services.onboarding.consent_screen(context.locale)
+        reply = services.onboarding.reconsent_screen(identity.member, context.locale)
         if update.callback_query:
             await services.transport.answer(update.callback_query.id)
         await services.transport.send_text(chat.id, services.t(context.locale, "onboarding.consent_again"))

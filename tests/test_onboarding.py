@@ -85,3 +85,45 @@ async def test_unknown_command_and_text_before_onboarding(h):
     assert "/aide" in zoe.last()["text"]
     await h.say(zoe, "allo")
     assert "/start" in zoe.last()["text"]
+
+
+async def test_new_consent_version_asks_again_and_nothing_changes_until_confirmed(h, monkeypatch):
+    alice = h.phone("Alice")
+    await h.onboard(alice, consents=(2,))
+    import bot.services.onboarding as onboarding
+    monkeypatch.setattr(onboarding, "CONSENT_VERSION", 2)
+    await h.cmd(alice, "salles")
+    texts = alice.texts()
+    assert "ont changé" in texts[-2] and "version 2" in texts[-1]
+    assert ("☑ Bilan du soir (petit message doux)", "ob:t:fr:2:2:") in alice.buttons()
+    await alice.press(alice.last(), "ob:d:fr:2:")
+    await h.pump()
+    async with h.db.transaction() as tx:
+        member = await MemberRepo(tx).find_by_user(alice.user_id)
+    assert member.consent_version == 2 and member.consents.checkins
+
+
+async def test_language_can_be_changed(h):
+    alice = h.phone("Alice")
+    await h.onboard(alice)
+    await h.cmd(alice, "langue")
+    await alice.press(alice.last(), "lang:en")
+    await h.pump()
+    assert "English" in alice.last()["text"]
+    await h.cmd(alice, "help")
+    assert "How it works" in alice.last()["text"]
+    assert "no medical or clinical advice" in alice.last()["text"]
+
+
+async def test_a_failure_inside_a_handler_gets_a_kind_answer_and_a_clean_log(h, monkeypatch, caplog):
+    alice = h.phone("Alice", username="alice_secret")
+    await h.onboard(alice)
+
+    async def broken(member):
+        raise RuntimeError(f"boom for {alice.user_id}")
+
+    monkeypatch.setattr(h.services.rooms, "list", broken)
+    await h.cmd(alice, "salles")
+    assert "Oups" in alice.last()["text"] and "Rien n'est perdu" in alice.last()["text"]
+    assert "RuntimeError" in caplog.text
+    assert str(alice.user_id) not in caplog.text and "alice_secret" not in caplog.text

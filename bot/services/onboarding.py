@@ -78,6 +78,10 @@ class Onboarding:
         rows.append([Button(self.t(locale, "onboarding.consent_no"), f"ob:x:{locale}")])
         return Reply(self.t(locale, "onboarding.consent", version=CONSENT_VERSION), rows)
 
+    def reconsent_screen(self, member: Member, locale: str) -> Reply:
+        """The consent screen again (new version), with the member's current choices ticked."""
+        return self.consent_screen(locale, bits_from_consents(member.consents))
+
     # ----------------------------------------------------------------- flows
     def needs_consent(self, member: Member) -> bool:
         return member.consent_version < CONSENT_VERSION or not member.consents.rooms
@@ -89,6 +93,7 @@ class Onboarding:
             return Step(self.language_screen(locale, code))
         if self.needs_consent(member):
             return Step(self.consent_screen(locale, bits_from_consents(member.consents), code))
+
         if payload.strip():
             return await self._redeem(member, locale, payload.strip())
         return Step(Reply(self.t(locale, "onboarding.welcome_back")))
