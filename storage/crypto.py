@@ -15,8 +15,6 @@ import functools
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
-
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -62,22 +60,40 @@ def open_sealed(key: bytes, blob: bytes, aad: bytes) -> bytes:
         raise CryptoError("cipher text rejected") from exc
 
 
-@dataclass(frozen=True)
 class KeyRing:
-    """The sub-keys derived from one master key."""
+    """The keys of one database.
 
-    master_key: bytes
+    The file key and the field keys are derived from master keys: `master_key` for the
+    current version, `older` for versions still being rotated away from. The blind-index
+    key is random, kept in the database wrapped by the field key (so rotating the master
+    key never changes how members are found); `Database.open` loads it.
+    """
+
+    def __init__(self, master_key: bytes, *, version: int = 1,
+                 older: dict[int, bytes] | None = None) -> None:
+        if len(master_key) != KEY_BYTES:
+            raise ValueError("the master key must be 32 bytes")
+        self.master_key = master_key
+        self.version = version
+        self._masters = {**(older or {}), version: master_key}
+        self._index_key: bytes | None = None
 
     @property
     def file_key(self) -> bytes:
         return derive(self.master_key, "sqlcipher-file")
 
     def field_key(self, version: int) -> bytes:
-        return derive(self.master_key, f"field/v{version}")
+        return derive(self._masters.get(version, self.master_key), f"field/v{version}")
 
     @property
     def index_key(self) -> bytes:
-        return derive(self.master_key, "blind-index/v1")
+        if self._index_key is None:
+            raise CryptoError("the blind-index key is not loaded")
+        return self._index_key
+
+    @index_key.setter
+    def index_key(self, key: bytes) -> None:
+        self._index_key = key
 
     def blind_index(self, namespace: str, value: int | str) -> bytes:
         """Keyed HMAC-SHA256 of a value: stable, not reversible without the key."""

@@ -174,7 +174,23 @@ class Database:
         db = cls(conn, keys, path)
         await db.migrate()
         db.key_version = int(await db._meta("key_version", "1"))
+        keys.version = db.key_version
+        await db._load_index_key()
         return db
+
+    async def _load_index_key(self) -> None:
+        """The blind-index key: random, made once, kept wrapped by the field key."""
+        async with self.transaction() as tx:
+            row = await tx.one("SELECT value FROM meta WHERE key = 'index_key'")
+            version = self.key_version
+            if row is None:
+                key = os.urandom(KEY_BYTES)
+                sealed = self.keys.seal_field("meta", "index_key", 0, version, key)
+                await tx.execute("INSERT INTO meta (key, value) VALUES ('index_key', ?)",
+                                 (base64.b64encode(sealed).decode(),))
+            else:
+                key = self.keys.open_field("meta", "index_key", 0, version, base64.b64decode(row[0]))
+        self.keys.index_key = key
 
     async def close(self) -> None:
         async with self._lock:

@@ -108,7 +108,7 @@ async def test_tampered_or_moved_ciphertext_is_rejected(tmp_path):
 
 
 def test_associated_data_binds_place_and_version():
-    keys = KeyRing(b"k" * 32)
+    keys = KeyRing(b"k" * 32, older={2: b"j" * 32})
     sealed = keys.seal_field("t", "c", 1, 1, b"secret")
     assert keys.open_field("t", "c", 1, 1, sealed) == b"secret"
     for place in [("t", "c", 2, 1), ("t", "d", 1, 1), ("u", "c", 1, 1)]:
@@ -120,6 +120,7 @@ def test_associated_data_binds_place_and_version():
 
 def test_blind_index_is_keyed():
     a, b = KeyRing(b"a" * 32), KeyRing(b"b" * 32)
+    a.index_key, b.index_key = b"1" * 32, b"2" * 32
     assert a.blind_index("u", 42) == a.blind_index("u", 42)
     assert a.blind_index("u", 42) != b.blind_index("u", 42)
     assert hashlib.sha256(b"42").digest() != a.blind_index("u", 42)
