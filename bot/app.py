@@ -11,7 +11,7 @@ from bot.context import SERVICES_KEY, EntraideContext
 from bot.i18n import Translator
 from bot.services import Services
 from bot.telegram_adapter import TelegramTransport
-from handlers import errors, middleware, moderation, relay, rooms, start
+from handlers import errors, middleware, moderation, relay, rooms, safety, start
 from storage.database import Database
 
 
@@ -45,6 +45,7 @@ def build_application(
     start.register(app)
     rooms.register(app)
     moderation.register(app)
+    safety.register(app)
     relay.register(app)
     errors.register(app)
     relay.register_fallback(app)

@@ -16,6 +16,11 @@ class Room:
     status: str
     created_day: str
     member_count: int = 0
+    kind: str = "topic"
+
+    @property
+    def is_support(self) -> bool:
+        return self.kind == "support"
 
     @property
     def is_open(self) -> bool:
@@ -42,7 +47,8 @@ class Seat:
 
 _ROOM = (
     "r.id, r.theme, r.description, r.capacity, r.status, r.created_day, "
-    "(SELECT count(*) FROM room_members m WHERE m.room_id = r.id AND m.is_facilitator = 0)"
+    "(SELECT count(*) FROM room_members m WHERE m.room_id = r.id AND m.is_facilitator = 0), "
+    "r.kind"
 )
 _SEAT = (
     "room_id, member_id, pseudonym, is_facilitator, muted_until, warnings, pseudo_day, "
@@ -58,10 +64,11 @@ class RoomRepo:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
 
-    async def open(self, theme: str, description: str, capacity: int, day: str) -> Room:
+    async def open(self, theme: str, description: str, capacity: int, day: str,
+                   kind: str = "topic") -> Room:
         room_id = await self.tx.insert(
-            "INSERT INTO rooms (theme, description, capacity, created_day) VALUES (?, ?, ?, ?)",
-            (theme, description, capacity, day),
+            "INSERT INTO rooms (theme, description, capacity, created_day, kind) VALUES (?, ?, ?, ?, ?)",
+            (theme, description, capacity, day, kind),
         )
         room = await self.get(room_id)
         assert room is not None
@@ -72,7 +79,7 @@ class RoomRepo:
         return Room(*row) if row else None
 
     async def list_open(self) -> list[Room]:
-        rows = await self.tx.all(f"SELECT {_ROOM} FROM rooms r WHERE r.status = 'open' ORDER BY r.id")
+        rows = await self.tx.all(f"SELECT {_ROOM} FROM rooms r WHERE r.status = 'open' AND r.kind = 'topic' ORDER BY r.id")
         return [Room(*row) for row in rows]
 
     async def close(self, room_id: int, day: str) -> None:

@@ -16,6 +16,7 @@ from bot.services.notify import Notifier
 from bot.services.onboarding import Onboarding
 from bot.services.relay import RelayService
 from bot.services.rooms import RoomService
+from bot.services.safety import SafetyService
 from bot.transport import Transport
 from storage.database import Database
 from storage.members import MemberRepo
@@ -40,6 +41,7 @@ class Services:
     rooms: RoomService
     relay: RelayService
     moderation: ModerationService
+    safety: SafetyService
     failing: set[int] = field(default_factory=set)
 
     @classmethod
@@ -66,7 +68,10 @@ class Services:
             relay=RelayService(db, clock, t, transport, delivery, notifier,
                                config.member_messages_per_minute),
             moderation=ModerationService(db, clock, t, notifier, rooms),
+            safety=SafetyService(db, clock, t, notifier),
         )
+        services.relay.safety = services.safety
+        services.safety.relay = services.relay
         holder["s"] = services
         return services
 

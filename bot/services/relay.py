@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from dataclasses import dataclass, field
 
 from bot.clock import Clock
+from bot.services.crisis import assess
 from bot.errors import Gone, NotModified, Refusal
 from bot.i18n import Translator
 from bot.replies import Reply
@@ -94,6 +95,7 @@ class RelayService:
         self.delivery = delivery
         self.notifier = notifier
         self.flood = FloodGate(messages_per_minute, clock)
+        self.safety = None  # bot.services.safety.SafetyService, set by Services.build
 
     # --------------------------------------------------------------- labels
     def name(self, locale: str, seat: Seat, room: Room, multi_room: bool) -> str:
@@ -111,8 +113,12 @@ class RelayService:
         return [self.t(locale, "relay.line", name=name, text=piece) for piece in split_text(body, room)]
 
     # ----------------------------------------------------------------- relay
-    async def relay(self, author: Member, incoming: Incoming) -> Reply | None:
-        """Relay one message to the other members of the author's room."""
+    async def relay(self, author: Member, incoming: Incoming, *, checked: bool = False) -> Reply | None:
+        """Relay one message to the other members of the author's room.
+
+        Unless `checked` (the member chose to send a held message anyway), words that
+        suggest a risk to life are held and answered privately instead (bot.services.safety).
+        """
         if incoming.kind in REFUSED:
             raise Refusal(f"relay.refused_{incoming.kind}" if incoming.kind in
                           {"document", "audio", "contact", "location", "poll"} else "relay.refused_other")
@@ -124,13 +130,24 @@ class RelayService:
                 raise Refusal("relay.muted", until=self._clock_time(seat.muted_until))
             if not self.flood.allow(author.id):
                 raise Refusal("relay.slow_down")
-            seats = await RoomRepo(tx).seats(room.id)
-            others = [s for s in seats if s.member_id != author.id]
-            members = {m.id: m for m in await MemberRepo(tx).many([s.member_id for s in others])}
-            counts = {m: len(await RoomRepo(tx).seats_of(m)) for m in members}
-            relay = await RelayRepo(tx).create(room.id, author.id, incoming.message_id,
-                                               incoming.kind, int(self.clock.now()))
-            warn_voice = incoming.kind == "voice" and await first_voice_note(tx, author.id)
+            at_risk = (not checked and not room.is_support and self.safety is not None
+                       and assess(incoming.text).at_risk)
+            if not at_risk:
+                seats = await RoomRepo(tx).seats(room.id)
+                others = [s for s in seats if s.member_id != author.id]
+                members = {m.id: m for m in await MemberRepo(tx).many([s.member_id for s in others])}
+                counts = {m: len(await RoomRepo(tx).seats_of(m)) for m in members}
+                if others:
+                    relay = await RelayRepo(tx).create(room.id, author.id, incoming.message_id,
+                                                       incoming.kind, int(self.clock.now()))
+                warn_voice = incoming.kind == "voice" and await first_voice_note(tx, author.id)
+        if at_risk:
+            return await self.safety.hold(author, room, incoming)
+        if not others:
+            if room.is_support and self.safety is not None:
+                self.safety.wait_for_facilitator(room.id, author.id, incoming)
+                return Reply(self.t(author.locale, "safety.waiting_facilitator"), edit=False)
+            return Reply(self.t(author.locale, "relay.alone", theme=room.theme), edit=False)
         photo: bytes | None = None
         if incoming.kind == "photo" and incoming.file_ref:
             photo = strip_photo(await self.transport.fetch_file(incoming.file_ref))
@@ -144,8 +161,6 @@ class RelayService:
             self.delivery.submit(member.chat_id, self._runner(plan), member.id)
         if warn_voice:
             return Reply(self.t(author.locale, "relay.voice_warning"), edit=False)
-        if not others:
-            return Reply(self.t(author.locale, "relay.alone", theme=room.theme), edit=False)
         return None
 
     async def _destination(self, tx, author: Member, reply_to: int | None

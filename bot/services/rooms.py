@@ -149,6 +149,8 @@ class RoomService:
             if seat is not None:
                 await MemberRepo(tx).set_active_room(actor.id, room_id)
                 return Reply(self.t(locale, "rooms.switched", theme=room.theme, pseudonym=seat.pseudonym))
+            if room.is_support:
+                raise Refusal("rooms.unknown", id=room_id)
             if await rooms.is_banned(room_id, actor.id):
                 raise Refusal("rooms.banned")
             limit = MAX_ROOMS_PER_FACILITATOR if actor.is_facilitator else MAX_ROOMS_PER_MEMBER

@@ -1,0 +1,165 @@
+"""Crisis care: a message that suggests a risk to life is held, never posted to the room.
+
+The sender privately gets a short, warm, scripted message with Quebec resources (at
+most once an hour) and three buttons: send it anyway, don't send it, talk with a
+facilitator. Talking with a facilitator (or the alert consent given at onboarding)
+tells the room's facilitators that *a member of the room* may need support; they answer
+in a private one-to-one room under pseudonyms, and never learn who it is.
+
+Held messages live in memory only (no message bodies at rest); after a restart the
+buttons say kindly that the message has to be sent again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.errors import Refusal
+from bot.i18n import Translator
+from bot.replies import Reply
+from bot.services import pseudonyms
+from bot.services.notify import Notifier
+from bot.transport import Button
+from storage.database import Database
+from storage.members import Member, MemberRepo
+from storage.rooms import Room, RoomRepo
+
+RESOURCES_EVERY = 3600
+HOLD_SECONDS = 3600
+SUPPORT_THEME = "Soutien · Support"
+
+
+@dataclass
+class Hold:
+    member_id: int
+    room_id: int
+    incoming: object  # bot.services.relay.Incoming
+    created: float
+    support_room_id: int | None = None
+
+
+class SafetyService:
+    def __init__(self, db: Database, clock: Clock, t: Translator, notifier: Notifier) -> None:
+        self.db = db
+        self.clock = clock
+        self.t = t
+        self.notifier = notifier
+        self._holds: dict[str, Hold] = {}
+        self._resources_sent: dict[int, float] = {}
+        self._waiting: dict[int, list[tuple[int, object]]] = {}
+        self.relay = None  # set by Services.build: sends a held message when asked
+
+    # ------------------------------------------------------------------ hold
+    def _buttons(self, locale: str, token: str) -> list[list[Button]]:
+        return [
+            [Button(self.t(locale, "safety.button_talk"), f"cr:talk:{token}")],
+            [Button(self.t(locale, "safety.button_send"), f"cr:send:{token}")],
+            [Button(self.t(locale, "safety.button_drop"), f"cr:drop:{token}")],
+        ]
+
+    async def hold(self, member: Member, room: Room, incoming) -> Reply:
+        """Keep the message back and answer the sender privately."""
+        now = self.clock.now()
+        self._expire(now)
+        token = secrets.token_urlsafe(9)
+        hold = Hold(member.id, room.id, incoming, now)
+        self._holds[token] = hold
+        if member.consents.alerts and not room.is_support:
+            hold.support_room_id = await self._alert(member, room, asked=False)
+        last = self._resources_sent.get(member.id)
+        locale = member.locale
+        if last is None or now - last >= RESOURCES_EVERY:
+            self._resources_sent[member.id] = now
+            text = self.t(locale, "safety.held") + "\n\n" + self.t(locale, "safety.resources")
+        else:
+            text = self.t(locale, "safety.held_again")
+        return Reply(text, self._buttons(locale, token), edit=False)
+
+    def _expire(self, now: float) -> None:
+        for token in [k for k, h in self._holds.items() if now - h.created > HOLD_SECONDS]:
+            del self._holds[token]
+
+    def _take(self, member: Member, token: str) -> Hold:
+        hold = self._holds.get(token)
+        if hold is None or hold.member_id != member.id:
+            raise Refusal("safety.expired")
+        return hold
+
+    async def press(self, member: Member, action: str, token: str) -> Reply:
+        """One of the three buttons under a held message."""
+        hold = self._take(member, token)
+        locale = member.locale
+        if action == "drop":
+            del self._holds[token]
+            return Reply(self.t(locale, "safety.dropped"), edit=False)
+        if action == "send":
+            del self._holds[token]
+            await self.relay.relay(member, hold.incoming, checked=True)
+            return Reply(self.t(locale, "safety.sent"), edit=False)
+        if action == "talk":
+            async with self.db.transaction() as tx:
+                room = await RoomRepo(tx).get(hold.room_id)
+            if room is None:
+                raise Refusal("safety.expired")
+            support_id = hold.support_room_id or await self._alert(member, room, asked=True)
+            hold.support_room_id = support_id
+            async with self.db.transaction() as tx:
+                await MemberRepo(tx).set_active_room(member.id, support_id)
+            return Reply(self.t(locale, "safety.talk_started"), edit=False)
+        raise Refusal("common.stale_button")
+
+    # ---------------------------------------------------------------- support
+    async def _alert(self, member: Member, room: Room, *, asked: bool) -> int:
+        """Open a private support room for the member and tell the room's facilitators."""
+        async with self.db.transaction() as tx:
+            rooms = RoomRepo(tx)
+            support = await rooms.open(SUPPORT_THEME, "", 2, self.clock.day(), kind="support")
+            own = {s.pseudonym for s in await rooms.seats_of(member.id)}
+            pseudonym = pseudonyms.draw(member.locale, set(), own)
+            await rooms.add_seat(support.id, member.id, pseudonym, False, self.clock.day())
+            seats = await rooms.seats(room.id)
+            facilitators = [m for m in await MemberRepo(tx).many(
+                [s.member_id for s in seats if s.is_facilitator and s.member_id != member.id])]
+            if not facilitators:
+                facilitators = [m for m in await MemberRepo(tx).facilitators() if m.id != member.id]
+        key = "safety.alert_asked" if asked else "safety.alert"
+        for facilitator in facilitators:
+            self.notifier.send(
+                facilitator, key, theme=room.theme,
+                buttons=lambda loc: [[Button(self.t(loc, "safety.button_answer"), f"sup:{support.id}")]],
+            )
+        return support.id
+
+    def wait_for_facilitator(self, room_id: int, member_id: int, incoming) -> None:
+        """Words written to a support room before a facilitator arrives wait in memory."""
+        self._waiting.setdefault(room_id, []).append((member_id, incoming))
+
+    async def answer(self, facilitator: Member, room_id: int) -> Reply:
+        """A facilitator takes the private support conversation."""
+        if not facilitator.is_facilitator:
+            raise Refusal("common.facilitators_only")
+        async with self.db.transaction() as tx:
+            rooms = RoomRepo(tx)
+            room = await rooms.get(room_id)
+            if room is None or not room.is_support or not room.is_open:
+                raise Refusal("safety.support_closed")
+            seats = await rooms.seats(room_id)
+            mine = next((s for s in seats if s.member_id == facilitator.id), None)
+            if mine is None:
+                if any(s.is_facilitator for s in seats):
+                    raise Refusal("safety.support_taken")
+                own = {s.pseudonym for s in await rooms.seats_of(facilitator.id)}
+                pseudonym = pseudonyms.draw(facilitator.locale, await rooms.pseudonyms(room_id), own)
+                await rooms.add_seat(room_id, facilitator.id, pseudonym, True, self.clock.day())
+            else:
+                pseudonym = mine.pseudonym
+            await MemberRepo(tx).set_active_room(facilitator.id, room_id)
+            person = next((s for s in seats if not s.is_facilitator), None)
+            waiting_member = await MemberRepo(tx).get(person.member_id) if person else None
+        for member_id, incoming in self._waiting.pop(room_id, []):
+            if waiting_member is not None and waiting_member.id == member_id:
+                await self.relay.relay(waiting_member, incoming, checked=True)
+        return Reply(self.t(facilitator.locale, "safety.answering",
+                            pseudonym=person.pseudonym if person else "?", own=pseudonym, id=room_id))

@@ -1,0 +1,44 @@
+"""Buttons of crisis care: send anyway / don't send / talk with a facilitator; answering."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.context import EntraideContext
+from bot.errors import Refusal
+from handlers.common import answer_press, require_member
+
+_HELD = re.compile(r"^cr:(talk|send|drop):([A-Za-z0-9_-]{12})$")
+_SUPPORT = re.compile(r"^sup:(\d{1,9})$")
+
+
+async def held_press(update: Update, context: EntraideContext) -> None:
+    """The member decides what happens to their held message."""
+    member = require_member(context)
+    query = update.callback_query
+    match = _HELD.match(query.data or "")
+    if match is None:
+        raise Refusal("common.stale_button")
+    reply = await context.services.safety.press(member, match.group(1), match.group(2))
+    if query.message is not None and query.message.text:
+        # Keep the resources on screen, take the used buttons away.
+        await context.services.transport.edit_text(query.message.chat.id, query.message.message_id,
+                                                   query.message.text)
+    await answer_press(update, context, reply)
+
+
+async def support_press(update: Update, context: EntraideContext) -> None:
+    """A facilitator answers a member who may need support, privately."""
+    member = require_member(context)
+    match = _SUPPORT.match(update.callback_query.data or "")
+    if match is None:
+        raise Refusal("common.stale_button")
+    await answer_press(update, context, await context.services.safety.answer(member, int(match.group(1))))
+
+
+def register(app: Application) -> None:
+    app.add_handler(CallbackQueryHandler(held_press, pattern=r"^cr:"))
+    app.add_handler(CallbackQueryHandler(support_press, pattern=r"^sup:"))

@@ -1,0 +1,91 @@
+"""Crisis care: held messages, resources at most once an hour, private support."""
+
+from tests.test_rooms import room_with
+
+
+async def test_risk_message_is_held_with_resources_and_nothing_reaches_the_room(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    before_b, before_f = len(b.inbox), len(fac.inbox)
+    await h.say(a, "jveux pu vivre")
+    held = a.last()
+    assert "1 866 APPELLE" in held["text"] and "535353" in held["text"] and "9-8-8" in held["text"]
+    assert "811" in held["text"] and "Tel-jeunes" in held["text"] and "911" in held["text"]
+    assert [d.split(":")[1] for _, d in a.buttons(held)] == ["talk", "send", "drop"]
+    assert len(b.inbox) == before_b and len(fac.inbox) == before_f  # no alert without consent
+    # A second one within the hour: held, without repeating the whole resources message.
+    await h.say(a, "je veux mourir")
+    assert "1 866 APPELLE" not in a.last()["text"] and "plus haut" in a.last()["text"]
+    h.clock.advance(3601)
+    await h.say(a, "j'ai envie d'en finir")
+    assert "1 866 APPELLE" in a.last()["text"]
+    assert len(b.inbox) == before_b
+
+
+async def test_send_anyway_and_dont_send(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await h.say(a, "je pense à me tuer")
+    held = a.last()
+    await a.press(held, data=a.buttons(held)[1][1])  # send anyway
+    await h.pump()
+    assert b.last()["text"].endswith("je pense à me tuer")
+    assert "a" and "envoyé à la salle" in a.last()["text"]
+    await h.say(a, "je veux mourir")
+    held = a.last()
+    count = len(b.inbox)
+    await a.press(held, data=a.buttons(held)[2][1])  # don't send
+    await h.pump()
+    assert len(b.inbox) == count and "pas été envoyé" in a.last()["text"]
+    # The used button is gone; pressing an old one says so kindly.
+    query = await a.press(held, data=f"cr:send:{'x' * 12}", forge=True)
+    await h.pump()
+    assert "plus en attente" in h.api.callback_answers[query]["text"]
+
+
+async def test_talk_with_a_facilitator_privately_without_unmasking(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await h.say(a, "j'ai des idées noires")
+    held = a.last()
+    await a.press(held, data=a.buttons(held)[0][1])
+    await h.pump()
+    assert "animation va te répondre" in a.last()["text"]
+    alert = fac.last()
+    assert "aimerait parler" in alert["text"] and "Alice" not in alert["text"]
+    await h.say(a, "merci, je suis là")  # before anyone answers: it waits
+    assert "attend" in a.last()["text"]
+    support_id = int(fac.buttons(alert)[0][1].split(":")[1])
+    await fac.press(alert, data=fac.buttons(alert)[0][1])
+    await h.pump()
+    assert any("merci, je suis là" in t for t in fac.texts())
+    assert "réponds maintenant en privé" in " ".join(fac.texts())
+    await h.say(fac, "Je suis là. Veux-tu m'en dire plus ?")
+    assert "Je suis là. Veux-tu" in a.last()["text"]
+    assert all("Je suis là. Veux-tu" not in t for t in b.texts())
+    for text in fac.texts():
+        assert "Alice" not in text and str(a.user_id) not in text and "alice_x" not in text
+    # A member cannot join the support room; a second facilitator cannot take it.
+    await h.cmd(b, "rejoindre", str(support_id))
+    assert "n'existe pas" in b.last()["text"]
+    other = h.phone("Omar")
+    await h.make_facilitator(other)
+    await h.cmd(other, "salles")
+    assert "Soutien" not in other.last()["text"]
+
+
+async def test_alert_consent_tells_facilitators_right_away(h):
+    fac = h.phone("Fatou")
+    await h.make_facilitator(fac)
+    await h.cmd(fac, "ouvrir", "Solitude")
+    a = h.phone("Alice")
+    await h.onboard(a, consents=(4,))
+    await h.cmd(a, "rejoindre", "1")
+    await h.say(a, "I want to end my life")
+    assert "aurait peut-être besoin de soutien" in fac.last()["text"]
+    assert "Alice" not in fac.last()["text"]
+
+
+async def test_look_alikes_pass_through(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await h.say(a, "Je suis morte de rire, ça me tue")
+    assert b.last()["text"].endswith("ça me tue")
+    await h.say(a, "Je veux en finir avec mes dettes")
+    assert b.last()["text"].endswith("avec mes dettes")
