@@ -11,7 +11,7 @@ from bot.context import SERVICES_KEY, EntraideContext
 from bot.i18n import Translator
 from bot.services import Services
 from bot.telegram_adapter import TelegramTransport
-from handlers import errors, middleware, moderation, relay, rooms, safety, start
+from handlers import errors, middleware, moderation, privacy, relay, reports, rooms, safety, start
 from storage.database import Database
 
 
@@ -46,6 +46,8 @@ def build_application(
     rooms.register(app)
     moderation.register(app)
     safety.register(app)
+    reports.register(app)
+    privacy.register(app)
     relay.register(app)
     errors.register(app)
     relay.register_fallback(app)

@@ -23,6 +23,10 @@ MEMBER_COMMANDS = (
     Command("quitter", "leave", "menu.leave"),
     Command("pseudo", "pseudo", "menu.pseudo"),
     Command("supprimer", "delete", "menu.delete"),
+    Command("signaler", "report", "menu.report"),
+    Command("confidentialite", "privacy", "menu.privacy"),
+    Command("mesdonnees", "mydata", "menu.mydata"),
+    Command("oublier", "forget", "menu.forget"),
     Command("langue", "language", "menu.language"),
 )
 

@@ -261,6 +261,11 @@ class Database:
             await cursor.close()
         return str(row[0])
 
+    async def checkpoint(self) -> None:
+        """Fold the WAL into the file and truncate it (no old page images left there)."""
+        async with self._lock:
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def vacuum(self) -> None:
         """Reclaim free pages and fold the WAL back into the file."""
         async with self._lock:

@@ -15,6 +15,8 @@ from bot.services.moderation import ModerationService
 from bot.services.notify import Notifier
 from bot.services.onboarding import Onboarding
 from bot.services.relay import RelayService
+from bot.services.privacy import PrivacyService
+from bot.services.reports import ReportService
 from bot.services.rooms import RoomService
 from bot.services.safety import SafetyService
 from bot.transport import Transport
@@ -42,6 +44,8 @@ class Services:
     relay: RelayService
     moderation: ModerationService
     safety: SafetyService
+    reports: ReportService
+    privacy: PrivacyService
     failing: set[int] = field(default_factory=set)
 
     @classmethod
@@ -69,6 +73,8 @@ class Services:
                                config.member_messages_per_minute),
             moderation=ModerationService(db, clock, t, notifier, rooms),
             safety=SafetyService(db, clock, t, notifier),
+            reports=ReportService(db, clock, t, notifier, transport),
+            privacy=PrivacyService(db, clock, t, transport, delivery),
         )
         services.relay.safety = services.safety
         services.safety.relay = services.relay

@@ -21,6 +21,7 @@ from bot.i18n import Translator
 from bot.replies import Reply
 from bot.services import pseudonyms
 from bot.services.notify import Notifier
+from bot.services.reports import room_facilitators
 from bot.transport import Button
 from storage.database import Database
 from storage.members import Member, MemberRepo
@@ -119,11 +120,7 @@ class SafetyService:
             own = {s.pseudonym for s in await rooms.seats_of(member.id)}
             pseudonym = pseudonyms.draw(member.locale, set(), own)
             await rooms.add_seat(support.id, member.id, pseudonym, False, self.clock.day())
-            seats = await rooms.seats(room.id)
-            facilitators = [m for m in await MemberRepo(tx).many(
-                [s.member_id for s in seats if s.is_facilitator and s.member_id != member.id])]
-            if not facilitators:
-                facilitators = [m for m in await MemberRepo(tx).facilitators() if m.id != member.id]
+            facilitators = await room_facilitators(tx, room.id, exclude=member.id)
         key = "safety.alert_asked" if asked else "safety.alert"
         for facilitator in facilitators:
             self.notifier.send(

@@ -1,0 +1,140 @@
+"""Members own their data: what is kept and why, consent toggles, export, erasure."""
+
+from __future__ import annotations
+
+import json
+
+from bot.clock import Clock
+from bot.errors import Gone, NotModified, Refusal
+from bot.i18n import Translator
+from bot.replies import Reply
+from bot.services.delivery import Delivery
+from bot.services.onboarding import CONSENT_VERSION, OPTIONAL
+from bot.services.relay import MAP_HOURS
+from bot.transport import Button, Transport
+from storage.database import Database
+from storage.members import Consents, Member, MemberRepo
+from storage.relays import RelayRepo
+from storage.reports import ReportRepo
+from storage.rooms import RoomRepo
+
+_FIELDS = {1: "reminders", 2: "checkins", 4: "alerts"}
+
+
+class PrivacyService:
+    def __init__(self, db: Database, clock: Clock, t: Translator, transport: Transport,
+                 delivery: Delivery) -> None:
+        self.db = db
+        self.clock = clock
+        self.t = t
+        self.transport = transport
+        self.delivery = delivery
+
+    def overview(self, member: Member) -> Reply:
+        """`/confidentialite`: plain words, and a toggle for each optional consent."""
+        locale = member.locale
+        rows = []
+        for purpose, bit in OPTIONAL:
+            on = getattr(member.consents, purpose)
+            label = f"{'☑' if on else '☐'} {self.t(locale, f'consent.{purpose}')}"
+            rows.append([Button(label, f"pv:{bit}")])
+        return Reply(self.t(locale, "privacy.overview", hours=MAP_HOURS), rows)
+
+    async def toggle(self, member: Member, bit: int) -> Reply:
+        if bit not in _FIELDS:
+            raise Refusal("common.stale_button")
+        field = _FIELDS[bit]
+        current = member.consents
+        changed = Consents(rooms=current.rooms, reminders=current.reminders, checkins=current.checkins,
+                           alerts=current.alerts)
+        object.__setattr__(changed, field, not getattr(current, field))
+        async with self.db.transaction() as tx:
+            await MemberRepo(tx).set_consents(member.id, changed, CONSENT_VERSION)
+            refreshed = await MemberRepo(tx).get(member.id)
+        reply = self.overview(refreshed)
+        key = "privacy.on" if getattr(changed, field) else "privacy.off"
+        return Reply(reply.text, reply.buttons, notice=self.t(member.locale, key))
+
+    async def export(self, member: Member) -> bytes:
+        """`/mesdonnees`: everything kept about this member, as JSON."""
+        async with self.db.transaction() as tx:
+            rooms = RoomRepo(tx)
+            seats = await rooms.seats_of(member.id)
+            room_rows = {s.room_id: await rooms.get(s.room_id) for s in seats}
+            waiting = await tx.all(
+                "SELECT w.room_id, r.theme, w.since_day FROM waitlist w JOIN rooms r ON r.id = w.room_id "
+                "WHERE w.member_id = ?", (member.id,))
+            relayed = await tx.scalar("SELECT count(*) FROM relays WHERE author_id = ?", (member.id,))
+            received = await tx.scalar(
+                "SELECT count(DISTINCT relay_id) FROM relay_copies WHERE member_id = ?", (member.id,))
+            about = await ReportRepo(tx).about(member.id)
+            made = await ReportRepo(tx).made_by(member.id)
+            banned_from = await tx.all("SELECT room_id FROM room_bans WHERE member_id = ?", (member.id,))
+        data = {
+            "about": self.t(member.locale, "privacy.export_about"),
+            "exported_day": self.clock.day(),
+            "member": {
+                "language": member.locale, "role": member.role,
+                "joined_day": member.created_day, "last_seen_day": member.last_seen_day,
+                "consent_version": member.consent_version,
+                "consents": {"rooms": member.consents.rooms, "workshop_reminders": member.consents.reminders,
+                             "evening_checkins": member.consents.checkins,
+                             "facilitator_alerts": member.consents.alerts},
+            },
+            "rooms": [{
+                "room": s.room_id, "theme": room_rows[s.room_id].theme if room_rows[s.room_id] else None,
+                "kind": room_rows[s.room_id].kind if room_rows[s.room_id] else None,
+                "pseudonym": s.pseudonym, "facilitator": s.is_facilitator,
+                "muted_until": s.muted_until or None, "warnings": s.warnings,
+            } for s in seats],
+            "waiting_lists": [{"room": r, "theme": t, "since_day": d} for r, t, d in waiting],
+            "removed_from_rooms": [r[0] for r in banned_from],
+            "message_map_last_48h": {"messages_you_sent": relayed, "messages_you_received": received,
+                                     "note": self.t(member.locale, "privacy.export_map_note")},
+            "reports_about_you": [{"room": r.room_id, "reason": r.reason, "day": r.day} for r in about],
+            "reports_you_made": [{"room": r.room_id, "reason": r.reason, "day": r.day} for r in made],
+            "workshop_rsvps": [],
+            "evening_checkins": [],
+        }
+        return json.dumps(data, ensure_ascii=False, indent=2).encode()
+
+    def forget_prompt(self, member: Member) -> Reply:
+        locale = member.locale
+        return Reply(self.t(locale, "privacy.forget_confirm", hours=MAP_HOURS), [
+            [Button(self.t(locale, "privacy.forget_yes"), "fg:yes")],
+            [Button(self.t(locale, "privacy.forget_no"), "fg:no")],
+        ])
+
+    async def forget(self, member: Member) -> Reply:
+        """`/oublier`: delete their copies still mapped, then the member and their key."""
+        copies = await self.erase(member)
+        return Reply(self.t(member.locale, "privacy.forgotten", copies=copies))
+
+    async def erase(self, member: Member) -> int:
+        """Erase a member everywhere; returns how many relayed copies are being deleted."""
+        async with self.db.transaction() as tx:
+            relays = await tx.all("SELECT id FROM relays WHERE author_id = ?", (member.id,))
+            targets: list[tuple[int, int, int]] = []
+            for (relay_id,) in relays:
+                for copy in await RelayRepo(tx).copies(relay_id):
+                    targets.append((copy.member_id, copy.message_id, relay_id))
+            people = {m.id: m for m in await MemberRepo(tx).many(sorted({t[0] for t in targets}))}
+            for (relay_id,) in relays:
+                await RelayRepo(tx).delete(relay_id)
+            await MemberRepo(tx).erase(member.id)
+        for member_id, message_id, _ in targets:
+            person = people.get(member_id)
+            if person is not None:
+                self.delivery.submit(person.chat_id, _deleter(self.transport, person.chat_id, message_id),
+                                     person.id)
+        await self.db.checkpoint()
+        return len(targets)
+
+
+def _deleter(transport: Transport, chat_id: int, message_id: int):
+    async def run() -> None:
+        try:
+            await transport.delete(chat_id, message_id)
+        except (Gone, NotModified):
+            pass
+    return run

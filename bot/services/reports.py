@@ -1,0 +1,133 @@
+"""`/signaler`: a member flags a relayed message to the room's facilitators, anonymously.
+
+The report keeps the room, the reported seat's member, a reason and a date — never the
+message text; facilitators see the message (their own copy), the pseudonym and the
+room, never who reported. A member reported by several people is paused until a
+facilitator decides.
+"""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from bot.errors import Refusal
+from bot.i18n import Translator
+from bot.replies import Reply
+from bot.services.notify import Notifier
+from bot.transport import Button, Transport
+from storage.database import Database, Tx
+from storage.members import Member, MemberRepo
+from storage.relays import RelayRepo
+from storage.reports import ReportRepo
+from storage.rooms import RoomRepo
+
+REASONS = ("respect", "identity", "risk", "spam", "other")
+PAUSE_AFTER = 3          # distinct reporters ...
+PAUSE_WINDOW = 7 * 86400  # ... within a week
+PAUSE_SECONDS = 30 * 86400
+RETENTION_DAYS = 30
+
+
+async def room_facilitators(tx: Tx, room_id: int, exclude: int | None = None) -> list[Member]:
+    """The facilitators seated in a room, else every facilitator."""
+    seats = await RoomRepo(tx).seats(room_id)
+    ids = [s.member_id for s in seats if s.is_facilitator and s.member_id != exclude]
+    people = await MemberRepo(tx).many(ids) if ids else []
+    if not people:
+        people = [m for m in await MemberRepo(tx).facilitators() if m.id != exclude]
+    return people
+
+
+class ReportService:
+    def __init__(self, db: Database, clock: Clock, t: Translator, notifier: Notifier,
+                 transport: Transport) -> None:
+        self.db = db
+        self.clock = clock
+        self.t = t
+        self.notifier = notifier
+        self.transport = transport
+
+    async def _relay_for(self, tx: Tx, reporter: Member, message_id: int | None):
+        if message_id is None:
+            raise Refusal("reports.reply_needed")
+        relay = await RelayRepo(tx).by_copy(reporter.id, message_id)
+        if relay is None:
+            if await RelayRepo(tx).by_author_message(reporter.id, message_id):
+                raise Refusal("reports.own")
+            raise Refusal("reports.unknown")
+        if relay.author_id is None:
+            raise Refusal("reports.unknown")
+        return relay
+
+    async def start(self, reporter: Member, message_id: int | None) -> Reply:
+        async with self.db.transaction() as tx:
+            await self._relay_for(tx, reporter, message_id)
+        locale = reporter.locale
+        buttons = [[Button(self.t(locale, f"reports.reason_{r}"), f"rp:{r}:{message_id}")] for r in REASONS]
+        return Reply(self.t(locale, "reports.ask"), buttons)
+
+    async def choose(self, reporter: Member, reason: str, message_id: int) -> Reply:
+        if reason not in REASONS:
+            raise Refusal("common.stale_button")
+        now = int(self.clock.now())
+        async with self.db.transaction() as tx:
+            relay = await self._relay_for(tx, reporter, message_id)
+            room = await RoomRepo(tx).get(relay.room_id)
+            seat = await RoomRepo(tx).seat(relay.room_id, relay.author_id)
+            if room is None or seat is None:
+                raise Refusal("reports.unknown")
+            reports = ReportRepo(tx)
+            if not await reports.add(room.id, relay.author_id, reporter.id, relay.id, reason,
+                                     self.clock.day(), now):
+                return Reply(self.t(reporter.locale, "reports.already"))
+            distinct = await reports.distinct_reporters(room.id, relay.author_id, now - PAUSE_WINDOW)
+            paused = distinct >= PAUSE_AFTER and seat.muted_until < now + 3600
+            if paused:
+                await RoomRepo(tx).mute(room.id, relay.author_id, now + PAUSE_SECONDS)
+            facilitators = await room_facilitators(tx, room.id, exclude=relay.author_id)
+            copies = {c.member_id: c.message_id for c in await RelayRepo(tx).copies(relay.id) if c.part == 0}
+            author = await MemberRepo(tx).get(relay.author_id)
+        for facilitator in facilitators:
+            text = self.t(facilitator.locale, "reports.to_facilitators", theme=room.theme,
+                          pseudonym=seat.pseudonym, reason=self.t(facilitator.locale, f"reports.reason_{reason}"))
+            if paused:
+                text += "\n" + self.t(facilitator.locale, "reports.paused", pseudonym=seat.pseudonym)
+            buttons = [[Button(self.t(facilitator.locale, "reports.button_lift"), f"unpause:{relay.id}")]] if paused else None
+            own_copy = copies.get(facilitator.id)
+            if own_copy is None:
+                self._copy_then(facilitator, reporter.chat_id, message_id, text, buttons)
+            else:
+                self._reply_to(facilitator, own_copy, text, buttons)
+        if paused and author is not None:
+            self.notifier.send(author, "reports.paused_author", theme=room.theme)
+        return Reply(self.t(reporter.locale, "reports.thanks"))
+
+    def _reply_to(self, facilitator: Member, message_id: int, text: str, buttons) -> None:
+        async def job() -> None:
+            await self.transport.send_text(facilitator.chat_id, text, buttons=buttons, reply_to=message_id,
+                                           protect=True)
+        self.notifier.delivery.submit(facilitator.chat_id, job, facilitator.id)
+
+    def _copy_then(self, facilitator: Member, from_chat: int, message_id: int, text: str, buttons) -> None:
+        async def job() -> None:
+            sent = await self.transport.copy(facilitator.chat_id, from_chat, message_id, protect=True)
+            await self.transport.send_text(facilitator.chat_id, text, buttons=buttons,
+                                           reply_to=sent.message_id, protect=True)
+        self.notifier.delivery.submit(facilitator.chat_id, job, facilitator.id)
+
+    async def lift(self, facilitator: Member, relay_id: int) -> Reply:
+        """A facilitator lifts the pause that reports put on a member."""
+        if not facilitator.is_facilitator:
+            raise Refusal("common.facilitators_only")
+        async with self.db.transaction() as tx:
+            relay = await RelayRepo(tx).get(relay_id)
+            if relay is None or relay.author_id is None:
+                raise Refusal("common.stale_button")
+            seat = await RoomRepo(tx).seat(relay.room_id, relay.author_id)
+            if seat is None:
+                raise Refusal("moderation.gone")
+            await RoomRepo(tx).mute(relay.room_id, relay.author_id, 0)
+            author = await MemberRepo(tx).get(relay.author_id)
+            room = await RoomRepo(tx).get(relay.room_id)
+        if author is not None:
+            self.notifier.send(author, "reports.lifted_author", theme=room.theme)
+        return Reply(self.t(facilitator.locale, "reports.lifted", pseudonym=seat.pseudonym))

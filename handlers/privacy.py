@@ -1,0 +1,59 @@
+"""Members' rights: `/confidentialite`, `/mesdonnees`, `/oublier`."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.commands import MEMBER_COMMANDS
+from bot.context import EntraideContext
+from bot.errors import Refusal
+from bot.replies import Reply
+from handlers.common import add_commands, answer_press, require_member, send
+
+_CMD = {c.fr: c for c in MEMBER_COMMANDS}
+
+
+async def privacy(update: Update, context: EntraideContext) -> None:
+    """What is kept, why, how long, who sees it; a toggle per optional consent."""
+    await send(update, context, context.services.privacy.overview(require_member(context)))
+
+
+async def privacy_press(update: Update, context: EntraideContext) -> None:
+    member = require_member(context)
+    data = update.callback_query.data or ""
+    if data not in ("pv:1", "pv:2", "pv:4"):
+        raise Refusal("common.stale_button")
+    await answer_press(update, context, await context.services.privacy.toggle(member, int(data[3:])))
+
+
+async def my_data(update: Update, context: EntraideContext) -> None:
+    """Everything kept about the member, as a JSON file in the chat."""
+    member = require_member(context)
+    services = context.services
+    data = await services.privacy.export(member)
+    await services.transport.send_document(update.effective_chat.id, data, "entraide-mes-donnees.json",
+                                           caption=services.t(member.locale, "privacy.export_caption"))
+
+
+async def forget(update: Update, context: EntraideContext) -> None:
+    await send(update, context, context.services.privacy.forget_prompt(require_member(context)))
+
+
+async def forget_press(update: Update, context: EntraideContext) -> None:
+    member = require_member(context)
+    data = update.callback_query.data
+    if data == "fg:yes":
+        reply = await context.services.privacy.forget(member)
+    elif data == "fg:no":
+        reply = Reply(context.services.t(member.locale, "privacy.forget_cancelled"))
+    else:
+        raise Refusal("common.stale_button")
+    await answer_press(update, context, reply)
+
+
+def register(app: Application) -> None:
+    add_commands(app, [(_CMD["confidentialite"], privacy), (_CMD["mesdonnees"], my_data),
+                       (_CMD["oublier"], forget)])
+    app.add_handler(CallbackQueryHandler(privacy_press, pattern=r"^pv:"))
+    app.add_handler(CallbackQueryHandler(forget_press, pattern=r"^fg:"))

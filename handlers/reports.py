@@ -1,0 +1,44 @@
+"""`/signaler` in reply to a relayed message; facilitators lift a pause."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.commands import MEMBER_COMMANDS
+from bot.context import EntraideContext
+from bot.errors import Refusal
+from handlers.common import add_commands, answer_press, replied_id, require_member, send
+
+REPORT = next(c for c in MEMBER_COMMANDS if c.fr == "signaler")
+_REASON = re.compile(r"^rp:([a-z]{2,10}):(\d{1,10})$")
+_LIFT = re.compile(r"^unpause:(\d{1,12})$")
+
+
+async def report(update: Update, context: EntraideContext) -> None:
+    await send(update, context, await context.services.reports.start(require_member(context), replied_id(update)))
+
+
+async def reason_press(update: Update, context: EntraideContext) -> None:
+    member = require_member(context)
+    match = _REASON.match(update.callback_query.data or "")
+    if match is None:
+        raise Refusal("common.stale_button")
+    reply = await context.services.reports.choose(member, match.group(1), int(match.group(2)))
+    await answer_press(update, context, reply)
+
+
+async def lift_press(update: Update, context: EntraideContext) -> None:
+    member = require_member(context)
+    match = _LIFT.match(update.callback_query.data or "")
+    if match is None:
+        raise Refusal("common.stale_button")
+    await answer_press(update, context, await context.services.reports.lift(member, int(match.group(1))))
+
+
+def register(app: Application) -> None:
+    add_commands(app, [(REPORT, report)])
+    app.add_handler(CallbackQueryHandler(reason_press, pattern=r"^rp:"))
+    app.add_handler(CallbackQueryHandler(lift_press, pattern=r"^unpause:"))

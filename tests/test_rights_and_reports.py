@@ -1,0 +1,117 @@
+"""Reports without the reporter, privacy toggles, export and erasure."""
+
+import json
+
+from storage.members import MemberRepo
+from storage.rooms import RoomRepo
+from tests.privacy import needles_for, scan
+from tests.test_rooms import pseudonym_of, room_with
+
+
+async def test_report_reaches_facilitators_without_the_reporter(h):
+    fac, room_id, (a, b, c) = await room_with(h, "Alice", "Bruno", "Chloé")
+    await h.say(a, "un message déplacé")
+    copy_at_b = b.last()
+    await h.cmd(b, "signaler", reply_to=copy_at_b["message_id"])
+    reasons = b.buttons()
+    assert len(reasons) == 5
+    await b.press(b.last(), f"rp:respect:{copy_at_b['message_id']}")
+    await h.pump()
+    assert "Personne ne saura" in b.last()["text"]
+    notice = fac.last()
+    assert "Signalement" in notice["text"] and pseudonym_of(a) in notice["text"]
+    assert notice["reply_to_message"]["text"].endswith("un message déplacé")
+    for secret in ("Bruno", "bruno_x", str(b.user_id), pseudonym_of(b)):
+        assert secret not in notice["text"]
+    async with h.db.transaction() as tx:
+        columns = [row[1] for row in await tx.all("PRAGMA table_info(reports)")]
+    assert "text" not in columns and "body" not in columns
+
+
+async def test_repeatedly_reported_member_is_paused_until_a_facilitator_decides(h):
+    fac, room_id, phones = await room_with(h, "Alice", "Bruno", "Chloé", "Dany")
+    a, others = phones[0], phones[1:]
+    await h.say(a, "encore ce message")
+    for phone in others:
+        copy = next(m for m in reversed(phone.received()) if "encore ce message" in m.get("text", ""))
+        await h.cmd(phone, "signaler", reply_to=copy["message_id"])
+        await phone.press(phone.last(), f"rp:respect:{copy['message_id']}")
+        await h.pump()
+    assert "en pause" in a.last()["text"]
+    await h.say(a, "allo?")
+    assert "n'a pas été envoyé" in a.last()["text"]
+    paused = next(m for m in reversed(fac.received()) if "en pause" in m.get("text", ""))
+    await fac.press(paused, data=fac.buttons(paused)[0][1])
+    await h.pump()
+    assert "levée" in a.last()["text"]
+    await h.say(a, "merci")
+    assert others[0].last()["text"].endswith("merci")
+
+
+async def test_privacy_toggles_change_only_that_consent(h):
+    fac, room_id, (a,) = await room_with(h, "Alice")
+    await h.cmd(a, "confidentialite")
+    assert "jamais conservés" in a.last()["text"] and "copies de sécurité" in a.last()["text"]
+    await a.press(a.last(), "pv:2")
+    await h.pump()
+    async with h.db.transaction() as tx:
+        member = await MemberRepo(tx).find_by_user(a.user_id)
+    assert member.consents.checkins and not member.consents.reminders and not member.consents.alerts
+    assert "☑ Bilan du soir" in a.buttons()[1][0]
+
+
+async def test_my_data_contains_mine_and_nobody_elses(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await h.say(a, "mon message à moi")
+    await h.cmd(a, "mesdonnees")
+    document = a.last()["document"]
+    data = json.loads(h.api.files[document["file_id"]].data)
+    assert data["member"]["language"] == "fr"
+    assert data["rooms"][0]["pseudonym"] == pseudonym_of(a)
+    blob = json.dumps(data, ensure_ascii=False)
+    assert pseudonym_of(b) not in blob and "Bruno" not in blob and "Alice" not in blob
+    assert str(a.user_id) not in blob and "mon message à moi" not in blob
+
+
+async def test_forget_erases_member_deletes_recent_copies_and_keeps_no_trace(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await h.say(a, "à effacer partout")
+    assert b.last()["text"].endswith("à effacer partout")
+    await h.cmd(a, "oublier")
+    await a.press(a.last(), "fg:yes")
+    await h.pump()
+    assert "tout ce qu'on gardait" in a.last()["text"]
+    assert all("à effacer partout" not in t for t in b.texts() + fac.texts())
+    async with h.db.transaction() as tx:
+        assert await MemberRepo(tx).find_by_user(a.user_id) is None
+        assert len(await RoomRepo(tx).seats(room_id)) == 2
+    await h.stop()
+    assert scan(h.data_dir, needles_for([a], ["à effacer partout"])) == []
+    await h.start()
+
+
+async def test_forget_can_be_cancelled(h):
+    fac, room_id, (a,) = await room_with(h, "Alice")
+    await h.cmd(a, "oublier")
+    await a.press(a.last(), "fg:no")
+    await h.pump()
+    assert "rien n'a été effacé" in a.last()["text"]
+    async with h.db.transaction() as tx:
+        assert await MemberRepo(tx).find_by_user(a.user_id) is not None
+
+
+async def test_forged_callback_data_changes_nothing(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await h.say(b, "message de Bruno")
+    async with h.db.transaction() as tx:
+        before = await tx.all("SELECT * FROM room_members ORDER BY room_id, member_id")
+        before_reports = await tx.scalar("SELECT count(*) FROM reports")
+    forged = ["leave:999", f"join:{room_id}x", "rp:respect:99999", "rp:bogus:1", "pv:8", "fg:maybe",
+              "unpause:1", "sup:1", "cr:send:AAAAAAAAAAAA", "ob:d:fr:9:", "\u00e9" * 20, "lang:xx"]
+    for data in forged:
+        query = await a.press(a.last(), data, forge=True)
+        await h.pump()
+        assert h.api.callback_answers[query].get("text"), data
+    async with h.db.transaction() as tx:
+        assert await tx.all("SELECT * FROM room_members ORDER BY room_id, member_id") == before
+        assert await tx.scalar("SELECT count(*) FROM reports") == before_reports
