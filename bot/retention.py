@@ -1,23 +1,62 @@
-"""Retention: what the law and the privacy model no longer allow us to keep goes away."""
+"""Retention: what the privacy model no longer allows us to keep goes away, then the
+space is reclaimed. Run nightly by the scheduler and on demand by `entraide purge`."""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Callable
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.services.relay import MAP_HOURS
 from storage.database import Database, resolve_master_key
 from storage.invites import InviteRepo
+from storage.members import Member, MemberRepo
 from storage.relays import RelayRepo
+from storage.reports import ReportRepo
+
+REPORT_DAYS = 30
+INACTIVE_DAYS = 365
+NOTICE_DAYS = 30
+CLOSED_ROOM_DAYS = 30
 
 
-async def apply_retention(db: Database, clock: Clock) -> dict[str, int]:
-    """Delete expired rows, then reclaim the space; returns counts by kind."""
+async def apply_retention(db: Database, clock: Clock, *,
+                          notify_inactive: Callable[[Member], None] | None = None) -> dict[str, int]:
+    """Delete what retention no longer allows; returns counts by kind.
+
+    Members inactive for 12 months are told first (when a notifier is given, i.e. in the
+    running bot), then erased 30 days later if they did not come back.
+    """
     now = int(clock.now())
+    today = date.fromisoformat(clock.day())
+    inactive_before = (today - timedelta(days=INACTIVE_DAYS)).isoformat()
+    notice_before = (today - timedelta(days=NOTICE_DAYS)).isoformat()
+    closed_before = (today - timedelta(days=CLOSED_ROOM_DAYS)).isoformat()
+    told = erased = 0
     async with db.transaction() as tx:
         counts = {
             "message map entries (older than 48 h)": await RelayRepo(tx).purge_before(now - MAP_HOURS * 3600),
             "invitations (used or expired)": await InviteRepo(tx).purge(now),
+            "reports (older than 30 days)": await ReportRepo(tx).purge_before(now - REPORT_DAYS * 86400),
+            "closed rooms (after 30 days)": await tx.execute(
+                "DELETE FROM rooms WHERE status = 'closed' AND closed_day < ?", (closed_before,)),
         }
+        members = MemberRepo(tx)
+        for member_id, notice_day in await tx.all(
+                "SELECT id, inactivity_notice_day FROM members WHERE last_seen_day < ?", (inactive_before,)):
+            if notice_day is None:
+                if notify_inactive is not None:
+                    member = await members.get(member_id)
+                    notify_inactive(member)
+                    await tx.execute("UPDATE members SET inactivity_notice_day = ? WHERE id = ?",
+                                     (today.isoformat(), member_id))
+                    told += 1
+            elif notice_day <= notice_before:
+                await members.erase(member_id)
+                erased += 1
+    counts["inactive members told (erased in 30 days)"] = told
+    counts["inactive members erased"] = erased
     await db.vacuum()
     return counts
 

@@ -24,7 +24,10 @@ async def _purge_map(context) -> None:
 
 async def _nightly(context) -> None:
     services = context.application.bot_data[SERVICES_KEY]
-    counts = await apply_retention(services.db, services.clock)
+    counts = await apply_retention(
+        services.db, services.clock,
+        notify_inactive=lambda member: services.notifier.send(member, "privacy.inactive_notice"),
+    )
     log.info("nightly retention: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
 
 

@@ -126,8 +126,10 @@ class MemberRepo:
         )
 
     async def touch(self, member_id: int, day: str) -> None:
+        """Note the day a member was last seen; coming back cancels an inactivity notice."""
         await self.tx.execute(
-            "UPDATE members SET last_seen_day = ? WHERE id = ? AND last_seen_day <> ?",
+            "UPDATE members SET last_seen_day = ?, inactivity_notice_day = NULL "
+            "WHERE id = ? AND last_seen_day <> ?",
             (day, member_id, day),
         )
 

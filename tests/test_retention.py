@@ -43,3 +43,38 @@ async def _member_id(tx, phone):
     from storage.members import MemberRepo
 
     return (await MemberRepo(tx).find_by_user(phone.user_id)).id
+
+
+async def test_reports_go_after_30_days(h):
+    from tests.test_rooms import room_with
+
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await h.say(a, "hmm")
+    copy = b.last()
+    await h.cmd(b, "signaler", reply_to=copy["message_id"])
+    await b.press(b.last(), f"rp:spam:{copy['message_id']}")
+    await h.pump()
+    h.clock.advance(29 * 86400)
+    assert (await apply_retention(h.db, h.clock))["reports (older than 30 days)"] == 0
+    h.clock.advance(2 * 86400)
+    assert (await apply_retention(h.db, h.clock))["reports (older than 30 days)"] == 1
+
+
+async def test_inactive_member_is_told_then_erased_unless_they_come_back(h):
+    from storage.members import MemberRepo
+
+    stays, leaves = h.phone("Stéphane"), h.phone("Léa")
+    await h.onboard(stays)
+    await h.onboard(leaves)
+    h.clock.advance(366 * 86400)
+    told = []
+    counts = await apply_retention(h.db, h.clock, notify_inactive=told.append)
+    assert counts["inactive members told (erased in 30 days)"] == 2 and len(told) == 2
+    h.clock.advance(10 * 86400)
+    await h.cmd(stays, "aide")  # coming back cancels the notice
+    h.clock.advance(21 * 86400)
+    counts = await apply_retention(h.db, h.clock, notify_inactive=told.append)
+    assert counts["inactive members erased"] == 1
+    async with h.db.transaction() as tx:
+        assert await MemberRepo(tx).find_by_user(leaves.user_id) is None
+        assert await MemberRepo(tx).find_by_user(stays.user_id) is not None
