@@ -1,4 +1,4 @@
-"""The `entraide` command line: run, invite, doctor, purge, backup, rotate-key, bench."""
+"""The `entraide` command line: run, invite, doctor, purge, backup, rotate-key, incident, bench."""
 
 from __future__ import annotations
 
@@ -116,10 +116,50 @@ def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_purge(args: argparse.Namespace, config: Config) -> int:
     from bot.retention import purge_now
+    from storage.database import DB_NAME
 
+    if not (config.data_dir / DB_NAME).exists():
+        print(f"no database in {config.data_dir}: nothing to purge")
+        return EXIT_OK
     counts = asyncio.run(purge_now(config))
     for name, count in counts.items():
         print(f"{name}: {count}")
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace, config: Config) -> int:
+    from bot.operator import make_backup
+
+    path, removed = make_backup(config)
+    print(path)
+    for old in removed:
+        print(f"removed old backup: {old}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_rotate_key(args: argparse.Namespace, config: Config) -> int:
+    from bot.operator import rotate_key
+
+    version, path = rotate_key(config)
+    print(f"key version {version}; new master key in {path}")
+    if config.master_key:
+        print("ENTRAIDE_MASTER_KEY is set: put the content of that file in it, then delete the file. "
+              "Backups made before the rotation open only with the old key.", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_incident(args: argparse.Namespace, config: Config) -> int:
+    from bot.operator import add_incident, list_incidents
+
+    if args.action == "add":
+        if not args.nature or not args.measures:
+            print("entraide incident add --nature TEXT --measures TEXT [--day YYYY-MM-DD]", file=sys.stderr)
+            return EXIT_CONFIG
+        incident = asyncio.run(add_incident(config, args.nature, args.measures, args.day))
+        print(f"#{incident.id} {incident.day}")
+        return EXIT_OK
+    for incident in asyncio.run(list_incidents(config)):
+        print(f"#{incident.id}\t{incident.day}\t{incident.nature}\t{incident.measures}")
     return EXIT_OK
 
 
@@ -141,8 +181,15 @@ def parser() -> argparse.ArgumentParser:
     invite.set_defaults(func=cmd_invite)
     verbs.add_parser("doctor", help="check configuration, key and database").set_defaults(func=cmd_doctor)
     verbs.add_parser("purge", help="apply the retention rules now").set_defaults(func=cmd_purge)
-    for name in ("backup", "rotate-key", "bench"):
-        verbs.add_parser(name, help="(coming)").set_defaults(func=cmd_not_yet)
+    verbs.add_parser("backup", help="write an encrypted online backup under data/backups").set_defaults(func=cmd_backup)
+    verbs.add_parser("rotate-key", help="new master key: fields re-encrypted, file re-keyed (resumable; stop the bot first)").set_defaults(func=cmd_rotate_key)
+    incident = verbs.add_parser("incident", help="the confidentiality-incident register (Law 25)")
+    incident.add_argument("action", choices=["add", "list"])
+    incident.add_argument("--nature")
+    incident.add_argument("--measures")
+    incident.add_argument("--day", help="YYYY-MM-DD (default today)")
+    incident.set_defaults(func=cmd_incident)
+    verbs.add_parser("bench", help="(coming)").set_defaults(func=cmd_not_yet)
     return top
 
 

@@ -39,6 +39,10 @@ class MissingKey(StorageError):
     """A database exists but no key was given for it."""
 
 
+class RotationPending(StorageError):
+    """A master-key rotation was interrupted and must be finished first."""
+
+
 class BadKey(StorageError):
     """The configured key is not 32 bytes of base64."""
 
@@ -172,6 +176,9 @@ class Database:
         await asyncio.to_thread(lambda: _open_sqlcipher(path, keys.file_key).close())
         conn = await aiosqlite.Connection(lambda: _open_sqlcipher(path, keys.file_key), 64)
         db = cls(conn, keys, path)
+        if await db._table_exists("meta") and await db._meta("rotation_target", ""):
+            await conn.close()
+            raise RotationPending("a key rotation is not finished: run `entraide rotate-key` again")
         await db.migrate()
         db.key_version = int(await db._meta("key_version", "1"))
         keys.version = db.key_version
@@ -196,6 +203,14 @@ class Database:
         async with self._lock:
             await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             await self._conn.close()
+
+    async def _table_exists(self, name: str) -> bool:
+        async with self._lock:
+            cursor = await self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+            row = await cursor.fetchone()
+            await cursor.close()
+        return row is not None
 
     async def _meta(self, key: str, default: str) -> str:
         async with self._lock:
