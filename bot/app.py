@@ -11,7 +11,11 @@ from bot.context import SERVICES_KEY, EntraideContext
 from bot.i18n import Translator
 from bot.services import Services
 from bot.telegram_adapter import TelegramTransport
-from handlers import errors, middleware, moderation, privacy, relay, reports, rooms, safety, start
+from bot.scheduler import Scheduler
+from bot.scheduling import JobQueueScheduler
+from handlers import (
+    errors, middleware, moderation, privacy, relay, reports, rooms, safety, start, workshops,
+)
 from storage.database import Database
 
 
@@ -23,6 +27,7 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     translator: Translator | None = None,
+    scheduler: Scheduler | None = None,
 ) -> Application:
     """Wire python-telegram-bot, the services and the handlers together."""
     builder = (
@@ -39,10 +44,11 @@ def build_application(
         builder = builder.request(request).get_updates_request(updates_request or request)
     app = builder.build()
     services = Services.build(config, db, TelegramTransport(app.bot), clock or Clock(config.tz),
-                              translator)
+                              scheduler or JobQueueScheduler(app), translator)
     app.bot_data[SERVICES_KEY] = services
     middleware.register(app)
     start.register(app)
+    workshops.register(app)
     rooms.register(app)
     moderation.register(app)
     safety.register(app)

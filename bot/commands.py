@@ -22,6 +22,7 @@ MEMBER_COMMANDS = (
     Command("rejoindre", "join", "menu.join"),
     Command("quitter", "leave", "menu.leave"),
     Command("pseudo", "pseudo", "menu.pseudo"),
+    Command("ateliers", "workshops", "menu.workshops"),
     Command("supprimer", "delete", "menu.delete"),
     Command("signaler", "report", "menu.report"),
     Command("confidentialite", "privacy", "menu.privacy"),
@@ -33,6 +34,7 @@ MEMBER_COMMANDS = (
 FACILITATOR_COMMANDS = (
     Command("ouvrir", "open", "menu.open"),
     Command("fermer", "close", "menu.close"),
+    Command("atelier", "workshop", "menu.workshop"),
     Command("annonce", "announce", "menu.announce"),
     Command("avertir", "warn", "menu.warn"),
     Command("sourdine", "mute", "menu.mute"),

@@ -47,6 +47,7 @@ async def start_bot(config: Config, db: Database, *, clock: Clock | None = None,
     await publish_menus(app.bot, services.t, facilitators)
     schedule(app)
     await app.start()
+    await services.workshops.rebuild()
     await app.updater.start_polling(
         allowed_updates=ALLOWED_UPDATES, timeout=config.poll_timeout, poll_interval=0.0,
         bootstrap_retries=3,

@@ -59,7 +59,7 @@ async def answer_press(update: Update, context: EntraideContext, reply: Reply | 
     query = update.callback_query
     transport = context.services.transport
     await transport.answer(query.id, reply.notice if reply else None)
-    if reply is None:
+    if reply is None or not reply.text:
         return
     if reply.edit and query.message is not None:
         await transport.edit_text(query.message.chat.id, query.message.message_id, reply.text,

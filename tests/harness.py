@@ -13,6 +13,7 @@ from bot.config import Config
 from bot.context import SERVICES_KEY
 from bot.sandbox.fake_telegram import FakeTelegram, Phone
 from bot.sandbox.transport import FakeRequest
+from bot.scheduler import ManualScheduler
 from bot.telegram_adapter import publish_menus
 from storage.database import Database, resolve_master_key
 
@@ -30,12 +31,20 @@ class Harness:
 
     async def start(self) -> "Harness":
         self.db = await Database.open(self.data_dir, resolve_master_key(self.data_dir, None))
+        self.scheduler = ManualScheduler()
         self.app = build_application(self.config, self.db, clock=self.clock,
-                                     request=FakeRequest(self.api))
+                                     request=FakeRequest(self.api), scheduler=self.scheduler)
         await self.app.initialize()
         self.services = self.app.bot_data[SERVICES_KEY]
         await publish_menus(self.app.bot, self.services.t)
+        await self.services.workshops.rebuild()
         return self
+
+    async def tick(self, seconds: float = 0) -> None:
+        """Move the clock and run every job that became due, then deliver."""
+        self.clock.advance(seconds)
+        await self.scheduler.run_due(self.clock.now())
+        await self.pump()
 
     async def restart(self) -> None:
         """Stop and start again on the same data directory (jobs and memory are lost)."""

@@ -19,6 +19,8 @@ from bot.services.privacy import PrivacyService
 from bot.services.reports import ReportService
 from bot.services.rooms import RoomService
 from bot.services.safety import SafetyService
+from bot.services.workshops import WorkshopService
+from bot.scheduler import Scheduler
 from bot.transport import Transport
 from storage.database import Database
 from storage.members import MemberRepo
@@ -46,11 +48,13 @@ class Services:
     safety: SafetyService
     reports: ReportService
     privacy: PrivacyService
+    workshops: WorkshopService
+    scheduler: Scheduler
     failing: set[int] = field(default_factory=set)
 
     @classmethod
     def build(cls, config: Config, db: Database, transport: Transport, clock: Clock,
-              t: Translator | None = None) -> "Services":
+              scheduler: Scheduler, t: Translator | None = None) -> "Services":
         t = t or Translator()
         holder: dict[str, Services] = {}
 
@@ -75,6 +79,8 @@ class Services:
             safety=SafetyService(db, clock, t, notifier),
             reports=ReportService(db, clock, t, notifier, transport),
             privacy=PrivacyService(db, clock, t, transport, delivery),
+            workshops=WorkshopService(db, clock, t, transport, delivery, notifier, scheduler),
+            scheduler=scheduler,
         )
         services.relay.safety = services.safety
         services.safety.relay = services.relay

@@ -141,3 +141,11 @@ class Delivery:
             await awaitable
         except Exception:
             log.exception("delivery callback failed")
+
+
+async def ignore_gone(awaitable: Awaitable[None]) -> None:
+    """Run an edit or delete whose target may be gone or unchanged: both are fine."""
+    try:
+        await awaitable
+    except (Gone, NotModified):
+        pass

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from bot.clock import Clock
-from bot.errors import Gone, NotModified, Refusal
+from bot.errors import Refusal
 from bot.i18n import Translator
 from bot.replies import Reply
-from bot.services.delivery import Delivery
+from bot.services.delivery import Delivery, ignore_gone
 from bot.services.onboarding import CONSENT_VERSION, OPTIONAL
 from bot.services.relay import MAP_HOURS
 from bot.transport import Button, Transport
@@ -133,8 +133,5 @@ class PrivacyService:
 
 def _deleter(transport: Transport, chat_id: int, message_id: int):
     async def run() -> None:
-        try:
-            await transport.delete(chat_id, message_id)
-        except (Gone, NotModified):
-            pass
+        await ignore_gone(transport.delete(chat_id, message_id))
     return run

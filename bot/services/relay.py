@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.services.crisis import assess
-from bot.errors import Gone, NotModified, Refusal
+from bot.errors import Refusal
 from bot.i18n import Translator
 from bot.replies import Reply
-from bot.services.delivery import Delivery
+from bot.services.delivery import Delivery, ignore_gone
 from bot.services.media import strip_photo
 from bot.services.notify import Notifier
 from bot.text import MAX_CAPTION, MAX_TEXT, split_text, utf16_len
@@ -294,9 +294,9 @@ class RelayService:
                 lines = self.lines(member.locale, name, text)
                 for part, message_id in copies:
                     if part < len(lines):
-                        await _quiet(self.transport.edit_text(chat, message_id, lines[part]))
+                        await ignore_gone(self.transport.edit_text(chat, message_id, lines[part]))
                     else:
-                        await _quiet(self.transport.delete(chat, message_id))
+                        await ignore_gone(self.transport.delete(chat, message_id))
                         async with self.db.transaction() as tx:
                             await RelayRepo(tx).remove_copy(relay.id, member.id, part)
                 for part in range(len(copies), len(lines)):
@@ -307,7 +307,7 @@ class RelayService:
                 caption = self.t(member.locale, "relay.line", name=name, text=text) if text else name
                 if utf16_len(caption) > MAX_CAPTION:
                     caption = name
-                await _quiet(self.transport.edit_caption(chat, copies[0][1], caption))
+                await ignore_gone(self.transport.edit_caption(chat, copies[0][1], caption))
 
         return run
 
@@ -331,7 +331,7 @@ class RelayService:
     def _deleter(self, relay_id: int, member: Member):
         async def run() -> None:
             for part, message_id in await self._copies_of(relay_id, member.id):
-                await _quiet(self.transport.delete(member.chat_id, message_id))
+                await ignore_gone(self.transport.delete(member.chat_id, message_id))
                 async with self.db.transaction() as tx:
                     await RelayRepo(tx).remove_copy(relay_id, member.id, part)
 
@@ -342,12 +342,4 @@ class RelayService:
         cutoff = int((now if now is not None else self.clock.now()) - MAP_HOURS * 3600)
         async with self.db.transaction() as tx:
             return await RelayRepo(tx).purge_before(cutoff)
-
-
-async def _quiet(coroutine) -> None:
-    """Run an edit or delete whose target may be gone or unchanged: both are fine."""
-    try:
-        await coroutine
-    except (Gone, NotModified):
-        pass
 

@@ -1,0 +1,319 @@
+"""Workshops (*ateliers*): scheduled by facilitators, answered by members, reminded.
+
+Reminders go 24 h before, 1 h before and at the start to members who answered yes or
+maybe and consented to reminders. Each reminder is claimed in the database before it
+goes, so a restart never doubles it; at start, missed ones are sent late only if the
+workshop has not started yet. After the workshop, the room is invited to pool what helped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from bot.clock import Clock
+from bot.errors import Refusal
+from bot.i18n import Translator
+from bot.replies import Reply
+from bot.scheduler import Scheduler
+from bot.services.delivery import Delivery, ignore_gone
+from bot.services.notify import Notifier
+from bot.transport import Button, Transport
+from storage.database import Database
+from storage.members import Member, MemberRepo
+from storage.rooms import RoomRepo
+from storage.workshops import KINDS, Workshop, WorkshopRepo
+
+OFFSETS = {"24h": -24 * 3600, "1h": -3600, "start": 0, "after": 90 * 60}
+START_GRACE = 10 * 60
+MAX_TITLE = 80
+MAX_DESCRIPTION = 500
+ANSWERS = {"y": "yes", "m": "maybe", "n": "no"}
+
+
+def when_text(moment: int, tz: str, locale: str) -> str:
+    local = datetime.fromtimestamp(moment, timezone.utc).astimezone(ZoneInfo(tz))
+    if locale == "en":
+        return format_datetime(local, "EEEE, MMMM d 'at' h:mm a", locale="en_CA")
+    return format_datetime(local, "EEEE d MMMM 'à' H 'h' mm", locale="fr_CA")
+
+
+@dataclass
+class Draft:
+    room_id: int
+    title: str = ""
+    starts_at: int = 0
+    workshop_id: int | None = None  # set when changing an existing workshop's date
+
+
+class WorkshopService:
+    def __init__(self, db: Database, clock: Clock, t: Translator, transport: Transport,
+                 delivery: Delivery, notifier: Notifier, scheduler: Scheduler) -> None:
+        self.db = db
+        self.clock = clock
+        self.t = t
+        self.transport = transport
+        self.delivery = delivery
+        self.notifier = notifier
+        self.scheduler = scheduler
+        self.drafts: dict[int, Draft] = {}
+
+    # ------------------------------------------------------------ guided steps
+    async def begin(self, actor: Member, args: str) -> Reply:
+        """`/atelier [room]`: start the guided exchange for the facilitator's room."""
+        if not actor.is_facilitator:
+            raise Refusal("common.facilitators_only")
+        room_id = int(args.strip().lstrip("#")) if args.strip().lstrip("#").isdigit() else actor.active_room_id
+        async with self.db.transaction() as tx:
+            room = await RoomRepo(tx).get(room_id) if room_id else None
+        if room is None or not room.is_open or room.is_support:
+            raise Refusal("workshops.no_room")
+        self.drafts[actor.id] = Draft(room.id)
+        return Reply(self.t(actor.locale, "workshops.ask_title", theme=room.theme))
+
+    def draft(self, actor: Member) -> Draft:
+        draft = self.drafts.get(actor.id)
+        if draft is None:
+            raise Refusal("workshops.no_draft")
+        return draft
+
+    def set_title(self, actor: Member, title: str) -> Reply:
+        title = title.strip()
+        if not title or len(title) > MAX_TITLE:
+            raise Refusal("workshops.title_length", max=MAX_TITLE)
+        self.draft(actor).title = title
+        return Reply(self.t(actor.locale, "workshops.ask_when"))
+
+    async def set_when(self, actor: Member, text: str, parse) -> Reply:
+        """Parse the date in the room's time zone and ask to confirm it."""
+        draft = self.draft(actor)
+        now = datetime.fromtimestamp(self.clock.now(), timezone.utc)
+        moment = parse(text, now, self.clock.tz, actor.locale)
+        draft.starts_at = int(moment.timestamp())
+        shown = when_text(draft.starts_at, self.clock.tz.key, actor.locale)
+        return Reply(self.t(actor.locale, "workshops.confirm_when", when=shown), [[
+            Button(self.t(actor.locale, "workshops.button_yes"), "wsd:ok"),
+            Button(self.t(actor.locale, "workshops.button_again"), "wsd:again"),
+        ]])
+
+    def ask_description(self, actor: Member) -> Reply:
+        return Reply(self.t(actor.locale, "workshops.ask_description"),
+                     [[Button(self.t(actor.locale, "workshops.button_skip"), "wsd:skip")]])
+
+    def abandon(self, actor: Member) -> Reply:
+        self.drafts.pop(actor.id, None)
+        return Reply(self.t(actor.locale, "workshops.abandoned"))
+
+    # ------------------------------------------------------------------ save
+    async def save(self, actor: Member, description: str) -> Reply:
+        draft = self.draft(actor)
+        description = description.strip()
+        if len(description) > MAX_DESCRIPTION:
+            raise Refusal("workshops.description_long", max=MAX_DESCRIPTION)
+        if draft.starts_at <= self.clock.now():
+            raise Refusal("dates.past")
+        async with self.db.transaction() as tx:
+            workshop = await WorkshopRepo(tx).create(draft.room_id, draft.title, description, draft.starts_at,
+                                                     self.clock.tz.key, self.clock.day())
+            room = await RoomRepo(tx).get(draft.room_id)
+            seats = await RoomRepo(tx).seats(draft.room_id)
+            people = await MemberRepo(tx).many([s.member_id for s in seats])
+        del self.drafts[actor.id]
+        self._schedule(workshop)
+        for person in people:
+            self._post(workshop, person, {"yes": 0, "maybe": 0, "no": 0})
+        return Reply(self.t(actor.locale, "workshops.saved", title=workshop.title, theme=room.theme,
+                            when=when_text(workshop.starts_at, workshop.tz, actor.locale)))
+
+    async def move(self, actor: Member) -> Reply:
+        """Save a new date for an existing workshop; those who answered are told."""
+        draft = self.draft(actor)
+        async with self.db.transaction() as tx:
+            repo = WorkshopRepo(tx)
+            workshop = await repo.get(draft.workshop_id or 0)
+            if workshop is None or not workshop.is_scheduled:
+                raise Refusal("workshops.unknown")
+            await repo.move(workshop.id, draft.starts_at)
+            workshop = await repo.get(workshop.id)
+            answered = await MemberRepo(tx).many(await repo.answered(workshop.id, ("yes", "maybe", "no")))
+        del self.drafts[actor.id]
+        self._schedule(workshop)
+        for person in answered:
+            self.notifier.send(person, "workshops.moved_notice", title=workshop.title,
+                               when=when_text(workshop.starts_at, workshop.tz, person.locale))
+        await self._refresh_posts(workshop.id)
+        return Reply(self.t(actor.locale, "workshops.moved", title=workshop.title,
+                            when=when_text(workshop.starts_at, workshop.tz, actor.locale)))
+
+    def begin_move(self, actor: Member, workshop_id: int, room_id: int) -> Reply:
+        self.drafts[actor.id] = Draft(room_id, workshop_id=workshop_id)
+        return Reply(self.t(actor.locale, "workshops.ask_when"))
+
+    async def check_facilitated(self, actor: Member, workshop_id: int) -> Workshop:
+        if not actor.is_facilitator:
+            raise Refusal("common.facilitators_only")
+        async with self.db.transaction() as tx:
+            workshop = await WorkshopRepo(tx).get(workshop_id)
+        if workshop is None or not workshop.is_scheduled or workshop.starts_at <= self.clock.now():
+            raise Refusal("workshops.unknown")
+        return workshop
+
+    async def cancel(self, actor: Member, workshop_id: int) -> Reply:
+        workshop = await self.check_facilitated(actor, workshop_id)
+        async with self.db.transaction() as tx:
+            repo = WorkshopRepo(tx)
+            await repo.cancel(workshop.id)
+            answered = await MemberRepo(tx).many(await repo.answered(workshop.id, ("yes", "maybe", "no")))
+        for kind in KINDS:
+            self.scheduler.cancel(f"ws:{workshop.id}:{kind}")
+        for person in answered:
+            self.notifier.send(person, "workshops.cancelled_notice", title=workshop.title,
+                               when=when_text(workshop.starts_at, workshop.tz, person.locale))
+        await self._refresh_posts(workshop.id)
+        return Reply(self.t(actor.locale, "workshops.cancelled", title=workshop.title))
+
+    # ------------------------------------------------------------------ posts
+    def _post_text(self, workshop: Workshop, locale: str, counts: dict[str, int]) -> str:
+        key = "workshops.post" if workshop.is_scheduled else "workshops.post_cancelled"
+        text = self.t(locale, key, title=workshop.title,
+                      when=when_text(workshop.starts_at, workshop.tz, locale),
+                      yes=counts["yes"], maybe=counts["maybe"])
+        return f"{text}\n\n{workshop.description}" if workshop.description else text
+
+    def _rsvp_buttons(self, workshop: Workshop, locale: str):
+        if not workshop.is_scheduled:
+            return None
+        return [[Button(self.t(locale, f"workshops.rsvp_{code}"), f"rsvp:{workshop.id}:{code}")
+                 for code in ("y", "m", "n")]]
+
+    def _post(self, workshop: Workshop, person: Member, counts: dict[str, int]) -> None:
+        text = self._post_text(workshop, person.locale, counts)
+        buttons = self._rsvp_buttons(workshop, person.locale)
+
+        async def job() -> None:
+            sent = await self.transport.send_text(person.chat_id, text, buttons=buttons, protect=True)
+            async with self.db.transaction() as tx:
+                await WorkshopRepo(tx).set_post(workshop.id, person.id, sent.message_id)
+
+        self.delivery.submit(person.chat_id, job, person.id)
+
+    async def _refresh_posts(self, workshop_id: int) -> None:
+        async with self.db.transaction() as tx:
+            repo = WorkshopRepo(tx)
+            workshop = await repo.get(workshop_id)
+            counts = await repo.counts(workshop_id)
+            posts = await repo.posts(workshop_id)
+            people = {m.id: m for m in await MemberRepo(tx).many([member_id for member_id, _ in posts])}
+        for member_id, message_id in posts:
+            person = people.get(member_id)
+            if person is None:
+                continue
+            text = self._post_text(workshop, person.locale, counts)
+            buttons = self._rsvp_buttons(workshop, person.locale)
+
+            async def job(person=person, message_id=message_id, text=text, buttons=buttons) -> None:
+                await ignore_gone(self.transport.edit_text(person.chat_id, message_id, text, buttons=buttons))
+
+            self.delivery.submit(person.chat_id, job, person.id)
+
+    async def answer(self, member: Member, workshop_id: int, code: str) -> Reply:
+        """An RSVP button: the post shows how many are coming, never who."""
+        answer = ANSWERS.get(code)
+        if answer is None:
+            raise Refusal("common.stale_button")
+        async with self.db.transaction() as tx:
+            repo = WorkshopRepo(tx)
+            workshop = await repo.get(workshop_id)
+            if workshop is None or not workshop.is_scheduled or workshop.starts_at <= self.clock.now():
+                raise Refusal("workshops.unknown")
+            if await RoomRepo(tx).seat(workshop.room_id, member.id) is None:
+                raise Refusal("rooms.not_member")
+            await repo.answer(workshop_id, member.id, answer, self.clock.day())
+        await self._refresh_posts(workshop_id)
+        key = {"yes": "workshops.answer_yes", "maybe": "workshops.answer_maybe", "no": "workshops.answer_no"}[answer]
+        note = self.t(member.locale, key)
+        if answer != "no" and not member.consents.reminders:
+            note += " " + self.t(member.locale, "workshops.no_reminders")
+        return Reply("", notice=note[:190])
+
+    async def upcoming(self, member: Member) -> Reply:
+        """`/ateliers`: upcoming workshops of the member's rooms."""
+        async with self.db.transaction() as tx:
+            seats = await RoomRepo(tx).seats_of(member.id)
+            themes = {s.room_id: (await RoomRepo(tx).get(s.room_id)).theme for s in seats}
+            workshops = await WorkshopRepo(tx).upcoming(list(themes), int(self.clock.now()))
+            answers = {w.id: await WorkshopRepo(tx).answer_of(w.id, member.id) for w in workshops}
+        locale = member.locale
+        if not workshops:
+            return Reply(self.t(locale, "workshops.none"))
+        lines, buttons = [self.t(locale, "workshops.list_title")], []
+        for w in workshops:
+            mine = answers[w.id]
+            status = self.t(locale, f"workshops.mine_{mine}") if mine else ""
+            lines.append(self.t(locale, "workshops.line", title=w.title, theme=themes[w.room_id],
+                                when=when_text(w.starts_at, w.tz, locale)) + (f" — {status}" if status else ""))
+            if member.is_facilitator:
+                buttons.append([Button(self.t(locale, "workshops.button_move", title=w.title[:20]), f"wsm:{w.id}"),
+                                Button(self.t(locale, "workshops.button_cancel"), f"wsc:{w.id}")])
+            else:
+                buttons.append([Button(self.t(locale, f"workshops.rsvp_{c}"), f"rsvp:{w.id}:{c}") for c in ("y", "m", "n")])
+        return Reply("\n\n".join(lines), buttons or None)
+
+    # -------------------------------------------------------------- reminders
+    def _schedule(self, workshop: Workshop) -> None:
+        now = self.clock.now()
+        for kind in KINDS:
+            name = f"ws:{workshop.id}:{kind}"
+            due = workshop.starts_at + OFFSETS[kind]
+            if workshop.sent(kind):
+                self.scheduler.cancel(name)
+                continue
+            self.scheduler.at(name, max(due, now), self._firer(workshop.id, kind))
+
+    def _firer(self, workshop_id: int, kind: str):
+        async def fire() -> None:
+            await self.fire(workshop_id, kind)
+        return fire
+
+    async def rebuild(self) -> int:
+        """At start: schedule what is still due, from the database."""
+        async with self.db.transaction() as tx:
+            pending = await WorkshopRepo(tx).pending(int(self.clock.now()) - 2 * 86400)
+        for workshop in pending:
+            self._schedule(workshop)
+        return len(pending)
+
+    async def fire(self, workshop_id: int, kind: str) -> None:
+        """Send one reminder kind, at most once; late only while the workshop has not started."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            repo = WorkshopRepo(tx)
+            workshop = await repo.get(workshop_id)
+            if workshop is None or not workshop.is_scheduled:
+                return
+            if workshop.starts_at + OFFSETS[kind] > now + 1:
+                self._schedule(workshop)  # moved later meanwhile
+                return
+            if not await repo.claim(workshop_id, kind):
+                return
+            late = (kind in ("24h", "1h") and now >= workshop.starts_at) or \
+                (kind == "start" and now > workshop.starts_at + START_GRACE) or \
+                (kind == "after" and now > workshop.starts_at + 86400)
+            if late:
+                return  # dropped: claimed so it never goes
+            room = await RoomRepo(tx).get(workshop.room_id)
+            if kind == "after":
+                seats = await RoomRepo(tx).seats(workshop.room_id)
+                people = await MemberRepo(tx).many([s.member_id for s in seats])
+            else:
+                ids = await repo.answered(workshop_id, ("yes", "maybe"))
+                people = [m for m in await MemberRepo(tx).many(ids) if m.consents.reminders]
+                seated = {s.member_id for s in await RoomRepo(tx).seats(workshop.room_id)}
+                people = [m for m in people if m.id in seated]
+        for person in people:
+            self.notifier.send(person, f"workshops.reminder_{kind}", title=workshop.title,
+                               theme=room.theme if room else "",
+                               when=when_text(workshop.starts_at, workshop.tz, person.locale))

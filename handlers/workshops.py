@@ -1,0 +1,154 @@
+"""Workshops: the facilitator's guided `/atelier`, members' `/ateliers` and RSVP buttons."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from telegram import Update
+from telegram.warnings import PTBUserWarning
+from telegram.ext import (
+    Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters,
+)
+
+from bot.commands import FACILITATOR_COMMANDS, MEMBER_COMMANDS, Command
+from bot.context import EntraideContext
+from bot.errors import Refusal
+from bot.replies import Reply
+from bot.services.dates import DateError, parse_when
+from bot.transport import Button
+from handlers.common import COMMAND_FILTER, add_commands, answer_press, args_text, require_member, send
+
+WORKSHOP = next(c for c in FACILITATOR_COMMANDS if c.fr == "atelier")
+WORKSHOPS = next(c for c in MEMBER_COMMANDS if c.fr == "ateliers")
+CANCEL = Command("annuler", "cancel", "menu.cancel")
+TITLE, WHEN, CONFIRM, DESCRIPTION = range(4)
+TEXT = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+_RSVP = re.compile(r"^rsvp:(\d{1,9}):([ymn])$")
+
+
+async def begin(update: Update, context: EntraideContext) -> int:
+    """`/atelier`: title, then date and time, then an optional description."""
+    await send(update, context, await context.services.workshops.begin(require_member(context), args_text(update)))
+    return TITLE
+
+
+async def title(update: Update, context: EntraideContext) -> int:
+    member = require_member(context)
+    await send(update, context, context.services.workshops.set_title(member, update.message.text))
+    return WHEN
+
+
+async def when(update: Update, context: EntraideContext) -> int:
+    member = require_member(context)
+    try:
+        reply = await context.services.workshops.set_when(member, update.message.text, parse_when)
+    except DateError as error:
+        await send(update, context, Reply(context.services.t(member.locale, error.key)))
+        return WHEN
+    await send(update, context, reply)
+    return CONFIRM
+
+
+async def confirm(update: Update, context: EntraideContext) -> int:
+    member = require_member(context)
+    workshops = context.services.workshops
+    if update.callback_query.data == "wsd:again":
+        await answer_press(update, context, Reply(context.services.t(member.locale, "workshops.ask_when")))
+        return WHEN
+    if workshops.draft(member).workshop_id is not None:
+        await answer_press(update, context, await workshops.move(member))
+        return ConversationHandler.END
+    await answer_press(update, context, workshops.ask_description(member))
+    return DESCRIPTION
+
+
+async def description(update: Update, context: EntraideContext) -> int:
+    member = require_member(context)
+    workshops = context.services.workshops
+    if update.callback_query is not None:
+        await answer_press(update, context, await workshops.save(member, ""))
+    else:
+        await send(update, context, await workshops.save(member, update.message.text))
+    return ConversationHandler.END
+
+
+async def abandon(update: Update, context: EntraideContext) -> int:
+    await send(update, context, context.services.workshops.abandon(require_member(context)))
+    return ConversationHandler.END
+
+
+async def move_press(update: Update, context: EntraideContext) -> int:
+    """From `/ateliers`: a facilitator changes a workshop's date."""
+    member = require_member(context)
+    match = re.match(r"^wsm:(\d{1,9})$", update.callback_query.data or "")
+    if match is None:
+        raise Refusal("common.stale_button")
+    workshop = await context.services.workshops.check_facilitated(member, int(match.group(1)))
+    reply = context.services.workshops.begin_move(member, workshop.id, workshop.room_id)
+    await answer_press(update, context, Reply(reply.text, edit=False))
+    return WHEN
+
+
+async def timeout(update: Update, context: EntraideContext) -> None:
+    if context.member is not None:
+        context.services.workshops.abandon(context.member)
+
+
+async def list_workshops(update: Update, context: EntraideContext) -> None:
+    await send(update, context, await context.services.workshops.upcoming(require_member(context)))
+
+
+async def rsvp_press(update: Update, context: EntraideContext) -> None:
+    member = require_member(context)
+    match = _RSVP.match(update.callback_query.data or "")
+    if match is None:
+        raise Refusal("common.stale_button")
+    reply = await context.services.workshops.answer(member, int(match.group(1)), match.group(2))
+    await answer_press(update, context, reply)
+
+
+async def cancel_press(update: Update, context: EntraideContext) -> None:
+    member = require_member(context)
+    data = update.callback_query.data or ""
+    match = re.match(r"^wsc:(\d{1,9})(:yes)?$", data)
+    if match is None:
+        raise Refusal("common.stale_button")
+    workshops = context.services.workshops
+    workshop = await workshops.check_facilitated(member, int(match.group(1)))
+    if match.group(2):
+        await answer_press(update, context, await workshops.cancel(member, workshop.id))
+        return
+    t = context.services.t
+    await answer_press(update, context, Reply(
+        t(member.locale, "workshops.cancel_confirm", title=workshop.title),
+        [[Button(t(member.locale, "workshops.button_cancel_yes"), f"wsc:{workshop.id}:yes")]], edit=False))
+
+
+def register(app: Application) -> None:
+    with warnings.catch_warnings():
+        # Tracking per chat and user, not per message, is what this exchange wants.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+        conversation = _conversation()
+    app.add_handler(conversation)
+    add_commands(app, [(WORKSHOPS, list_workshops)])
+    app.add_handler(CallbackQueryHandler(rsvp_press, pattern=r"^rsvp:"))
+    app.add_handler(CallbackQueryHandler(cancel_press, pattern=r"^wsc:"))
+
+
+def _conversation() -> ConversationHandler:
+    return ConversationHandler(
+        entry_points=[CommandHandler(WORKSHOP.names(), begin, filters=COMMAND_FILTER),
+                      CallbackQueryHandler(move_press, pattern=r"^wsm:")],
+        states={
+            TITLE: [MessageHandler(TEXT, title)],
+            WHEN: [MessageHandler(TEXT, when)],
+            CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^wsd:(ok|again)$")],
+            DESCRIPTION: [MessageHandler(TEXT, description), CallbackQueryHandler(description, pattern=r"^wsd:skip$")],
+            ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timeout)],
+        },
+        fallbacks=[CommandHandler(CANCEL.names(), abandon, filters=COMMAND_FILTER)],
+        conversation_timeout=15 * 60,
+        name="workshop-draft",
+        persistent=False,
+    )

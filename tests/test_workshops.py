@@ -1,0 +1,134 @@
+"""Workshops with an injected clock: exactly one reminder of each kind, across a restart."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from tests.test_rooms import room_with
+
+MTL = ZoneInfo("America/Montreal")
+
+
+async def schedule(h, fac, title="Budget sans gêne", when="jeudi 19 h", description=None):
+    await h.cmd(fac, "atelier")
+    assert "titre" in fac.last()["text"]
+    await h.say(fac, title)
+    await h.say(fac, when)
+    assert "C'est bien ça" in fac.last()["text"]
+    await fac.press(fac.last(), "wsd:ok")
+    await h.pump()
+    if description is None:
+        await fac.press(fac.last(), "wsd:skip")
+        await h.pump()
+    else:
+        await h.say(fac, description)
+    assert any("planifié" in t for t in fac.texts()[-3:])
+
+
+def reminders(phone, kind_word):
+    return [t for t in phone.texts() if kind_word in t]
+
+
+async def test_reminders_at_24h_1h_start_exactly_once_with_a_restart(h):
+    fac, room_id, (a, b, c) = await room_with(h, "Alice", "Bruno", "Chloé")
+    # Alice consents to reminders; Bruno answers yes without consent; Chloé says no.
+    await h.cmd(a, "confidentialite")
+    await a.press(a.last(), "pv:1")
+    await h.pump()
+    await schedule(h, fac)  # Thursday 19 h = 2026-11-19 19:00 in Montreal
+    start = datetime(2026, 11, 19, 19, 0, tzinfo=MTL).timestamp()
+    post = next(m for m in reversed(a.received()) if "Atelier : Budget" in m.get("text", ""))
+    await a.press(post, "rsvp:1:y")
+    await b.press(next(m for m in reversed(b.received()) if "Atelier" in m.get("text", "")), "rsvp:1:y")
+    await c.press(next(m for m in reversed(c.received()) if "Atelier" in m.get("text", "")), "rsvp:1:n")
+    await h.pump()
+    assert "Je viens : 2 · Peut-être : 0" in post["text"]
+    assert "Alice" not in post["text"]
+
+    await h.tick(start - 24 * 3600 - h.clock.now() - 60)
+    assert reminders(a, "Demain") == []
+    await h.tick(60)
+    assert len(reminders(a, "Demain")) == 1
+    await h.restart()  # jobs rebuilt from the database
+    await h.tick(0)
+    assert len(reminders(a, "Demain")) == 1  # not doubled
+    await h.tick(23 * 3600)
+    assert len(reminders(a, "Dans une heure")) == 1
+    await h.restart()
+    await h.tick(3600)
+    assert len(reminders(a, "C'est maintenant")) == 1
+    await h.tick(2 * 3600)
+    assert len(reminders(a, "Dans une heure")) == 1 and len(reminders(a, "Demain")) == 1
+    assert reminders(b, "Demain") == [] and reminders(c, "Demain") == []
+    assert any("/partager" in t for t in c.texts())  # after the workshop: pool what helped
+
+
+async def test_missed_reminders_are_late_only_before_the_start(h):
+    fac, room_id, (a,) = await room_with(h, "Alice")
+    await h.cmd(a, "confidentialite")
+    await a.press(a.last(), "pv:1")
+    await h.pump()
+    await schedule(h, fac, when="demain 19h")
+    await a.press(next(m for m in reversed(a.received()) if "Atelier" in m.get("text", "")), "rsvp:1:m")
+    await h.pump()
+    start = datetime(2026, 11, 19, 19, 0, tzinfo=MTL).timestamp()
+    await h.stop()
+    h.clock.current = start - 30 * 60  # down through T-24h and T-1h
+    await h.start()
+    await h.tick(0)
+    assert len(reminders(a, "Demain")) == 1 and len(reminders(a, "Dans une heure")) == 1
+    await h.stop()
+    h.clock.current = start + 3 * 3600  # down through the start
+    await h.start()
+    await h.tick(0)
+    assert reminders(a, "C'est maintenant") == []
+
+
+async def test_cancelled_workshop_sends_no_more_and_tells_who_answered(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await h.cmd(a, "confidentialite")
+    await a.press(a.last(), "pv:1")
+    await h.pump()
+    await schedule(h, fac)
+    await a.press(next(m for m in reversed(a.received()) if "Atelier" in m.get("text", "")), "rsvp:1:y")
+    await h.pump()
+    await h.cmd(fac, "ateliers")
+    await fac.press(fac.last(), "wsc:1")
+    await h.pump()
+    await fac.press(fac.last(), "wsc:1:yes")
+    await h.pump()
+    assert "est annulé" in a.last()["text"]
+    assert all("Je viens" not in b for _, b in [(0, "")])
+    await h.tick(3 * 86400)
+    assert reminders(a, "Demain") == [] and reminders(a, "C'est maintenant") == []
+
+
+async def test_change_date_and_list(h):
+    fac, room_id, (a,) = await room_with(h, "Alice")
+    await schedule(h, fac, description="On parle budget")
+    await a.press(next(m for m in reversed(a.received()) if "Atelier" in m.get("text", "")), "rsvp:1:y")
+    await h.pump()
+    await h.cmd(a, "ateliers")
+    assert "Budget sans gêne" in a.last()["text"] and "tu viens" in a.last()["text"]
+    await h.cmd(fac, "ateliers")
+    await fac.press(fac.last(), "wsm:1")
+    await h.pump()
+    await h.say(fac, "vendredi 18h")
+    await fac.press(fac.last(), "wsd:ok")
+    await h.pump()
+    assert "change de date" in a.last()["text"] and "vendredi" in a.last()["text"]
+
+
+async def test_bad_dates_get_clear_answers_and_cancel_works(h):
+    fac, room_id, (a,) = await room_with(h, "Alice")
+    await h.cmd(fac, "atelier")
+    await h.say(fac, "Titre")
+    await h.say(fac, "hier")
+    assert "pas compris" in fac.last()["text"]
+    await h.say(fac, "2026-01-01 10:00")
+    assert "déjà passée" in fac.last()["text"]
+    await h.cmd(fac, "annuler")
+    assert "rien n'a été enregistré" in fac.last()["text"]
+    await h.say(fac, "un message normal")
+    assert a.last()["text"].endswith("un message normal")
+    await h.cmd(a, "atelier")
+    assert "réservée à l'animation" in a.last()["text"]
