@@ -14,7 +14,7 @@ from bot.telegram_adapter import TelegramTransport
 from bot.scheduler import Scheduler
 from bot.scheduling import JobQueueScheduler
 from handlers import (
-    errors, middleware, moderation, privacy, relay, reports, rooms, safety, start, workshops,
+    checkins, errors, middleware, moderation, privacy, relay, reports, rooms, safety, start, workshops,
 )
 from storage.database import Database
 
@@ -49,6 +49,7 @@ def build_application(
     middleware.register(app)
     start.register(app)
     workshops.register(app)
+    checkins.register(app)
     rooms.register(app)
     moderation.register(app)
     safety.register(app)

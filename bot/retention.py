@@ -9,6 +9,7 @@ from typing import Callable
 from bot.clock import Clock
 from bot.config import Config
 from bot.services.relay import MAP_HOURS
+from storage.checkins import CheckinRepo
 from storage.database import Database, resolve_master_key
 from storage.invites import InviteRepo
 from storage.members import Member, MemberRepo
@@ -19,6 +20,7 @@ REPORT_DAYS = 30
 INACTIVE_DAYS = 365
 NOTICE_DAYS = 30
 CLOSED_ROOM_DAYS = 30
+CHECKIN_DAYS = 90
 
 
 async def apply_retention(db: Database, clock: Clock, *,
@@ -39,6 +41,8 @@ async def apply_retention(db: Database, clock: Clock, *,
             "message map entries (older than 48 h)": await RelayRepo(tx).purge_before(now - MAP_HOURS * 3600),
             "invitations (used or expired)": await InviteRepo(tx).purge(now),
             "reports (older than 30 days)": await ReportRepo(tx).purge_before(now - REPORT_DAYS * 86400),
+            "check-in answers (older than 90 days)": await CheckinRepo(tx).purge_before(
+                (today - timedelta(days=CHECKIN_DAYS)).isoformat()),
             "closed rooms (after 30 days)": await tx.execute(
                 "DELETE FROM rooms WHERE status = 'closed' AND closed_day < ?", (closed_before,)),
         }

@@ -48,6 +48,7 @@ async def start_bot(config: Config, db: Database, *, clock: Clock | None = None,
     schedule(app)
     await app.start()
     await services.workshops.rebuild()
+    await services.checkins.rebuild()
     await app.updater.start_polling(
         allowed_updates=ALLOWED_UPDATES, timeout=config.poll_timeout, poll_interval=0.0,
         bootstrap_retries=3,

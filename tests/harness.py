@@ -38,6 +38,7 @@ class Harness:
         self.services = self.app.bot_data[SERVICES_KEY]
         await publish_menus(self.app.bot, self.services.t)
         await self.services.workshops.rebuild()
+        await self.services.checkins.rebuild()
         return self
 
     async def tick(self, seconds: float = 0) -> None:

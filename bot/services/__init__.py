@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Translator
+from bot.services.checkins import CheckinService
 from bot.services.delivery import Delivery
 from bot.services.invites import InviteService
 from bot.services.members import MemberService
@@ -49,6 +50,7 @@ class Services:
     reports: ReportService
     privacy: PrivacyService
     workshops: WorkshopService
+    checkins: CheckinService
     scheduler: Scheduler
     failing: set[int] = field(default_factory=set)
 
@@ -80,8 +82,10 @@ class Services:
             reports=ReportService(db, clock, t, notifier, transport),
             privacy=PrivacyService(db, clock, t, transport, delivery),
             workshops=WorkshopService(db, clock, t, transport, delivery, notifier, scheduler),
+            checkins=CheckinService(db, clock, t, transport, delivery, scheduler),
             scheduler=scheduler,
         )
+        services.privacy.on_checkins_changed = services.checkins.reschedule
         services.relay.safety = services.safety
         services.safety.relay = services.relay
         holder["s"] = services

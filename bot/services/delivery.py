@@ -19,6 +19,7 @@ from bot.errors import Gone, NotModified, RateLimited, Rejected, Transient, Unre
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
+LIVE, LOW = "live", "low"
 
 
 @dataclass
@@ -48,8 +49,14 @@ class Delivery:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_transient_retries: int = 5,
         max_rate_retries: int = 20,
+        low_rate: float = 15.0,
+        live_backlog: int = 20,
     ) -> None:
         self._lanes: dict[int, _Lane] = {}
+        self._low: deque = deque()
+        self._low_task: asyncio.Task | None = None
+        self._low_rate = low_rate
+        self._live_backlog = live_backlog
         self._on_unreachable = on_unreachable
         self._on_delivered = on_delivered
         self._sleep = sleep
@@ -59,8 +66,33 @@ class Delivery:
         self._idle = asyncio.Event()
         self._idle.set()
 
-    def submit(self, chat_id: int, job: Job, member_id: int | None = None) -> None:
-        """Queue a job for one chat; it runs after every job queued before it for that chat."""
+    def submit(self, chat_id: int, job: Job, member_id: int | None = None, *, priority: str = LIVE) -> None:
+        """Queue a job for one chat; it runs after every job queued before it for that chat.
+
+        `LOW` jobs (check-ins, reminders) wait in a shared queue and enter the lanes at a
+        gentle rate, only while the live backlog is small: a room stays live at 20:00.
+        """
+        if priority == LOW:
+            self._low.append((chat_id, job, member_id))
+            self._idle.clear()
+            if self._low_task is None or self._low_task.done():
+                self._low_task = asyncio.create_task(self._feed_low())
+            return
+        self._enqueue(chat_id, job, member_id)
+
+    async def _feed_low(self) -> None:
+        while self._low:
+            if self.pending > self._live_backlog:
+                await asyncio.sleep(0.05)
+                continue
+            chat_id, job, member_id = self._low.popleft()
+            self._enqueue(chat_id, job, member_id)
+            if self._low:
+                await asyncio.sleep(1 / self._low_rate)
+        if not self._lanes:
+            self._idle.set()
+
+    def _enqueue(self, chat_id: int, job: Job, member_id: int | None) -> None:
         lane = self._lanes.setdefault(chat_id, _Lane())
         lane.jobs.append((job, member_id))
         self._idle.clear()
@@ -88,7 +120,7 @@ class Delivery:
         finally:
             if not lane.jobs:
                 self._lanes.pop(chat_id, None)
-            if not self._lanes:
+            if not self._lanes and not self._low:
                 self._idle.set()
 
     async def _attempt(self, job: Job, member_id: int | None) -> None:

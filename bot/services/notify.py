@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from bot.i18n import Translator
-from bot.services.delivery import Delivery
+from bot.services.delivery import LIVE, Delivery
 from bot.transport import Keyboard, Transport
 from storage.members import Member
 
@@ -17,14 +17,14 @@ class Notifier:
         self.t = t
 
     def send(self, member: Member, key: str, *, buttons: Callable[[str], Keyboard] | None = None,
-             **params: object) -> None:
+             priority: str = LIVE, **params: object) -> None:
         """Queue a localized message to one member, in order with their relayed messages."""
         text = self.t(member.locale, key, **params)
-        self.send_text(member, text, buttons(member.locale) if buttons else None)
+        self.send_text(member, text, buttons(member.locale) if buttons else None, priority=priority)
 
     def send_text(self, member: Member, text: str, buttons: Keyboard | None = None,
-                  protect: bool = False) -> None:
+                  protect: bool = False, priority: str = LIVE) -> None:
         async def job() -> None:
             await self.transport.send_text(member.chat_id, text, buttons=buttons, protect=protect)
 
-        self.delivery.submit(member.chat_id, job, member.id)
+        self.delivery.submit(member.chat_id, job, member.id, priority=priority)

@@ -12,11 +12,13 @@ from bot.services.delivery import Delivery, ignore_gone
 from bot.services.onboarding import CONSENT_VERSION, OPTIONAL
 from bot.services.relay import MAP_HOURS
 from bot.transport import Button, Transport
+from storage.checkins import CheckinRepo
 from storage.database import Database
 from storage.members import Consents, Member, MemberRepo
 from storage.relays import RelayRepo
 from storage.reports import ReportRepo
 from storage.rooms import RoomRepo
+from storage.workshops import WorkshopRepo
 
 _FIELDS = {1: "reminders", 2: "checkins", 4: "alerts"}
 
@@ -29,6 +31,7 @@ class PrivacyService:
         self.t = t
         self.transport = transport
         self.delivery = delivery
+        self.on_checkins_changed = None  # CheckinService.reschedule, set by Services.build
 
     def overview(self, member: Member) -> Reply:
         """`/confidentialite`: plain words, and a toggle for each optional consent."""
@@ -51,6 +54,8 @@ class PrivacyService:
         async with self.db.transaction() as tx:
             await MemberRepo(tx).set_consents(member.id, changed, CONSENT_VERSION)
             refreshed = await MemberRepo(tx).get(member.id)
+        if field == "checkins" and self.on_checkins_changed is not None:
+            await self.on_checkins_changed(member.id)
         reply = self.overview(refreshed)
         key = "privacy.on" if getattr(changed, field) else "privacy.off"
         return Reply(reply.text, reply.buttons, notice=self.t(member.locale, key))
@@ -70,6 +75,9 @@ class PrivacyService:
             about = await ReportRepo(tx).about(member.id)
             made = await ReportRepo(tx).made_by(member.id)
             banned_from = await tx.all("SELECT room_id FROM room_bans WHERE member_id = ?", (member.id,))
+            rsvps = await WorkshopRepo(tx).answers_of(member.id)
+            settings = await CheckinRepo(tx).settings(member.id, self.clock.tz.key)
+            answers = await CheckinRepo(tx).answers(member.id, "0000-00-00")
         data = {
             "about": self.t(member.locale, "privacy.export_about"),
             "exported_day": self.clock.day(),
@@ -93,8 +101,14 @@ class PrivacyService:
                                      "note": self.t(member.locale, "privacy.export_map_note")},
             "reports_about_you": [{"room": r.room_id, "reason": r.reason, "day": r.day} for r in about],
             "reports_you_made": [{"room": r.room_id, "reason": r.reason, "day": r.day} for r in made],
-            "workshop_rsvps": [],
-            "evening_checkins": [],
+            "workshop_rsvps": [{"workshop": w, "title": title, "answer": answer, "day": day}
+                               for w, title, answer, day in rsvps],
+            "evening_checkins": {
+                "settings": {"hour": f"{settings.minute_of_day // 60:02d}:{settings.minute_of_day % 60:02d}",
+                             "days": [d for d in range(7) if settings.days & (1 << d)],
+                             "time_zone": settings.tz, "paused_until": settings.paused_until or None},
+                "answers": [{"day": a.day, "mood": a.mood, "tags": a.tags} for a in answers],
+            },
         }
         return json.dumps(data, ensure_ascii=False, indent=2).encode()
 

@@ -19,7 +19,7 @@ from bot.errors import Refusal
 from bot.i18n import Translator
 from bot.replies import Reply
 from bot.scheduler import Scheduler
-from bot.services.delivery import Delivery, ignore_gone
+from bot.services.delivery import LOW, Delivery, ignore_gone
 from bot.services.notify import Notifier
 from bot.transport import Button, Transport
 from storage.database import Database
@@ -314,6 +314,6 @@ class WorkshopService:
                 seated = {s.member_id for s in await RoomRepo(tx).seats(workshop.room_id)}
                 people = [m for m in people if m.id in seated]
         for person in people:
-            self.notifier.send(person, f"workshops.reminder_{kind}", title=workshop.title,
+            self.notifier.send(person, f"workshops.reminder_{kind}", priority=LOW, title=workshop.title,
                                theme=room.theme if room else "",
                                when=when_text(workshop.starts_at, workshop.tz, person.locale))

@@ -1,4 +1,5 @@
 -- Workshops (ateliers), evening check-ins and the shared knowledge board.
+-- Check-ins are on exactly when the member's consent_checkins is on.
 
 CREATE TABLE workshops (
     id          INTEGER PRIMARY KEY,
@@ -35,11 +36,11 @@ CREATE TABLE rsvps (
 
 CREATE TABLE checkin_settings (
     member_id     INTEGER PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,
-    enabled       INTEGER NOT NULL DEFAULT 0,
     minute_of_day INTEGER NOT NULL DEFAULT 1200,
     days          INTEGER NOT NULL DEFAULT 127,
     tz            TEXT    NOT NULL DEFAULT 'America/Montreal',
     paused_until  INTEGER NOT NULL DEFAULT 0,
+    snooze_until  INTEGER NOT NULL DEFAULT 0,
     last_sent_day TEXT    NOT NULL DEFAULT ''
 );
 
