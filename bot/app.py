@@ -14,7 +14,7 @@ from bot.telegram_adapter import TelegramTransport
 from bot.scheduler import Scheduler
 from bot.scheduling import JobQueueScheduler
 from handlers import (
-    checkins, errors, middleware, moderation, privacy, relay, reports, rooms, safety, start, workshops,
+    board, checkins, errors, middleware, moderation, privacy, relay, reports, rooms, safety, start, workshops,
 )
 from storage.database import Database
 
@@ -50,6 +50,7 @@ def build_application(
     start.register(app)
     workshops.register(app)
     checkins.register(app)
+    board.register(app)
     rooms.register(app)
     moderation.register(app)
     safety.register(app)

@@ -23,6 +23,8 @@ MEMBER_COMMANDS = (
     Command("quitter", "leave", "menu.leave"),
     Command("pseudo", "pseudo", "menu.pseudo"),
     Command("ateliers", "workshops", "menu.workshops"),
+    Command("partager", "share", "menu.share"),
+    Command("ressources", "resources", "menu.resources"),
     Command("bilan", "checkin", "menu.checkin"),
     Command("humeur", "mood", "menu.mood"),
     Command("supprimer", "delete", "menu.delete"),

@@ -29,7 +29,8 @@ class ManualScheduler:
     def cancel(self, name: str) -> None:
         self.jobs.pop(name, None)
 
-    async def run_due(self, now: float) -> int:
+    async def run_due(self, now: float, move_clock: Callable[[float], None] | None = None) -> int:
+        """Run jobs due by `now` in time order; `move_clock(when)` first sets the clock to each job's time."""
         ran = 0
         while True:
             due = sorted((when, name) for name, (when, _) in self.jobs.items() if when <= now)
@@ -37,5 +38,7 @@ class ManualScheduler:
                 return ran
             when, name = due[0]
             _, callback = self.jobs.pop(name)
+            if move_clock is not None:
+                move_clock(when)
             await callback()
             ran += 1

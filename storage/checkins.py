@@ -73,7 +73,8 @@ class CheckinRepo:
 
     async def toggle_tag(self, member_id: int, day: str, tag: int) -> int | None:
         changed = await self.tx.execute(
-            "UPDATE checkin_answers SET tags = tags ^ ? WHERE member_id = ? AND day = ?", (tag, member_id, day))
+            "UPDATE checkin_answers SET tags = (tags | ?) - (tags & ?) WHERE member_id = ? AND day = ?",
+            (tag, tag, member_id, day))
         if not changed:
             return None
         return int(await self.tx.scalar(

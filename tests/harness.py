@@ -42,9 +42,14 @@ class Harness:
         return self
 
     async def tick(self, seconds: float = 0) -> None:
-        """Move the clock and run every job that became due, then deliver."""
-        self.clock.advance(seconds)
-        await self.scheduler.run_due(self.clock.now())
+        """Move the clock, running every job that became due at its own time, then deliver."""
+        target = self.clock.now() + seconds
+
+        def move(when: float) -> None:
+            self.clock.current = max(self.clock.current, when)
+
+        await self.scheduler.run_due(target, move)
+        self.clock.current = target
         await self.pump()
 
     async def restart(self) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Translator
+from bot.services.board import BoardService
 from bot.services.checkins import CheckinService
 from bot.services.delivery import Delivery
 from bot.services.invites import InviteService
@@ -51,6 +52,7 @@ class Services:
     privacy: PrivacyService
     workshops: WorkshopService
     checkins: CheckinService
+    board: BoardService
     scheduler: Scheduler
     failing: set[int] = field(default_factory=set)
 
@@ -71,18 +73,20 @@ class Services:
         members = MemberService(db, clock)
         invites = InviteService(db, clock)
         rooms = RoomService(db, clock, t, notifier)
+        relay = RelayService(db, clock, t, transport, delivery, notifier, config.member_messages_per_minute)
+        safety = SafetyService(db, clock, t, notifier)
         services = cls(
             config=config, db=db, clock=clock, t=t, transport=transport, delivery=delivery,
             notifier=notifier, members=members, invites=invites,
             onboarding=Onboarding(t, members, invites), rooms=rooms,
-            relay=RelayService(db, clock, t, transport, delivery, notifier,
-                               config.member_messages_per_minute),
+            relay=relay,
             moderation=ModerationService(db, clock, t, notifier, rooms),
-            safety=SafetyService(db, clock, t, notifier),
+            safety=safety,
             reports=ReportService(db, clock, t, notifier, transport),
             privacy=PrivacyService(db, clock, t, transport, delivery),
             workshops=WorkshopService(db, clock, t, transport, delivery, notifier, scheduler),
             checkins=CheckinService(db, clock, t, transport, delivery, scheduler),
+            board=BoardService(db, clock, t, notifier, relay, safety),
             scheduler=scheduler,
         )
         services.privacy.on_checkins_changed = services.checkins.reschedule

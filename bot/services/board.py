@@ -1,0 +1,155 @@
+"""The shared knowledge board (*mise en commun des savoirs*).
+
+A member shares a tip or a resource: it is relayed to the room under their pseudonym
+and kept on the room's board with no author at all. Only the author's own chat holds
+the secret that lets them withdraw it; facilitators can pin or remove entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from bot.clock import Clock
+from bot.errors import Refusal
+from bot.i18n import Translator
+from bot.replies import Reply
+from bot.services.crisis import assess
+from bot.services.notify import Notifier
+from bot.services.relay import Incoming, RelayService
+from bot.services.safety import SafetyService
+from bot.transport import Button
+from storage.board import BoardRepo, Entry
+from storage.database import Database
+from storage.members import Member, MemberRepo
+from storage.rooms import RoomRepo
+
+MAX_TITLE = 80
+MAX_BODY = 600
+MAX_LINK = 300
+_URL = re.compile(r"https?://\S+")
+
+
+def _hash(token: str) -> bytes:
+    return hashlib.sha256(b"board-withdraw:" + token.encode()).digest()
+
+
+def parse_share(text: str) -> tuple[str, str, str]:
+    """`title | a few lines | link`, or a first line as title and the rest as text."""
+    text = text.strip()
+    if "|" in text:
+        parts = [p.strip() for p in text.split("|")]
+        if len(parts) > 3:
+            raise Refusal("board.usage")
+        title, body, link = (parts + ["", ""])[:3]
+    else:
+        lines = text.splitlines()
+        title, body, link = (lines[0].strip() if lines else ""), "\n".join(lines[1:]).strip(), ""
+    if not link:
+        found = _URL.search(body) or _URL.search(title)
+        if found:
+            link = found.group(0)
+    if not title:
+        raise Refusal("board.usage")
+    if link and not _URL.fullmatch(link):
+        raise Refusal("board.bad_link")
+    if len(title) > MAX_TITLE or len(body) > MAX_BODY or len(link) > MAX_LINK:
+        raise Refusal("board.too_long", title=MAX_TITLE, body=MAX_BODY)
+    return title, body, link
+
+
+class BoardService:
+    def __init__(self, db: Database, clock: Clock, t: Translator, notifier: Notifier,
+                 relay: RelayService, safety: SafetyService) -> None:
+        self.db = db
+        self.clock = clock
+        self.t = t
+        self.notifier = notifier
+        self.relay = relay
+        self.safety = safety
+
+    def _entry_text(self, locale: str, entry: Entry) -> str:
+        lines = [f"{'📌 ' if entry.pinned else '• '}{entry.title}"]
+        if entry.body:
+            lines.append(entry.body)
+        if entry.link and entry.link not in entry.body:
+            lines.append(entry.link)
+        return "\n".join(lines)
+
+    async def share(self, member: Member, text: str, message_id: int) -> Reply:
+        """`/partager`: relay to the room under the pseudonym, keep on the board without author."""
+        if not text.strip():
+            raise Refusal("board.usage")
+        title, body, link = parse_share(text)
+        async with self.db.transaction() as tx:
+            room_id = member.active_room_id
+            room = await RoomRepo(tx).get(room_id) if room_id else None
+            seat = await RoomRepo(tx).seat(room_id, member.id) if room else None
+            if room is None or seat is None or room.is_support or not room.is_open:
+                raise Refusal("board.no_room")
+        combined = "\n".join(p for p in (title, body, link) if p)
+        if assess(combined).at_risk:
+            return await self.safety.hold(member, room, Incoming(message_id, "text", combined))
+        token = secrets.token_urlsafe(12)
+        async with self.db.transaction() as tx:
+            entry = await BoardRepo(tx).add(room.id, title, body, link, _hash(token), self.clock.day())
+            seats = await RoomRepo(tx).seats(room.id)
+            others = await MemberRepo(tx).many([s.member_id for s in seats if s.member_id != member.id])
+            counts = {m.id: len(await RoomRepo(tx).seats_of(m.id)) for m in others}
+        for person in others:
+            name = self.relay.name(person.locale, seat, room, counts[person.id] > 1)
+            self.notifier.send_text(person, self.t(person.locale, "board.shared", name=name,
+                                                   entry=self._entry_text(person.locale, entry)), protect=True)
+        return Reply(self.t(member.locale, "board.thanks", theme=room.theme),
+                     [[Button(self.t(member.locale, "board.button_withdraw"), f"bdw:{entry.id}:{token}")]])
+
+    async def withdraw(self, member: Member, entry_id: int, token: str) -> Reply:
+        async with self.db.transaction() as tx:
+            board = BoardRepo(tx)
+            entry = await board.get(entry_id)
+            if entry is None:
+                raise Refusal("board.gone")
+            if await RoomRepo(tx).seat(entry.room_id, member.id) is None:
+                raise Refusal("board.not_in_room")
+            if not await board.withdraw(entry_id, _hash(token)):
+                raise Refusal("common.stale_button")
+        return Reply(self.t(member.locale, "board.withdrawn"))
+
+    async def resources(self, member: Member) -> Reply:
+        """`/ressources`: crisis and help resources first, then the room's board."""
+        locale = member.locale
+        text = self.t(locale, "board.resources_title") + "\n" + self.t(locale, "safety.resources")
+        async with self.db.transaction() as tx:
+            room = await RoomRepo(tx).get(member.active_room_id) if member.active_room_id else None
+            seated = room is not None and await RoomRepo(tx).seat(room.id, member.id) is not None
+            entries = await BoardRepo(tx).of_room(room.id) if seated and not room.is_support else []
+        if not seated or room.is_support:
+            return Reply(text + "\n\n" + self.t(locale, "board.no_board"))
+        if not entries:
+            return Reply(text + "\n\n" + self.t(locale, "board.empty", theme=room.theme))
+        lines = [text, "", self.t(locale, "board.title", theme=room.theme)]
+        lines += [self._entry_text(locale, e) for e in entries]
+        buttons = None
+        if member.is_facilitator:
+            buttons = [[Button(self.t(locale, "board.button_unpin" if e.pinned else "board.button_pin", title=e.title[:18]),
+                               f"bd:pin:{e.id}"),
+                        Button(self.t(locale, "board.button_remove"), f"bd:del:{e.id}")] for e in entries]
+        return Reply("\n\n".join(lines), buttons)
+
+    async def moderate(self, member: Member, action: str, entry_id: int) -> Reply:
+        if not member.is_facilitator:
+            raise Refusal("common.facilitators_only")
+        async with self.db.transaction() as tx:
+            board = BoardRepo(tx)
+            entry = await board.get(entry_id)
+            if entry is None:
+                raise Refusal("board.gone")
+            if action == "del":
+                await board.remove(entry_id)
+                notice = self.t(member.locale, "board.removed")
+            else:
+                pinned = await board.toggle_pin(entry_id)
+                notice = self.t(member.locale, "board.pinned" if pinned else "board.unpinned")
+        reply = await self.resources(member)
+        return Reply(reply.text, reply.buttons, notice=notice)

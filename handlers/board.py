@@ -1,0 +1,50 @@
+"""The shared knowledge board: `/partager`, `/ressources`, withdraw, pin and remove."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.commands import MEMBER_COMMANDS
+from bot.context import EntraideContext
+from bot.errors import Refusal
+from handlers.common import add_commands, answer_press, args_text, require_member, send
+
+_CMD = {c.fr: c for c in MEMBER_COMMANDS}
+_WITHDRAW = re.compile(r"^bdw:(\d{1,9}):([A-Za-z0-9_-]{16})$")
+_MODERATE = re.compile(r"^bd:(pin|del):(\d{1,9})$")
+
+
+async def share(update: Update, context: EntraideContext) -> None:
+    """`/partager titre | quelques lignes | lien`: a tip or a resource for the room."""
+    member = require_member(context)
+    reply = await context.services.board.share(member, args_text(update), update.message.message_id)
+    await send(update, context, reply)
+
+
+async def resources(update: Update, context: EntraideContext) -> None:
+    await send(update, context, await context.services.board.resources(require_member(context)))
+
+
+async def withdraw_press(update: Update, context: EntraideContext) -> None:
+    member = require_member(context)
+    match = _WITHDRAW.match(update.callback_query.data or "")
+    if match is None:
+        raise Refusal("common.stale_button")
+    await answer_press(update, context, await context.services.board.withdraw(member, int(match.group(1)), match.group(2)))
+
+
+async def moderate_press(update: Update, context: EntraideContext) -> None:
+    member = require_member(context)
+    match = _MODERATE.match(update.callback_query.data or "")
+    if match is None:
+        raise Refusal("common.stale_button")
+    await answer_press(update, context, await context.services.board.moderate(member, match.group(1), int(match.group(2))))
+
+
+def register(app: Application) -> None:
+    add_commands(app, [(_CMD["partager"], share), (_CMD["ressources"], resources)])
+    app.add_handler(CallbackQueryHandler(withdraw_press, pattern=r"^bdw:"))
+    app.add_handler(CallbackQueryHandler(moderate_press, pattern=r"^bd:"))

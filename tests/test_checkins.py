@@ -1,0 +1,171 @@
+"""Evening check-ins with an injected clock: DST, snooze, skip, pause, stop, trends."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.services.checkins import next_checkin, spread
+from storage.checkins import CheckinSettings
+from tests.test_rooms import room_with
+
+MTL = ZoneInfo("America/Montreal")
+
+
+QUESTION = "Comment ça va ce soir ? 🌙"
+
+
+def checkins_received(phone):
+    """Check-in messages that reached this phone (answered ones are edited, so count sends)."""
+    sent = [m for m in phone.inbox if m.get("_question") or m.get("text") == QUESTION]
+    for message in sent:
+        message["_question"] = True  # remember it even after the bot edits it
+    return sent
+
+
+def test_next_checkin_is_21h_local_every_day_across_both_dst_changes():
+    settings = CheckinSettings(1, minute_of_day=21 * 60, tz="America/Montreal")
+    for start in (datetime(2026, 3, 5, 12, tzinfo=MTL), datetime(2026, 10, 29, 12, tzinfo=MTL)):
+        moment = start.timestamp()
+        days = []
+        for _ in range(7):
+            moment = next_checkin(settings, moment)
+            local = datetime.fromtimestamp(moment, MTL)
+            assert (local.hour, local.minute) == (21, 0)
+            days.append(local.date())
+        assert days == [days[0] + timedelta(days=i) for i in range(7)]
+
+
+def test_other_time_zone_and_chosen_days():
+    settings = CheckinSettings(1, minute_of_day=20 * 60, tz="Europe/Paris", days=0b0000001)  # Mondays
+    moment = next_checkin(settings, datetime(2026, 11, 25, 12, tzinfo=MTL).timestamp())
+    local = datetime.fromtimestamp(moment, ZoneInfo("Europe/Paris"))
+    assert local.weekday() == 0 and local.hour == 20
+    assert next_checkin(CheckinSettings(1, days=0), 0) is None
+
+
+async def test_exactly_one_checkin_a_day_across_march_dst_with_restarts(h):
+    alice = h.phone("Alice")
+    await h.onboard(alice)
+    await h.cmd(alice, "bilan", "21:00")
+    assert "activé" in alice.last()["text"]
+    h.clock.current = datetime(2026, 3, 5, 12, tzinfo=MTL).timestamp()
+    await h.restart()
+    for day in range(6):  # 5 to 10 March; DST starts on the 8th
+        await h.tick(6 * 3600)
+        await h.tick(6 * 3600)
+        if day == 2:
+            await h.restart()
+        await h.tick(6 * 3600)
+        await h.tick(6 * 3600)
+    sent = checkins_received(alice)
+    assert len(sent) == 6
+    hours = {datetime.fromtimestamp(m["date"], MTL).strftime("%H:%M") for m in sent}
+    assert all(hour.startswith("21:0") for hour in hours), hours
+
+
+async def test_exactly_one_a_day_across_november_dst(h):
+    alice = h.phone("Alice")
+    await h.onboard(alice)
+    await h.cmd(alice, "bilan", "21:00")
+    h.clock.current = datetime(2026, 10, 30, 12, tzinfo=MTL).timestamp()
+    await h.restart()
+    for _ in range(4 * 6):  # four days, in 4-hour steps; DST ends on 1 November
+        await h.tick(4 * 3600)
+    sent = checkins_received(alice)
+    assert len(sent) == 4
+    assert all(datetime.fromtimestamp(m["date"], MTL).hour == 21 for m in sent)
+
+
+async def _first_checkin(h, phone):
+    await h.cmd(phone, "bilan", "20:00")
+    now = datetime.fromtimestamp(h.clock.now(), MTL)
+    target = now.replace(hour=20, minute=0, second=0) + timedelta(seconds=200)
+    if target <= now:
+        target += timedelta(days=1)
+    await h.tick(target.timestamp() - h.clock.now())
+    return checkins_received(phone)[-1]
+
+
+async def test_answer_mood_tags_and_gentle_note_when_very_low(h):
+    alice = h.phone("Alice")
+    await h.onboard(alice)
+    message = await _first_checkin(h, alice)
+    mood_1 = next(d for _, d in alice.buttons(message) if d.startswith("ci:m:1:"))
+    await alice.press(message, mood_1)
+    await h.pump()
+    assert "/ressources" in message["text"] and "Merci" in message["text"]
+    tag = next(d for label, d in alice.buttons(message) if label == "Argent")
+    await alice.press(message, tag)
+    await h.pump()
+    assert any(label == "☑ Argent" for label, _ in alice.buttons(message))
+    await h.cmd(alice, "humeur")
+    chart = alice.last()
+    assert "photo" in chart and "▁" in chart["caption"] and "Argent" in chart["caption"]
+
+
+async def test_snooze_skip_pause_stop(h):
+    alice = h.phone("Alice")
+    await h.onboard(alice)
+    message = await _first_checkin(h, alice)
+    await alice.press(message, next(d for _, d in alice.buttons(message) if d.startswith("ci:snooze")))
+    await h.pump()
+    count = len(checkins_received(alice))
+    await h.tick(3599)
+    assert len(checkins_received(alice)) == count
+    await h.tick(2)
+    assert len(checkins_received(alice)) == count + 1  # snoozed one comes back after 1 h
+    # Skip: nothing more tonight, the next one tomorrow.
+    message = checkins_received(alice)[-1]
+    await alice.press(message, next(d for _, d in alice.buttons(message) if d.startswith("ci:skip")))
+    await h.pump()
+    await h.tick(23.5 * 3600)
+    assert len(checkins_received(alice)) == count + 2
+    # Pause a week: nothing for 7 days.
+    message = checkins_received(alice)[-1]
+    await alice.press(message, next(d for _, d in alice.buttons(message) if d.startswith("ci:pause")))
+    await h.pump()
+    for _ in range(6):
+        await h.tick(86400)
+    assert len(checkins_received(alice)) == count + 2
+    for _ in range(2):
+        await h.tick(86400)
+    assert len(checkins_received(alice)) == count + 3
+    # Stop: none again, and the consent is off.
+    message = checkins_received(alice)[-1]
+    await alice.press(message, next(d for _, d in alice.buttons(message) if d.startswith("ci:stop")))
+    await h.pump()
+    for _ in range(3):
+        await h.tick(86400)
+    assert len(checkins_received(alice)) == count + 3
+    await h.cmd(alice, "mesdonnees")
+    import json
+    data = json.loads(h.api.files[alice.last()["document"]["file_id"]].data)
+    assert data["member"]["consents"]["evening_checkins"] is False
+
+
+async def test_trends_show_nothing_for_4_and_a_distribution_for_5(h):
+    names = ["Alice", "Bruno", "Chloé", "Dany", "Émile"]
+    fac, room_id, phones = await room_with(h, *names)
+    for phone in phones:
+        await h.cmd(phone, "bilan", "20:00")
+    now = datetime.fromtimestamp(h.clock.now(), MTL)
+    await h.tick((now.replace(hour=20, minute=5) - now).total_seconds())
+    for phone in phones[:4]:
+        message = checkins_received(phone)[-1]
+        await phone.press(message, next(d for _, d in phone.buttons(message) if d.startswith("ci:m:4:")))
+    await h.pump()
+    await h.cmd(fac, "tendances")
+    assert "moins de 5 personnes" in fac.last()["text"].split("\n")[1]
+    message = checkins_received(phones[4])[-1]
+    await phones[4].press(message, next(d for _, d in phones[4].buttons(message) if d.startswith("ci:m:2:")))
+    await h.pump()
+    await h.cmd(fac, "tendances")
+    week = fac.last()["text"].split("\n")[1]
+    assert "(5 personnes)" in week and "▆ 4" in week and "▂ 1" in week
+    await h.cmd(phones[0], "tendances")
+    assert "réservée à l'animation" in phones[0].last()["text"]
+
+
+def test_spread_is_stable_and_within_three_minutes():
+    values = {spread(i) for i in range(1000)}
+    assert min(values) >= 0 and max(values) < 180 and len(values) > 100
+    assert spread(42) == spread(42)
