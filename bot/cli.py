@@ -31,7 +31,7 @@ def sandbox_dir(config: Config) -> Path:
     return config.data_dir / "sandbox"
 
 
-async def _run(config: Config, port: int) -> None:
+async def _run(config: Config, port: int, demo: bool = False, open_browser: bool = True) -> None:
     from bot.runner import serve
 
     stop = _stop_event()
@@ -40,20 +40,36 @@ async def _run(config: Config, port: int) -> None:
         return
     from bot.sandbox.session import Sandbox
 
-    sandbox = Sandbox(sandbox_dir(config), port=port)
+    sandbox = Sandbox(sandbox_dir(config), port=port, demo=demo)
     await sandbox.start()
     print(sandbox.banner(), flush=True)
+    if open_browser:
+        _open_browser(sandbox.url)
     try:
-        await serve(sandbox.bot_config(config), stop)
+        await sandbox.run(config, stop)
     finally:
         await sandbox.stop()
+
+
+def _open_browser(url: str) -> None:
+    """Open the page where there is a browser to open (never in CI or over SSH)."""
+    import os
+    import webbrowser
+
+    if os.environ.get("CI") or (sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
+                                and not os.environ.get("WAYLAND_DISPLAY")):
+        return
+    try:
+        webbrowser.open(url)
+    except Exception:
+        pass
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from bot.runner import TokenRefused
 
     try:
-        asyncio.run(_run(config, args.port))
+        asyncio.run(_run(config, args.port, args.demo, not args.no_browser))
     except TokenRefused:
         print("Telegram a refusé le jeton TELEGRAM_BOT_TOKEN. Vérifiez-le auprès de @BotFather. "
               "/ Telegram refused the TELEGRAM_BOT_TOKEN: check it with @BotFather.",
@@ -61,6 +77,12 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         pass
+    except OSError as error:
+        if error.errno != 98:  # EADDRINUSE
+            raise
+        print(f"Le port {args.port} est déjà utilisé : essayez « entraide run --port {args.port + 1} ». "
+              f"/ Port {args.port} is in use: try 'entraide run --port {args.port + 1}'.", file=sys.stderr)
+        return EXIT_CONFIG
     return EXIT_OK
 
 
@@ -174,6 +196,8 @@ def parser() -> argparse.ArgumentParser:
     verbs = top.add_subparsers(dest="verb", required=True)
     run = verbs.add_parser("run", help="run the bot (no TELEGRAM_BOT_TOKEN: the local sandbox)")
     run.add_argument("--port", type=int, default=8765, help="sandbox port on 127.0.0.1 (default 8765)")
+    run.add_argument("--demo", action="store_true", help="sandbox: play a short guided scene")
+    run.add_argument("--no-browser", action="store_true", help="sandbox: do not open the page")
     run.set_defaults(func=cmd_run)
     invite = verbs.add_parser("invite", help="print a one-time facilitator invitation link")
     invite.add_argument("--bot-username", help="skip asking Telegram for the bot's username")

@@ -138,6 +138,7 @@ class FakeTelegram:
         self.callback_answers: dict[str, dict] = {}
         self.webhook_deleted = 0
         self.closing = False
+        self.listeners: set[asyncio.Queue] = set()
 
     # ------------------------------------------------------------------ phones
     def phone(
@@ -162,6 +163,20 @@ class FakeTelegram:
     async def notify(self) -> None:
         async with self.changed:
             self.changed.notify_all()
+        for queue in list(self.listeners):
+            if queue.empty():
+                queue.put_nowait("change")
+
+    def reset(self) -> None:
+        """Forget every chat, file and pending update (the sandbox's « Réinitialiser »)."""
+        self.phones.clear()
+        self.messages.clear()
+        self._next_message_id.clear()
+        self.files.clear()
+        self._files_by_path.clear()
+        self._updates.clear()
+        self.callback_answers.clear()
+        self.commands.clear()
 
     def _new_message_id(self, chat_id: int) -> int:
         number = self._next_message_id.get(chat_id, 0) + 1

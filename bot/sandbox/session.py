@@ -1,26 +1,70 @@
-"""The local sandbox: the fake Bot API on 127.0.0.1 and the real bot against it."""
+"""The local sandbox: the fake Bot API on 127.0.0.1, the real bot against it (same code
+path as production), and a web page with four simulated phones. Nothing reaches Telegram.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
+import shutil
 from pathlib import Path
 
+from telegram.ext import Application
+
 from bot.config import Config
-from bot.sandbox.fake_telegram import FakeTelegram
+from bot.context import SERVICES_KEY
+from bot.sandbox.fake_telegram import FakeTelegram, Phone
 from bot.sandbox.transport import FakeServer
 
 SANDBOX_BOT_USERNAME = "entraide_sandbox_bot"
+log = logging.getLogger("entraide.sandbox")
+
+# Three members and one facilitator. Their ids and names stay inside the fake: the page
+# shows each phone only its own chat, and the bot never sees more than Telegram would send.
+PEOPLE = (
+    ("alice", "Alice", "fr", False),
+    ("bruno", "Bruno", "en", False),
+    ("chloe", "Chloé", "fr", False),
+    ("fatou", "Fatou", "fr", True),
+)
 
 
 class Sandbox:
-    def __init__(self, data_dir: Path, port: int = 8765) -> None:
+    def __init__(self, data_dir: Path, port: int = 8765, *, demo: bool = False) -> None:
         self.data_dir = data_dir
-        self.api = FakeTelegram(f"{1_000_000 + secrets.randbelow(9_000_000)}:sandbox-{secrets.token_hex(12)}",
-                                username=SANDBOX_BOT_USERNAME)
+        self.demo = demo
+        self.api = self._new_api()
         self.server = FakeServer(self.api, port=port)
+        self.phones: dict[str, Phone] = {}
+        self.facilitator_slot = next(slot for slot, *_rest, fac in PEOPLE if fac)
+        self.invite_code: str | None = None
+        self.app: Application | None = None
+        self._reset = asyncio.Event()
+        self.language = "fr"
+        self.translator = None
+        from bot.sandbox.web import attach
+
+        attach(self)
+
+    @staticmethod
+    def _new_api() -> FakeTelegram:
+        token = f"{1_000_000 + secrets.randbelow(9_000_000)}:sandbox-{secrets.token_hex(12)}"
+        return FakeTelegram(token, username=SANDBOX_BOT_USERNAME)
+
+    def _make_phones(self) -> None:
+        self.phones = {}
+        for index, (slot, name, language, _fac) in enumerate(PEOPLE):
+            self.phones[slot] = self.api.phone(6_100_000_000 + index * 7_777 + secrets.randbelow(1000),
+                                               name, language_code=language)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.server.host}:{self.server.port}/"
 
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._make_phones()
         await self.server.start()
 
     async def stop(self) -> None:
@@ -32,7 +76,55 @@ class Sandbox:
     def banner(self) -> str:
         return (
             "Bac à sable entraide : rien n'est envoyé à Telegram. / entraide sandbox: nothing reaches Telegram.\n"
-            f"  fake Bot API: http://{self.server.host}:{self.server.port}/bot<token>/<method>\n"
+            f"  Ouvrez / open: {self.url}\n"
+            f"  fake Bot API: {self.server.base_url}<token>/<method>\n"
             f"  data: {self.data_dir.resolve()}\n"
             "  Ctrl+C to stop."
         )
+
+    def request_reset(self) -> None:
+        self._reset.set()
+
+    async def run(self, config: Config, stop: asyncio.Event) -> None:
+        """Run the bot until `stop`; « Réinitialiser » starts over with empty data."""
+        from bot.runner import serve
+
+        while not stop.is_set():
+            bot_stop = asyncio.Event()
+            ready = asyncio.Event()
+
+            def on_ready(app: Application) -> None:
+                self.app = app
+                ready.set()
+
+            task = asyncio.create_task(serve(self.bot_config(config), bot_stop, on_ready=on_ready))
+            await asyncio.wait([task, asyncio.create_task(ready.wait())], return_when=asyncio.FIRST_COMPLETED)
+            if task.done():
+                task.result()  # surfaces a start-up failure
+            await self._after_start()
+            waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(self._reset.wait())]
+            await asyncio.wait(waiters + [task], return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+            bot_stop.set()
+            await task
+            self.app = None
+            if self._reset.is_set() and not stop.is_set():
+                self._reset.clear()
+                await self._wipe()
+
+    async def _after_start(self) -> None:
+        services = self.app.bot_data[SERVICES_KEY]
+        self.invite_code = await services.invites.create()
+        await self.api.notify()
+        if self.demo:
+            from bot.sandbox.demo import play
+
+            asyncio.create_task(play(self))
+
+    async def _wipe(self) -> None:
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.api.reset()
+        self._make_phones()
+        await self.api.notify()
