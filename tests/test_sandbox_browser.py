@@ -112,6 +112,11 @@ async def test_two_members_and_a_facilitator_in_the_browser(sandbox, page):
     await phone(page, "alice").get_by_role("button", name="Envoyer une photo d'exemple (avec des métadonnées GPS)").click()
     await phone(page, "bruno").locator(".msg img").last.wait_for(timeout=10_000)
     await page.screenshot(path=str(ARTIFACTS / "sandbox-chat.png"))
+    # Alice deletes her message: every copy goes.
+    own = phone(page, "alice").locator(".msg.mine", has_text="le samedi").last
+    await own.get_by_role("button", name="Supprimer").click()
+    await expect_text(page, "alice", "retiré chez tout le monde")
+    await phone(page, "bruno").locator(".msg", has_text="le samedi").first.wait_for(state="detached", timeout=10_000)
 
     # No phone shows another phone's name, and no simulated Telegram id is on the page.
     html = await page.content()
