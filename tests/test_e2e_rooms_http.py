@@ -7,16 +7,9 @@ from storage.rooms import RoomRepo
 from tests.harness import has_exif, jpeg_with_gps
 from tests.privacy import needles_for, scan
 from tests.test_e2e_http import LiveBot, onboard, wait
+from tests.test_rooms import pseudonym_of
 
 NAMES = ["Alice", "Bruno", "Chloé", "Dany", "Émile"]
-
-
-def announced_pseudonym(phone) -> str:
-    for message in reversed(phone.received()):
-        found = re.search(r"(?:tu es|you are)(?: maintenant| now)? [«“] ?([^»”]+?) ?[»”]", message.get("text", ""))
-        if found:
-            return found.group(1)
-    raise AssertionError("no pseudonym")
 
 
 async def setup_room(live, count=5, theme="Stress et argent", capacity=8):
@@ -44,7 +37,7 @@ async def test_five_phones_full_relay_scenario_over_http(tmp_path):
     live = await LiveBot(tmp_path / "data").start()
     api = live.api
     fac, room, (a, b, c, d, e) = await setup_room(live)
-    pa = announced_pseudonym(a)
+    pa = pseudonym_of(a)
 
     original = await a.send("Je planifie mes achats le dimanche")
     for phone in (b, c, d, e, fac):
@@ -81,8 +74,8 @@ async def test_five_phones_full_relay_scenario_over_http(tmp_path):
     room2 = re.search(r"Salle n° (\d+)", (await fac.wait_text("Solitude"))["text"]).group(1)
     await a.command("rejoindre", room2)
     await a.wait_text("Bienvenue dans « Solitude »")
-    assert announced_pseudonym(a) != pa
-    assert not set(announced_pseudonym(a).split()) & set(pa.split())
+    assert pseudonym_of(a) != pa
+    assert not set(pseudonym_of(a).split()) & set(pa.split())
 
     # Moderation by reply reveals nothing.
     await b.send("un message à modérer")
@@ -115,7 +108,7 @@ async def test_burst_of_50_with_429s_over_http_arrives_in_order_and_blocked_memb
     author, blocked, others = phones[0], phones[1], phones[2:] + [fac]
     live.api.inject(429, count=4, method="sendMessage", retry_after=1)
     blocked.block()
-    pseudo = announced_pseudonym(author)
+    pseudo = pseudonym_of(author)
     live.services.relay.flood.limit = 1000  # the per-member gate is about people; this is the pipeline
     for i in range(50):
         await author.send(f"rafale {i:02d}")

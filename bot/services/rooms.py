@@ -34,6 +34,11 @@ def parse_room_ref(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def room_or_active(actor: Member, args: str) -> int | None:
+    """The room a facilitator names (« 3 », « #3 »), else the one they write in."""
+    return parse_room_ref(args) if args.strip() else actor.active_room_id
+
+
 @dataclass(frozen=True)
 class OpenRequest:
     theme: str
@@ -90,7 +95,7 @@ class RoomService:
     async def close(self, actor: Member, args: str) -> Reply:
         if not actor.is_facilitator:
             raise Refusal("common.facilitators_only")
-        room_id = parse_room_ref(args) if args.strip() else actor.active_room_id
+        room_id = room_or_active(actor, args)
         if room_id is None:
             raise Refusal("rooms.close_usage")
         async with self.db.transaction() as tx:

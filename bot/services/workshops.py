@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.errors import Refusal
 from bot.i18n import Translator
 from bot.replies import Reply
+from bot.services.rooms import room_or_active
 from bot.scheduler import Scheduler
 from bot.services.delivery import LOW, Delivery, ignore_gone
 from bot.services.notify import Notifier
@@ -66,7 +67,7 @@ class WorkshopService:
         """`/atelier [room]`: start the guided exchange for the facilitator's room."""
         if not actor.is_facilitator:
             raise Refusal("common.facilitators_only")
-        room_id = int(args.strip().lstrip("#")) if args.strip().lstrip("#").isdigit() else actor.active_room_id
+        room_id = room_or_active(actor, args)
         async with self.db.transaction() as tx:
             room = await RoomRepo(tx).get(room_id) if room_id else None
         if room is None or not room.is_open or room.is_support:
