@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import SERVICES_KEY, EntraideContext
 from bot.i18n import Translator
+from bot.ratelimit import PacedRateLimiter
 from bot.services import Services
 from bot.telegram_adapter import TelegramTransport
 from bot.scheduler import Scheduler
@@ -36,15 +37,16 @@ def build_application(
         .base_url(config.api_url)
         .base_file_url(config.file_url)
         .context_types(ContextTypes(context=EntraideContext))
-        .rate_limiter(AIORateLimiter(overall_max_rate=config.overall_max_rate,
-                                     max_retries=config.max_retries))
+        .rate_limiter(PacedRateLimiter(config.overall_max_rate, config.per_chat_interval,
+                                       config.max_retries))
         .concurrent_updates(False)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     app = builder.build()
     services = Services.build(config, db, TelegramTransport(app.bot), clock or Clock(config.tz),
-                              scheduler or JobQueueScheduler(app), translator)
+                              scheduler or JobQueueScheduler(app), translator,
+                              pacer=app.bot.rate_limiter)
     app.bot_data[SERVICES_KEY] = services
     middleware.register(app)
     start.register(app)

@@ -26,7 +26,7 @@ class Harness:
         self.clock = clock or FixedClock(START)
         self.api = FakeTelegram(clock=self.clock.now)
         self.config = Config(token=self.api.token, api_url="http://fake.invalid/bot",
-                             data_dir=data_dir, max_retries=5, overall_max_rate=1000)
+                             data_dir=data_dir, max_retries=5, overall_max_rate=0, per_chat_interval=0)
         self._next_user = 5_100_000_001
 
     async def start(self) -> "Harness":

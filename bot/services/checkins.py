@@ -21,7 +21,7 @@ from bot.i18n import Translator
 from bot.replies import Reply
 from bot.services.rooms import room_or_active
 from bot.scheduler import Scheduler
-from bot.services.delivery import LOW, Delivery
+from bot.services.delivery import BULK, Delivery
 from bot.services.onboarding import CONSENT_VERSION
 from bot.transport import Button, Transport
 from storage.checkins import CheckinRepo, CheckinSettings
@@ -239,7 +239,7 @@ class CheckinService:
         async def job() -> None:
             await self.transport.send_text(member.chat_id, text, buttons=buttons)
 
-        self.delivery.submit(member.chat_id, job, member.id, priority=LOW)
+        self.delivery.submit(member.chat_id, job, member.id, priority=BULK)
 
     # ---------------------------------------------------------------- answers
     def _check_day(self, day: str, tz: str) -> None:

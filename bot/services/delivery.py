@@ -1,7 +1,11 @@
-"""Ordered, resilient delivery: one FIFO lane per recipient chat.
+"""Ordered, resilient, prioritised delivery: one FIFO lane per recipient chat.
 
 Jobs for one chat run one after the other (order kept per recipient); lanes for
-different chats run concurrently (fan-out). A job that meets a rate limit waits the
+different chats run concurrently (fan-out). Each job carries a priority (live relay,
+safety and moderation, reminders, bulk check-ins) that the rate limiter uses to share
+Telegram's overall budget (bot/ratelimit.py). While a chat waits for its pacing slot,
+relay copies queued for it may be coalesced into one message (`absorb`), so a burst
+reaches people as a live room, not a queue. A job that meets a rate limit waits the
 time Telegram asked and runs again; a transient failure is retried with back-off; a
 recipient who blocked the bot is reported through `on_unreachable`, never crashes a lane.
 """
@@ -9,17 +13,20 @@ recipient who blocked the bot is reported through `on_unreachable`, never crashe
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from bot.errors import Gone, NotModified, RateLimited, Rejected, Transient, Unreachable
+from bot.ratelimit import BULK, LIVE, PRIORITY, REMINDER, SAFETY
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
-LIVE, LOW = "live", "low"
+LOW = BULK
+__all__ = ["Delivery", "LIVE", "SAFETY", "REMINDER", "BULK", "LOW", "ignore_gone"]
 
 
 @dataclass
@@ -49,11 +56,14 @@ class Delivery:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_transient_retries: int = 5,
         max_rate_retries: int = 20,
-        low_rate: float = 15.0,
+        low_rate: float = 25.0,
         live_backlog: int = 20,
+        pacer=None,
     ) -> None:
         self._lanes: dict[int, _Lane] = {}
-        self._low: deque = deque()
+        self._low: list = []
+        self._low_sequence = 0
+        self._pacer = pacer  # has `async ready(chat_id)`: the rate limiter's per-chat pacing
         self._low_task: asyncio.Task | None = None
         self._low_rate = low_rate
         self._live_backlog = live_backlog
@@ -66,35 +76,37 @@ class Delivery:
         self._idle = asyncio.Event()
         self._idle.set()
 
-    def submit(self, chat_id: int, job: Job, member_id: int | None = None, *, priority: str = LIVE) -> None:
+    def submit(self, chat_id: int, job: Job, member_id: int | None = None, *, priority: int = LIVE) -> None:
         """Queue a job for one chat; it runs after every job queued before it for that chat.
 
-        `LOW` jobs (check-ins, reminders) wait in a shared queue and enter the lanes at a
-        gentle rate, only while the live backlog is small: a room stays live at 20:00.
+        Reminders and bulk jobs (check-ins) wait in a shared queue, most urgent first, and
+        enter the lanes at a gentle rate while the live backlog is small: at 20:00 a
+        room stays live.
         """
-        if priority == LOW:
-            self._low.append((chat_id, job, member_id))
+        if priority >= REMINDER:
+            self._low_sequence += 1
+            heapq.heappush(self._low, (priority, self._low_sequence, chat_id, job, member_id))
             self._idle.clear()
             if self._low_task is None or self._low_task.done():
                 self._low_task = asyncio.create_task(self._feed_low())
             return
-        self._enqueue(chat_id, job, member_id)
+        self._enqueue(chat_id, job, member_id, priority)
 
     async def _feed_low(self) -> None:
         while self._low:
             if self.pending > self._live_backlog:
                 await asyncio.sleep(0.05)
                 continue
-            chat_id, job, member_id = self._low.popleft()
-            self._enqueue(chat_id, job, member_id)
+            priority, _, chat_id, job, member_id = heapq.heappop(self._low)
+            self._enqueue(chat_id, job, member_id, priority)
             if self._low:
                 await asyncio.sleep(1 / self._low_rate)
         if not self._lanes:
             self._idle.set()
 
-    def _enqueue(self, chat_id: int, job: Job, member_id: int | None) -> None:
+    def _enqueue(self, chat_id: int, job: Job, member_id: int | None, priority: int = LIVE) -> None:
         lane = self._lanes.setdefault(chat_id, _Lane())
-        lane.jobs.append((job, member_id))
+        lane.jobs.append((job, member_id, priority))
         self._idle.clear()
         if lane.task is None or lane.task.done():
             lane.task = asyncio.create_task(self._run(chat_id, lane))
@@ -114,7 +126,13 @@ class Delivery:
     async def _run(self, chat_id: int, lane: _Lane) -> None:
         try:
             while lane.jobs:
-                job, member_id = lane.jobs[0]
+                if self._pacer is not None:
+                    await self._pacer.ready(chat_id)
+                job, member_id, priority = lane.jobs[0]
+                absorb = getattr(job, "absorb", None)
+                while absorb is not None and len(lane.jobs) > 1 and absorb(lane.jobs[1][0]):
+                    del lane.jobs[1]  # coalesced into the head job
+                PRIORITY.set(priority)
                 await self._attempt(job, member_id)
                 lane.jobs.popleft()
         finally:

@@ -20,7 +20,7 @@ from bot.i18n import Translator
 from bot.replies import Reply
 from bot.services.rooms import room_or_active
 from bot.scheduler import Scheduler
-from bot.services.delivery import LOW, Delivery, ignore_gone
+from bot.services.delivery import REMINDER, Delivery, ignore_gone
 from bot.services.notify import Notifier
 from bot.transport import Button, Transport
 from storage.database import Database
@@ -315,6 +315,6 @@ class WorkshopService:
                 seated = {s.member_id for s in await RoomRepo(tx).seats(workshop.room_id)}
                 people = [m for m in people if m.id in seated]
         for person in people:
-            self.notifier.send(person, f"workshops.reminder_{kind}", priority=LOW, title=workshop.title,
+            self.notifier.send(person, f"workshops.reminder_{kind}", priority=REMINDER, title=workshop.title,
                                theme=room.theme if room else "",
                                when=when_text(workshop.starts_at, workshop.tz, person.locale))

@@ -1,0 +1,162 @@
+"""Telegram's flood limits, kept by extending python-telegram-bot's rate limiter.
+
+`PacedRateLimiter` is a `telegram.ext.BaseRateLimiter`: every Bot API call goes through
+it. Sending calls are paced per private chat (about one a second) and overall (about 30
+a second); among calls waiting for the overall budget, the most urgent goes first —
+live relay, then safety and moderation, then reminders, then check-ins and broadcasts.
+The priority of a call is the one the delivery lane set in `PRIORITY` (a context
+variable), so the transport port needs no Telegram-specific argument. A 429 is honoured
+(`retry_after`) and retried; the limits are set so that it stays rare.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import heapq
+import itertools
+import logging
+import time
+from typing import Any, Callable, Coroutine
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+LIVE, SAFETY, REMINDER, BULK = 0, 1, 2, 3
+PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("entraide_priority", default=SAFETY)
+
+PACED_PREFIXES = ("send", "copyMessage", "forwardMessage", "editMessage")
+
+
+def _paced(endpoint: str) -> bool:
+    return endpoint.startswith(PACED_PREFIXES) and endpoint != "sendChatAction"
+
+
+def _retry_seconds(error: RetryAfter) -> float:
+    value = error.retry_after
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
+class PacedRateLimiter(BaseRateLimiter[dict]):
+    def __init__(self, overall_rate: float = 29.0, per_chat_interval: float = 1.0, max_retries: int = 5,
+                 *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.overall_interval = 1.0 / overall_rate if overall_rate > 0 else 0.0
+        self.per_chat_interval = per_chat_interval
+        self.max_retries = max_retries
+        self.clock = clock
+        self._chat_next: dict[int, float] = {}
+        self._waiting: list[tuple[int, int, asyncio.Future]] = []
+        self._sequence = itertools.count()
+        self._next_free = 0.0
+        self._paused_until = 0.0
+        self._gate: asyncio.Task | None = None
+        self._wake = asyncio.Event()
+        self.stats = {"retry_after": 0, "sent": 0}
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        if self._gate is not None:
+            self._gate.cancel()
+            self._gate = None
+        for _, _, future in self._waiting:
+            if not future.done():
+                future.cancel()
+        self._waiting.clear()
+
+    # ---------------------------------------------------------------- per chat
+    def chat_delay(self, chat_id: int) -> float:
+        """Seconds before a send to this chat would be allowed."""
+        return max(0.0, self._chat_next.get(chat_id, 0.0) - self.clock())
+
+    async def ready(self, chat_id: int) -> None:
+        """Wait (without reserving) until this chat may receive again: lanes use it to coalesce."""
+        delay = self.chat_delay(chat_id)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def _reserve_chat(self, chat_id: int) -> None:
+        while True:
+            delay = self.chat_delay(chat_id)
+            if delay <= 0:
+                self._chat_next[chat_id] = self.clock() + self.per_chat_interval
+                if len(self._chat_next) > 50_000:
+                    now = self.clock()
+                    self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
+                return
+            await asyncio.sleep(delay)
+
+    # ------------------------------------------------------------------ global
+    async def _acquire_global(self, priority: int) -> None:
+        if self.overall_interval <= 0:
+            return
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (priority, next(self._sequence), future))
+        if self._gate is None or self._gate.done():
+            self._gate = asyncio.create_task(self._run_gate())
+        self._wake.set()
+        await future
+
+    async def _run_gate(self) -> None:
+        while True:
+            while not self._waiting:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), 30)
+                except asyncio.TimeoutError:
+                    if not self._waiting:
+                        return
+            now = self.clock()
+            start = max(self._next_free, self._paused_until)
+            if now < start:
+                await asyncio.sleep(start - now)
+                continue
+            _, _, future = heapq.heappop(self._waiting)
+            if future.done():
+                continue
+            future.set_result(None)
+            self._next_free = max(now, self._next_free) + self.overall_interval
+
+    # ------------------------------------------------------------------ requests
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict | list[dict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict | None,
+    ) -> bool | dict | list[dict]:
+        priority = (rate_limit_args or {}).get("priority", PRIORITY.get())
+        chat_id = data.get("chat_id")
+        try:
+            chat_id = int(chat_id) if chat_id is not None else None
+        except (TypeError, ValueError):
+            chat_id = None
+        paced = _paced(endpoint)
+        for attempt in range(self.max_retries + 1):
+            if paced:
+                if chat_id is not None and chat_id > 0:
+                    await self._reserve_chat(chat_id)
+                await self._acquire_global(priority)
+            try:
+                result = await callback(*args, **kwargs)
+                if paced:
+                    self.stats["sent"] += 1
+                return result
+            except RetryAfter as error:
+                self.stats["retry_after"] += 1
+                wait = _retry_seconds(error) + 0.1
+                if attempt == self.max_retries:
+                    raise
+                log.info("Telegram asked to wait %.1f s before the next send", wait)
+                if chat_id is not None and chat_id > 0:
+                    self._chat_next[chat_id] = self.clock() + wait
+                else:
+                    self._paused_until = self.clock() + wait
+                if not paced:
+                    await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
