@@ -1,8 +1,8 @@
 """Telegram's flood limits, kept by extending python-telegram-bot's rate limiter.
 
 `PacedRateLimiter` is a `telegram.ext.BaseRateLimiter`: every Bot API call goes through
-it. Sending calls are paced per private chat (about one a second) and overall (about 30
-a second); among calls waiting for the overall budget, the most urgent goes first —
+it. New messages are paced per private chat (about one a second; edits of an existing
+message are not) and every send or edit overall (about 30 a second); among calls waiting for the overall budget, the most urgent goes first —
 live relay, then safety and moderation, then reminders, then check-ins and broadcasts.
 The priority of a call is the one the delivery lane set in `PRIORITY` (a context
 variable), so the transport port needs no Telegram-specific argument. A 429 is honoured
@@ -139,7 +139,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         paced = _paced(endpoint)
         for attempt in range(self.max_retries + 1):
             if paced:
-                if chat_id is not None and chat_id > 0:
+                if chat_id is not None and chat_id > 0 and not endpoint.startswith("editMessage"):
                     await self._reserve_chat(chat_id)
                 await self._acquire_global(priority)
             try:

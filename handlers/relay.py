@@ -24,6 +24,7 @@ def incoming(message: Message) -> Incoming:
         message_id=message.message_id, kind=kind,
         text=message.text if kind == "text" else message.caption,
         file_ref=file_ref, reply_to=replied_id_of(message),
+        quote_position=message.quote.position if message.quote else None,
     )
 
 

@@ -46,12 +46,19 @@ class RelayRepo:
         row = await self.tx.one(f"SELECT {_RELAY} FROM relays WHERE id = ?", (relay_id,))
         return Relay(*row) if row else None
 
-    async def add_copy(self, relay_id: int, member_id: int, part: int, message_id: int) -> None:
+    async def add_copy(self, relay_id: int, member_id: int, part: int, message_id: int, line: int = 0) -> None:
         await self.tx.execute(
-            "INSERT OR REPLACE INTO relay_copies (relay_id, member_id, part, message_id) "
-            "VALUES (?, ?, ?, ?)",
-            (relay_id, member_id, part, message_id),
+            "INSERT OR REPLACE INTO relay_copies (relay_id, member_id, part, message_id, line) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (relay_id, member_id, part, message_id, line),
         )
+
+    async def sharing(self, member_id: int, message_id: int) -> list[tuple[int, int]]:
+        """(relay id, line) of every relay shown in one (coalesced) message of a member's chat."""
+        rows = await self.tx.all(
+            "SELECT relay_id, line FROM relay_copies WHERE member_id = ? AND message_id = ? ORDER BY line",
+            (member_id, message_id))
+        return [tuple(row) for row in rows]
 
     async def remove_copy(self, relay_id: int, member_id: int, part: int) -> None:
         await self.tx.execute(
@@ -67,11 +74,13 @@ class RelayRepo:
         )
         return Relay(*row) if row else None
 
-    async def by_copy(self, member_id: int, message_id: int) -> Relay | None:
+    async def by_copy(self, member_id: int, message_id: int, relay_id: int | None = None) -> Relay | None:
+        """The relay behind a copy; for a coalesced copy, `relay_id` picks a line, else the last."""
         row = await self.tx.one(
             f"SELECT {', '.join('r.' + c.strip() for c in _RELAY.split(','))} FROM relay_copies c "
-            "JOIN relays r ON r.id = c.relay_id WHERE c.member_id = ? AND c.message_id = ?",
-            (member_id, message_id),
+            "JOIN relays r ON r.id = c.relay_id WHERE c.member_id = ? AND c.message_id = ? "
+            "AND (? IS NULL OR c.relay_id = ?) ORDER BY c.line DESC LIMIT 1",
+            (member_id, message_id, relay_id, relay_id),
         )
         return Relay(*row) if row else None
 

@@ -131,3 +131,8 @@ def jpeg_with_gps() -> bytes:
 def has_exif(data: bytes) -> bool:
     with Image.open(io.BytesIO(data)) as image:
         return bool(image.getexif()) or "exif" in image.info
+
+
+def relayed_lines(phone, fragment: str) -> list[str]:
+    """Relayed lines containing `fragment`, in order, whether or not they were coalesced."""
+    return [line for text in phone.texts() for line in text.split("\n") if fragment in line]

@@ -1,5 +1,6 @@
 """The relay survives restarts, rate limits, server errors and blocked members."""
 
+from tests.harness import relayed_lines
 from tests.test_rooms import pseudonym_of, room_with
 
 
@@ -33,7 +34,7 @@ async def test_burst_of_50_with_429s_arrives_complete_and_in_order(h):
     await h.pump()
     assert h.api.errors_sent[429] == 3 and h.api.errors_sent[502] == 2
     for phone in others:
-        received = [t for t in phone.texts() if "burst" in t]
+        received = relayed_lines(phone, "burst")
         assert received == sent, phone.first_name
 
 

@@ -8,7 +8,7 @@ protected. Only message ids are mapped (48 h), so edits, deletes and replies rea
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from datetime import datetime, timezone
 from dataclasses import dataclass, field
 
@@ -43,6 +43,7 @@ class Incoming:
     text: str | None = None
     file_ref: str | None = None
     reply_to: int | None = None
+    quote_position: int | None = None  # a quoted part of a coalesced copy picks its line
 
 
 @dataclass
@@ -95,6 +96,7 @@ class RelayService:
         self.delivery = delivery
         self.notifier = notifier
         self.flood = FloodGate(messages_per_minute, clock)
+        self.combined = CombinedCopies()
         self.safety = None  # bot.services.safety.SafetyService, set by Services.build
 
     # --------------------------------------------------------------- labels
@@ -125,7 +127,8 @@ class RelayService:
         if incoming.kind == "text" and not (incoming.text or "").strip():
             return None
         async with self.db.transaction() as tx:
-            room, seat, replied = await self._destination(tx, author, incoming.reply_to)
+            room, seat, replied = await self._destination(tx, author, incoming.reply_to,
+                                                          incoming.quote_position)
             if seat.muted_until > self.clock.now():
                 raise Refusal("relay.muted", until=self._clock_time(seat.muted_until))
             if not self.flood.allow(author.id):
@@ -163,14 +166,16 @@ class RelayService:
             return Reply(self.t(author.locale, "relay.voice_warning"), edit=False)
         return None
 
-    async def _destination(self, tx, author: Member, reply_to: int | None
+    async def _destination(self, tx, author: Member, reply_to: int | None, quote_position: int | None = None
                            ) -> tuple[Room, Seat, Relay | None]:
         rooms = RoomRepo(tx)
         replied = None
         room_id = author.active_room_id
         if reply_to is not None:
             relays = RelayRepo(tx)
-            replied = await relays.by_copy(author.id, reply_to) or \
+            combined = self.combined.get((author.chat_id, reply_to))
+            line_relay = combined.relay_at(quote_position) if combined and combined.lines else None
+            replied = await relays.by_copy(author.id, reply_to, line_relay) or \
                 await relays.by_author_message(author.id, reply_to)
             if replied is not None:
                 room_id = replied.room_id
@@ -233,28 +238,8 @@ class RelayService:
                     return copy.message_id
         return None
 
-    def _runner(self, plan: _Plan):
-        async def run() -> None:
-            chat = plan.recipient.chat_id
-            while plan.done < len(plan.steps):
-                kind, text = plan.steps[plan.done]
-                reply_to = await self._reply_target(plan) if plan.done == 0 else None
-                if kind == "text":
-                    sent = await self.transport.send_text(chat, text, reply_to=reply_to, protect=True)
-                elif kind == "photo":
-                    source = plan.shared["photo_ref"] or plan.photo
-                    sent = await self.transport.send_photo(chat, source, caption=text,
-                                                           reply_to=reply_to, protect=True)
-                    if sent.file_ref:
-                        plan.shared["photo_ref"] = sent.file_ref
-                else:
-                    sent = await self.transport.copy(chat, plan.author_chat, plan.source_id,
-                                                     caption=text, reply_to=reply_to, protect=True)
-                async with self.db.transaction() as tx:
-                    await RelayRepo(tx).add_copy(plan.relay_id, plan.recipient.id, plan.done, sent.message_id)
-                plan.done += 1
-
-        return run
+    def _runner(self, plan: _Plan) -> "_RelayRun":
+        return _RelayRun(self, plan)
 
     # ------------------------------------------------------------------ edits
     async def edit(self, author: Member, message_id: int, new_text: str) -> None:
@@ -292,6 +277,10 @@ class RelayService:
             chat = member.chat_id
             if relay.kind == "text":
                 lines = self.lines(member.locale, name, text)
+                combined = self.combined.get((chat, copies[0][1]))
+                if combined is not None or await self._is_shared(member.id, copies[0][1]):
+                    await self._edit_line(member, copies[0][1], relay.id, lines[0] if len(lines) == 1 else "\n".join(lines))
+                    return
                 for part, message_id in copies:
                     if part < len(lines):
                         await ignore_gone(self.transport.edit_text(chat, message_id, lines[part]))
@@ -310,6 +299,36 @@ class RelayService:
                 await ignore_gone(self.transport.edit_caption(chat, copies[0][1], caption))
 
         return run
+
+    async def _is_shared(self, member_id: int, message_id: int) -> bool:
+        async with self.db.transaction() as tx:
+            return len(await RelayRepo(tx).sharing(member_id, message_id)) > 1
+
+    async def _edit_line(self, member: Member, message_id: int, relay_id: int, new_line: str) -> None:
+        """One line of a coalesced copy changed: rebuild it from the lines kept in memory."""
+        chat = member.chat_id
+        combined = self.combined.get((chat, message_id))
+        if combined is None:
+            # After a restart the other lines are unknown (bodies are never stored):
+            # say what changed as a reply to the combined copy.
+            await self.transport.send_text(chat, self.t(member.locale, "relay.edited_line", line=new_line),
+                                           reply_to=message_id, protect=True)
+            return
+        combined.replace(relay_id, new_line)
+        await ignore_gone(self.transport.edit_text(chat, message_id, combined.text()))
+
+    async def _delete_line(self, member: Member, message_id: int, relay_id: int) -> None:
+        """Take one line out of a coalesced copy; when none is left, delete the message."""
+        chat = member.chat_id
+        combined = self.combined.get((chat, message_id))
+        if combined is not None:
+            combined.remove(relay_id)
+            if combined.lines:
+                await ignore_gone(self.transport.edit_text(chat, message_id, combined.text()))
+                return
+            self.combined.pop((chat, message_id))
+        # Unknown other lines (after a restart): privacy first, the whole copy goes.
+        await ignore_gone(self.transport.delete(chat, message_id))
 
     # ---------------------------------------------------------------- deletes
     async def delete(self, author: Member, reply_to: int | None) -> Reply:
@@ -331,7 +350,10 @@ class RelayService:
     def _deleter(self, relay_id: int, member: Member):
         async def run() -> None:
             for part, message_id in await self._copies_of(relay_id, member.id):
-                await ignore_gone(self.transport.delete(member.chat_id, message_id))
+                if (member.chat_id, message_id) in self.combined or await self._is_shared(member.id, message_id):
+                    await self._delete_line(member, message_id, relay_id)
+                else:
+                    await ignore_gone(self.transport.delete(member.chat_id, message_id))
                 async with self.db.transaction() as tx:
                     await RelayRepo(tx).remove_copy(relay_id, member.id, part)
 
@@ -343,3 +365,105 @@ class RelayService:
         async with self.db.transaction() as tx:
             return await RelayRepo(tx).purge_before(cutoff)
 
+
+
+class Combined:
+    """The lines of one coalesced copy, in memory only: (relay id, line) in order."""
+
+    def __init__(self, lines: list[tuple[int, str]]) -> None:
+        self.lines = lines
+
+    def text(self) -> str:
+        return "\n".join(line for _, line in self.lines)
+
+    def replace(self, relay_id: int, line: str) -> None:
+        self.lines = [(r, line if r == relay_id else old) for r, old in self.lines]
+
+    def remove(self, relay_id: int) -> None:
+        self.lines = [(r, old) for r, old in self.lines if r != relay_id]
+
+    def relay_at(self, offset: int | None) -> int:
+        """The relay whose line holds a character offset (a quoted reply), else the last one."""
+        if offset is not None:
+            position = 0
+            for relay_id, line in self.lines:
+                position += utf16_len(line) + 1
+                if offset < position:
+                    return relay_id
+        return self.lines[-1][0]
+
+
+class CombinedCopies(OrderedDict):
+    """(chat, message id) -> Combined, for 48 hours at most and a bounded number of entries."""
+
+    LIMIT = 50_000
+
+    def put(self, key: tuple[int, int], combined: Combined) -> None:
+        self[key] = combined
+        self.move_to_end(key)
+        while len(self) > self.LIMIT:
+            self.popitem(last=False)
+
+
+class _RelayRun:
+    """Delivers one relayed message to one recipient; may absorb later text relays queued
+    for the same chat while it waited for its pacing slot (coalescing)."""
+
+    def __init__(self, service: RelayService, plan: _Plan) -> None:
+        self.service = service
+        self.plan = plan
+        self.absorbed: list[_Plan] = []
+
+    def _single_line(self, plan: _Plan) -> str | None:
+        if plan.done or plan.replied is not None or len(plan.steps) != 1 or plan.steps[0][0] != "text":
+            return None
+        return plan.steps[0][1]
+
+    def absorb(self, other) -> bool:
+        if not isinstance(other, _RelayRun) or other.absorbed:
+            return False
+        mine, theirs = self._single_line(self.plan), self._single_line(other.plan)
+        if mine is None or theirs is None or other.plan.recipient.id != self.plan.recipient.id:
+            return False
+        current = [mine] + [p.steps[0][1] for p in self.absorbed]
+        if utf16_len("\n".join(current + [theirs])) > MAX_TEXT:
+            return False
+        self.absorbed.append(other.plan)
+        return True
+
+    async def __call__(self) -> None:
+        if self.absorbed and not self.plan.done:
+            await self._send_combined()
+            return
+        service, plan = self.service, self.plan
+        chat = plan.recipient.chat_id
+        while plan.done < len(plan.steps):
+            kind, text = plan.steps[plan.done]
+            reply_to = await service._reply_target(plan) if plan.done == 0 else None
+            if kind == "text":
+                sent = await service.transport.send_text(chat, text, reply_to=reply_to, protect=True)
+            elif kind == "photo":
+                source = plan.shared["photo_ref"] or plan.photo
+                sent = await service.transport.send_photo(chat, source, caption=text,
+                                                          reply_to=reply_to, protect=True)
+                if sent.file_ref:
+                    plan.shared["photo_ref"] = sent.file_ref
+            else:
+                sent = await service.transport.copy(chat, plan.author_chat, plan.source_id,
+                                                    caption=text, reply_to=reply_to, protect=True)
+            async with service.db.transaction() as tx:
+                await RelayRepo(tx).add_copy(plan.relay_id, plan.recipient.id, plan.done, sent.message_id)
+            plan.done += 1
+
+    async def _send_combined(self) -> None:
+        service = self.service
+        plans = [self.plan] + self.absorbed
+        lines = [(p.relay_id, p.steps[0][1]) for p in plans]
+        combined = Combined(lines)
+        chat = self.plan.recipient.chat_id
+        sent = await service.transport.send_text(chat, combined.text(), protect=True)
+        service.combined.put((chat, sent.message_id), combined)
+        async with service.db.transaction() as tx:
+            for line, p in enumerate(plans):
+                await RelayRepo(tx).add_copy(p.relay_id, p.recipient.id, 0, sent.message_id, line)
+                p.done = 1
