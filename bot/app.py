@@ -29,6 +29,8 @@ def build_application(
     updates_request: BaseRequest | None = None,
     translator: Translator | None = None,
     scheduler: Scheduler | None = None,
+    rate_limiter=None,
+    delivery_class=None,
 ) -> Application:
     """Wire python-telegram-bot, the services and the handlers together."""
     builder = (
@@ -37,8 +39,8 @@ def build_application(
         .base_url(config.api_url)
         .base_file_url(config.file_url)
         .context_types(ContextTypes(context=EntraideContext))
-        .rate_limiter(PacedRateLimiter(config.overall_max_rate, config.per_chat_interval,
-                                       config.max_retries))
+        .rate_limiter(rate_limiter or PacedRateLimiter(config.overall_max_rate, config.per_chat_interval,
+                                                       config.max_retries))
         .concurrent_updates(False)
     )
     if request is not None:
@@ -46,7 +48,8 @@ def build_application(
     app = builder.build()
     services = Services.build(config, db, TelegramTransport(app.bot), clock or Clock(config.tz),
                               scheduler or JobQueueScheduler(app), translator,
-                              pacer=app.bot.rate_limiter)
+                              pacer=app.bot.rate_limiter if rate_limiter is None else None,
+                              **({"delivery_class": delivery_class} if delivery_class else {}))
     app.bot_data[SERVICES_KEY] = services
     middleware.register(app)
     start.register(app)

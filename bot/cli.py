@@ -185,10 +185,10 @@ def cmd_incident(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def cmd_not_yet(args: argparse.Namespace, config: Config) -> int:
-    print(f"« entraide {args.verb} » n'est pas encore disponible dans cette version. "
-          f"/ 'entraide {args.verb}' is not available in this version yet.", file=sys.stderr)
-    return EXIT_CONFIG
+def cmd_bench(args: argparse.Namespace, config: Config) -> int:
+    from bot.bench import main as bench_main
+
+    return bench_main([*args.scenarios, *(["--quick"] if args.quick else []), *(["--json"] if args.json else [])])
 
 
 def parser() -> argparse.ArgumentParser:
@@ -213,7 +213,11 @@ def parser() -> argparse.ArgumentParser:
     incident.add_argument("--measures")
     incident.add_argument("--day", help="YYYY-MM-DD (default today)")
     incident.set_defaults(func=cmd_incident)
-    verbs.add_parser("bench", help="(coming)").set_defaults(func=cmd_not_yet)
+    bench = verbs.add_parser("bench", help="measure the bot against the fake Bot API (no network)")
+    bench.add_argument("scenarios", nargs="*", help="overhead, fan-out, room-burst, burst, scale (default: all)")
+    bench.add_argument("--quick", action="store_true", help="smaller sizes")
+    bench.add_argument("--json", action="store_true", help="a JSON report on standard output")
+    bench.set_defaults(func=cmd_bench)
     return top
 
 

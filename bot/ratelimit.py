@@ -17,6 +17,7 @@ import heapq
 import itertools
 import logging
 import time
+from collections import deque
 from typing import Any, Callable, Coroutine
 
 from telegram.error import RetryAfter
@@ -41,15 +42,18 @@ def _retry_seconds(error: RetryAfter) -> float:
 
 class PacedRateLimiter(BaseRateLimiter[dict]):
     def __init__(self, overall_rate: float = 29.0, per_chat_interval: float = 1.0, max_retries: int = 5,
-                 *, clock: Callable[[], float] = time.monotonic) -> None:
+                 *, clock: Callable[[], float] = time.monotonic, window: float = 1.02) -> None:
+        self.overall_rate = overall_rate
         self.overall_interval = 1.0 / overall_rate if overall_rate > 0 else 0.0
+        self.window = window
+        self._sent_times: deque[tuple[float, int]] = deque()
+        self._last_bulk = 0.0
         self.per_chat_interval = per_chat_interval
         self.max_retries = max_retries
         self.clock = clock
         self._chat_next: dict[int, float] = {}
         self._waiting: list[tuple[int, int, asyncio.Future]] = []
         self._sequence = itertools.count()
-        self._next_free = 0.0
         self._paused_until = 0.0
         self._gate: asyncio.Task | None = None
         self._wake = asyncio.Event()
@@ -78,16 +82,16 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         if delay > 0:
             await asyncio.sleep(delay)
 
-    async def _reserve_chat(self, chat_id: int) -> None:
-        while True:
-            delay = self.chat_delay(chat_id)
-            if delay <= 0:
-                self._chat_next[chat_id] = self.clock() + self.per_chat_interval
-                if len(self._chat_next) > 50_000:
-                    now = self.clock()
-                    self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
-                return
+    async def _wait_chat(self, chat_id: int) -> None:
+        while (delay := self.chat_delay(chat_id)) > 0:
             await asyncio.sleep(delay)
+
+    def _stamp_chat(self, chat_id: int) -> None:
+        """Called right before the request leaves: the next one to this chat waits from now."""
+        self._chat_next[chat_id] = self.clock() + self.per_chat_interval
+        if len(self._chat_next) > 50_000:
+            now = self.clock()
+            self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
 
     # ------------------------------------------------------------------ global
     async def _acquire_global(self, priority: int) -> None:
@@ -109,16 +113,38 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                 except asyncio.TimeoutError:
                     if not self._waiting:
                         return
+            # A sliding window: at most `overall_rate` sends in any `window` seconds, so a
+            # burst goes out at once while the budget lasts (as Telegram allows). Reminders
+            # and bulk sends are spread evenly and leave room for the live traffic seen in
+            # the last window, so a live burst finds its budget free.
             now = self.clock()
-            start = max(self._next_free, self._paused_until)
+            while self._sent_times and self._sent_times[0][0] <= now - self.window:
+                self._sent_times.popleft()
+            priority = self._waiting[0][0]
+            used = len(self._sent_times)
+            live_recent = sum(1 for _, p in self._sent_times if p < REMINDER)
+            limit = int(self.overall_rate)
+            start = self._paused_until
+            bulk_used = used - live_recent
+            if used >= limit or (priority >= REMINDER and bulk_used >= limit - live_recent):
+                # Full, or the bulk share is: the oldest send leaving the window frees a place.
+                start = max(start, self._sent_times[0][0] + self.window)
+            if priority >= REMINDER:
+                start = max(start, self._last_bulk + self.overall_interval)
             if now < start:
-                await asyncio.sleep(start - now)
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), start - now)
+                except asyncio.TimeoutError:
+                    pass
                 continue
-            _, _, future = heapq.heappop(self._waiting)
+            priority, _, future = heapq.heappop(self._waiting)
             if future.done():
                 continue
             future.set_result(None)
-            self._next_free = max(now, self._next_free) + self.overall_interval
+            if priority >= REMINDER:
+                self._last_bulk = now
+            self._sent_times.append((now, priority))
 
     # ------------------------------------------------------------------ requests
     async def process_request(
@@ -138,10 +164,14 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
             chat_id = None
         paced = _paced(endpoint)
         for attempt in range(self.max_retries + 1):
+            per_chat = paced and chat_id is not None and chat_id > 0 and not endpoint.startswith("editMessage")
             if paced:
-                if chat_id is not None and chat_id > 0 and not endpoint.startswith("editMessage"):
-                    await self._reserve_chat(chat_id)
+                if per_chat:
+                    await self._wait_chat(chat_id)
                 await self._acquire_global(priority)
+                if per_chat:
+                    await self._wait_chat(chat_id)  # another send to this chat may have gone meanwhile
+                    self._stamp_chat(chat_id)
             try:
                 result = await callback(*args, **kwargs)
                 if paced:

@@ -35,9 +35,9 @@ async def open_database(config: Config) -> Database:
 
 
 async def start_bot(config: Config, db: Database, *, clock: Clock | None = None,
-                    request: BaseRequest | None = None) -> Application:
+                    request: BaseRequest | None = None, **build_options) -> Application:
     """Build, check the token with getMe, publish menus and start polling."""
-    app = build_application(config, db, clock=clock, request=request)
+    app = build_application(config, db, clock=clock, request=request, **build_options)
     try:
         await app.initialize()  # calls getMe
     except InvalidToken as exc:

@@ -166,6 +166,8 @@ class Database:
         self.path = path
         self._lock = asyncio.Lock()
         self.key_version = 1
+        self._deferred: list[tuple[str, tuple]] = []
+        self._flush_task: asyncio.Task | None = None
 
     @classmethod
     async def open(cls, data_dir: Path, master_key: bytes) -> "Database":
@@ -200,6 +202,9 @@ class Database:
         self.keys.index_key = key
 
     async def close(self) -> None:
+        await self.flush()
+        if self._flush_task is not None:
+            self._flush_task.cancel()
         async with self._lock:
             await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             await self._conn.close()
@@ -256,11 +261,39 @@ class Database:
                 applied.append(number)
         return applied
 
+    def defer(self, sql: str, params: Iterable[Any]) -> None:
+        """A small write that may wait: it is made at the start of the next transaction
+        (so every later read sees it), or by itself within 50 ms. Used for the relay map,
+        written once per delivered copy."""
+        self._deferred.append((sql, tuple(params)))
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.get_running_loop().create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(0.05)
+        if self._deferred:
+            async with self.transaction():
+                pass
+
+    async def flush(self) -> None:
+        if self._deferred:
+            async with self.transaction():
+                pass
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """A write transaction: committed when the block ends normally, else rolled back."""
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
+            if self._deferred:
+                pending, self._deferred = self._deferred, []
+                try:
+                    for sql, params in pending:
+                        await self._conn.execute(sql, params)
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    self._deferred = pending + self._deferred
+                    raise
             try:
                 yield Tx(self._conn, self.keys, self.key_version)
             except BaseException:

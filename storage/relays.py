@@ -53,6 +53,12 @@ class RelayRepo:
             (relay_id, member_id, part, message_id, line),
         )
 
+    @staticmethod
+    def defer_copy(db, relay_id: int, member_id: int, part: int, message_id: int, line: int = 0) -> None:
+        """Record a delivered copy without a transaction of its own (see Database.defer)."""
+        db.defer("INSERT OR REPLACE INTO relay_copies (relay_id, member_id, part, message_id, line) "
+                 "VALUES (?, ?, ?, ?, ?)", (relay_id, member_id, part, message_id, line))
+
     async def sharing(self, member_id: int, message_id: int) -> list[tuple[int, int]]:
         """(relay id, line) of every relay shown in one (coalesced) message of a member's chat."""
         rows = await self.tx.all(

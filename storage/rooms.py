@@ -134,6 +134,16 @@ class RoomRepo:
         )
         return removed == 1
 
+    async def seat_counts(self, member_ids: list[int]) -> dict[int, int]:
+        """How many rooms each of these members sits in."""
+        if not member_ids:
+            return {}
+        marks = ",".join("?" * len(member_ids))
+        rows = await self.tx.all(
+            f"SELECT member_id, count(*) FROM room_members WHERE member_id IN ({marks}) GROUP BY member_id",
+            member_ids)
+        return {member_id: count for member_id, count in rows}
+
     async def pseudonyms(self, room_id: int) -> set[str]:
         rows = await self.tx.all("SELECT pseudonym FROM room_members WHERE room_id = ?", (room_id,))
         return {row[0] for row in rows}

@@ -139,6 +139,7 @@ class FakeTelegram:
         self.webhook_deleted = 0
         self.closing = False
         self.listeners: set[asyncio.Queue] = set()
+        self.watchers: list[Callable[["Phone", dict], None]] = []  # called for each bot message
 
     # ------------------------------------------------------------------ phones
     def phone(
@@ -345,6 +346,8 @@ class FakeTelegram:
             message["has_protected_content"] = True
         self.messages[(phone.user_id, message["message_id"])] = message
         phone.inbox.append(message)
+        for watcher in self.watchers:
+            watcher(phone, message)
         return message
 
     @staticmethod

@@ -58,7 +58,8 @@ class Services:
 
     @classmethod
     def build(cls, config: Config, db: Database, transport: Transport, clock: Clock,
-              scheduler: Scheduler, t: Translator | None = None, pacer=None) -> "Services":
+              scheduler: Scheduler, t: Translator | None = None, pacer=None,
+              delivery_class: type[Delivery] = Delivery) -> "Services":
         t = t or Translator()
         holder: dict[str, Services] = {}
 
@@ -68,7 +69,7 @@ class Services:
         async def delivered(member_id: int) -> None:
             await holder["s"].member_reached(member_id)
 
-        delivery = Delivery(unreachable, delivered, pacer=pacer)
+        delivery = delivery_class(unreachable, delivered, pacer=pacer)
         notifier = Notifier(transport, delivery, t)
         members = MemberService(db, clock)
         invites = InviteService(db, clock)

@@ -155,7 +155,8 @@ class Delivery:
                     return
                 await self._sleep(max(error.retry_after, 0.05))
                 continue
-            except Transient:
+            except Transient as error:
+                log.debug("transient delivery failure: %s", error)
                 transient += 1
                 self.stats.retried_transient += 1
                 if transient > self._max_transient:

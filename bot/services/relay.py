@@ -139,7 +139,7 @@ class RelayService:
                 seats = await RoomRepo(tx).seats(room.id)
                 others = [s for s in seats if s.member_id != author.id]
                 members = {m.id: m for m in await MemberRepo(tx).many([s.member_id for s in others])}
-                counts = {m: len(await RoomRepo(tx).seats_of(m)) for m in members}
+                counts = await RoomRepo(tx).seat_counts(list(members))
                 if others:
                     relay = await RelayRepo(tx).create(room.id, author.id, incoming.message_id,
                                                        incoming.kind, int(self.clock.now()))
@@ -159,7 +159,7 @@ class RelayService:
             member = members.get(recipient_seat.member_id)
             if member is None:
                 continue
-            name = self.name(member.locale, seat, room, counts[member.id] > 1)
+            name = self.name(member.locale, seat, room, counts.get(member.id, 0) > 1)
             plan = self._plan(relay, member, name, incoming, author, photo, shared, replied)
             self.delivery.submit(member.chat_id, self._runner(plan), member.id)
         if warn_voice:
@@ -253,9 +253,9 @@ class RelayService:
             if room is None or seat is None:
                 return
             recipients = await self._recipients(tx, relay)
-            counts = {m.id: len(await RoomRepo(tx).seats_of(m.id)) for m in recipients}
+            counts = await RoomRepo(tx).seat_counts([m.id for m in recipients])
         for member in recipients:
-            name = self.name(member.locale, seat, room, counts[member.id] > 1)
+            name = self.name(member.locale, seat, room, counts.get(member.id, 0) > 1)
             self.delivery.submit(member.chat_id, self._editor(relay, member, name, new_text), member.id)
 
     async def _recipients(self, tx, relay: Relay) -> list[Member]:
@@ -451,8 +451,7 @@ class _RelayRun:
             else:
                 sent = await service.transport.copy(chat, plan.author_chat, plan.source_id,
                                                     caption=text, reply_to=reply_to, protect=True)
-            async with service.db.transaction() as tx:
-                await RelayRepo(tx).add_copy(plan.relay_id, plan.recipient.id, plan.done, sent.message_id)
+            RelayRepo.defer_copy(service.db, plan.relay_id, plan.recipient.id, plan.done, sent.message_id)
             plan.done += 1
 
     async def _send_combined(self) -> None:
@@ -463,7 +462,6 @@ class _RelayRun:
         chat = self.plan.recipient.chat_id
         sent = await service.transport.send_text(chat, combined.text(), protect=True)
         service.combined.put((chat, sent.message_id), combined)
-        async with service.db.transaction() as tx:
-            for line, p in enumerate(plans):
-                await RelayRepo(tx).add_copy(p.relay_id, p.recipient.id, 0, sent.message_id, line)
-                p.done = 1
+        for line, p in enumerate(plans):
+            RelayRepo.defer_copy(service.db, p.relay_id, p.recipient.id, 0, sent.message_id, line)
+            p.done = 1

@@ -1,0 +1,426 @@
+"""`entraide bench`: the real bot against the project's fake Bot API over HTTP on 127.0.0.1.
+
+Scenarios (sizes shrink with --quick):
+- overhead:   relayed copies per second through the bot (DB, encryption, handlers
+              included) against a bare python-telegram-bot send loop on the same fake;
+- fan-out:    an 8-member room, 50 ms per API call: time for all copies of one message,
+              as a multiple of one call;
+- room-burst: one member sends 50 messages in 5 s into a 10-member room under per-chat
+              1/s and global 30/s limits: time until every member has all 50, 429s;
+- burst:      thousands of check-ins at 20:00 while 10 rooms chat: live relay latency
+              p50/p95/max, sustained send rate, 429s; again with a naive single FIFO;
+- scale:      10,000 members and 1,000 rooms in the database: RSS, start-up, DB size.
+Nothing here is asserted: it measures and prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.config import Config
+from bot.sandbox.fake_telegram import FakeTelegram, Limits
+from bot.sandbox.transport import FakeServer
+from bot.services.delivery import Delivery
+
+TARGETS = {
+    "overhead": ("ratio to bare PTB", ">= 0.66"),
+    "fan-out": ("multiple of one call", "<= 2.0"),
+    "room-burst": ("seconds to all 50 at every member", "<= 10, 0 x 429"),
+    "burst": ("live p95 (s); ratio to FIFO", "p95 <= 2 s, >= 28 msg/s, 0 x 429, >= 50x"),
+    "scale": ("RSS MB / start-up s", "<= 150 MB, <= 3 s"),
+}
+
+
+def progress(text: str) -> None:
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Result:
+    scenario: str
+    values: dict = field(default_factory=dict)
+    verdict: str = ""
+
+
+class FifoDelivery(Delivery):
+    """The naive baseline: one queue for everything, in arrival order, no priorities."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.pop("pacer", None)
+        super().__init__(*args, **kwargs)
+        self._queue: deque = deque()
+        self._workers: list[asyncio.Task] = []
+
+    def submit(self, chat_id, job, member_id=None, *, priority=0) -> None:
+        self._queue.append((job, member_id))
+        self._idle.clear()
+        self._workers = [w for w in self._workers if not w.done()]
+        while len(self._workers) < 30:
+            self._workers.append(asyncio.create_task(self._work()))
+
+    async def _work(self) -> None:
+        while self._queue:
+            job, member_id = self._queue.popleft()
+            await self._attempt(job, member_id)
+        if not self._queue and all(w.done() or w is asyncio.current_task() for w in self._workers):
+            self._idle.set()
+
+
+class Receipts:
+    """When each relayed line reached each phone (lines of coalesced copies counted apart)."""
+
+    def __init__(self, api: FakeTelegram) -> None:
+        self.times: dict[tuple[int, str], float] = {}
+        self.counts: dict[int, int] = {}
+        api.watchers.append(self._seen)
+
+    def _seen(self, phone, message) -> None:
+        now = time.perf_counter()
+        for line in (message.get("text") or "").split("\n"):
+            if " : " in line or ": " in line:
+                token = line.rsplit(" ", 1)[-1]
+                self.times.setdefault((phone.user_id, token), now)
+                self.counts[phone.user_id] = self.counts.get(phone.user_id, 0) + 1
+
+
+@asynccontextmanager
+async def live_bot(data_dir: Path, *, latency: float = 0.0, limits: Limits | None = None,
+                   fifo: bool = False, **config_changes):
+    """The fake on 127.0.0.1 and the real bot polling it, as `entraide run` does."""
+    from bot.context import SERVICES_KEY
+    from bot.runner import open_database, start_bot, stop_bot
+
+    api = FakeTelegram()
+    server = FakeServer(api)
+    await server.start()
+    config = Config(token=api.token, api_url=server.base_url, data_dir=data_dir, poll_timeout=2,
+                    member_messages_per_minute=100_000, **config_changes)
+    db = await open_database(config)
+    options = {}
+    if fifo:
+        from telegram.ext import AIORateLimiter
+
+        options = {"rate_limiter": AIORateLimiter(max_retries=5), "delivery_class": FifoDelivery}
+    app = await start_bot(config, db, **options)
+    api.latency, api.limits = latency, limits
+    try:
+        yield api, app.bot_data[SERVICES_KEY], app
+    finally:
+        api.latency, api.limits = 0.0, None
+        await stop_bot(app, drain_seconds=1)
+        await db.close()
+        await server.stop()
+
+
+async def seat_members(services, api: FakeTelegram, count: int, room_theme: str = "Banc d'essai",
+                       *, first_user: int = 7_000_000_000, consents=None) -> tuple[int, list]:
+    """Members created straight in storage (onboarding is not what is measured)."""
+    from storage.members import Consents, MemberRepo
+    from storage.rooms import RoomRepo
+
+    phones = []
+    async with services.db.transaction() as tx:
+        room = await RoomRepo(tx).open(room_theme, "", min(12, max(2, count)), services.clock.day())
+        for index in range(count):
+            user_id = first_user + index
+            phone = api.phone(user_id, f"P{index}", language_code="fr")
+            phone.started = True
+            member = await MemberRepo(tx).create(user_id, user_id, "fr", consents or Consents(rooms=True), 1,
+                                                 services.clock.day())
+            await RoomRepo(tx).add_seat(room.id, member.id, f"Pseudo {index}", False, services.clock.day())
+            await MemberRepo(tx).set_active_room(member.id, room.id)
+            phones.append(phone)
+    return room.id, phones
+
+
+async def wait_until(predicate, timeout: float) -> bool:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(0.01)
+    return predicate()
+
+
+# --------------------------------------------------------------------------- scenarios
+async def overhead(work: Path, quick: bool) -> Result:
+    messages = 30 if quick else 100
+    progress(f"overhead: bare PTB send loop, then the bot relaying {messages} messages to 7 members")
+    api = FakeTelegram()
+    server = FakeServer(api)
+    await server.start()
+    from telegram import Bot
+
+    chats = [api.phone(7_100_000_000 + i, f"B{i}") for i in range(7)]
+    for phone in chats:
+        phone.started = True
+    bot = Bot(api.token, base_url=server.base_url)
+    async with bot:
+        started = time.perf_counter()
+
+        async def loop(chat_id):
+            for i in range(messages):
+                await bot.send_message(chat_id, f"Pseudo : message {i}", protect_content=True)
+
+        await asyncio.gather(*(loop(p.user_id) for p in chats))
+        bare = 7 * messages / (time.perf_counter() - started)
+    await server.stop()
+
+    async with live_bot(work / "overhead", per_chat_interval=0, overall_max_rate=0) as (api, services, app):
+        receipts = Receipts(api)
+        _, phones = await seat_members(services, api, 8)
+        author = phones[0]
+        started = time.perf_counter()
+        for i in range(messages):
+            await author.send(f"message t{i}")
+        await wait_until(lambda: sum(receipts.counts.get(p.user_id, 0) for p in phones[1:]) >= 7 * messages, 120)
+        ours = 7 * messages / (time.perf_counter() - started)
+    ratio = ours / bare
+    return Result("overhead", {"bare_copies_per_s": round(bare, 1), "bot_copies_per_s": round(ours, 1),
+                               "ratio": round(ratio, 2)}, "ok" if ratio >= 0.66 else "below target")
+
+
+async def fan_out(work: Path, quick: bool) -> Result:
+    progress("fan-out: 8-member room, 50 ms per API call")
+    async with live_bot(work / "fanout", latency=0.05, per_chat_interval=0, overall_max_rate=0) as (api, services, app):
+        receipts = Receipts(api)
+        _, phones = await seat_members(services, api, 8)
+        times = []
+        for i in range(3 if quick else 5):
+            token = f"f{i}"
+            started = time.perf_counter()
+            await phones[0].send(f"bonjour {token}")
+            await wait_until(lambda: all((p.user_id, token) in receipts.times for p in phones[1:]), 30)
+            times.append(max(receipts.times[(p.user_id, token)] for p in phones[1:]) - started)
+            await asyncio.sleep(0.2)
+        best = statistics.median(times)
+    multiple = best / 0.05
+    return Result("fan-out", {"median_s": round(best, 3), "multiple_of_one_call": round(multiple, 2)},
+                  "ok" if multiple <= 2.0 else "above target")
+
+
+async def room_burst(work: Path, quick: bool) -> Result:
+    progress("room-burst: 50 messages in 5 s into a 10-member room, per-chat 1/s and global 30/s")
+    async with live_bot(work / "roomburst", limits=Limits(per_chat=1, overall=30)) as (api, services, app):
+        receipts = Receipts(api)
+        _, phones = await seat_members(services, api, 10)
+        author, others = phones[0], phones[1:]
+        started = time.perf_counter()
+        for i in range(50):
+            await author.send(f"rafale r{i}")
+            await asyncio.sleep(0.1)
+        done = await wait_until(lambda: all(all((p.user_id, f"r{i}") in receipts.times for i in range(50))
+                                            for p in others), 120)
+        elapsed = max(receipts.times[(p.user_id, f"r{i}")] for p in others for i in range(50)
+                      if (p.user_id, f"r{i}") in receipts.times) - started
+        too_many = api.errors_sent[429]
+        copies = sum(len(p.inbox) for p in others)
+    ok = done and elapsed <= 10 and too_many == 0
+    return Result("room-burst", {"seconds_to_all": round(elapsed, 2), "complete": done, "messages_received": copies,
+                                 "http_429": too_many}, "ok" if ok else "outside target")
+
+
+async def _burst_once(work: Path, members: int, fifo: bool, chat_seconds: float) -> dict:
+    from storage.members import Consents
+
+    label = "FIFO baseline" if fifo else "prioritised pipeline"
+    async with live_bot(work / ("burst-fifo" if fifo else "burst"), latency=0.01,
+                        limits=Limits(per_chat=1, overall=30), fifo=fifo) as (api, services, app):
+        receipts = Receipts(api)
+        progress(f"burst ({label}): {members} members with check-ins, 10 rooms chatting")
+        rooms = []
+        for r in range(10):
+            _, phones = await seat_members(services, api, 3, f"Salle {r}", first_user=7_200_000_000 + r * 10)
+            rooms.append(phones)
+        _, sleepers = await seat_members(services, api, members, "Bilan", first_user=7_300_000_000,
+                                         consents=Consents(rooms=True, checkins=True))
+        from storage.members import MemberRepo
+
+        async with services.db.transaction() as tx:
+            ids = [m.id for m in await MemberRepo(tx).many(list(range(1, 10 * 3 + members + 1)))
+                   if m.consents.checkins]
+        api.errors_sent.clear()
+        calls_before = sum(api.counts[m] for m in ("sendMessage", "copyMessage", "sendPhoto", "editMessageText"))
+        started = time.perf_counter()
+        await asyncio.gather(*(services.checkins.fire(member_id) for member_id in ids))  # 20:00
+        sent: dict[str, float] = {}
+        i = 0
+        while time.perf_counter() - started < chat_seconds:
+            for r, phones in enumerate(rooms):
+                token = f"b{r}x{i}"
+                sent[token] = time.perf_counter()
+                await phones[i % 3].send(f"on jase {token}")
+            i += 1
+            await asyncio.sleep(1.0)
+        await wait_until(lambda: all(any((p.user_id, t) in receipts.times for p in api.phones.values()) for t in sent), 30)
+        elapsed = time.perf_counter() - started
+        calls = sum(api.counts[m] for m in ("sendMessage", "copyMessage", "sendPhoto", "editMessageText")) - calls_before
+        latencies = []
+        for r, phones in enumerate(rooms):
+            for token, t0 in sent.items():
+                if not token.startswith(f"b{r}x"):
+                    continue
+                for phone in phones:
+                    if (phone.user_id, token) in receipts.times:
+                        latencies.append(receipts.times[(phone.user_id, token)] - t0)
+                    elif not phone.sent or all(token not in (m.get("text") or "") for m in phone.sent):
+                        latencies.append(elapsed)  # never arrived within the window
+        latencies.sort()
+        return {"live_p50_s": round(statistics.median(latencies), 3),
+                "live_p95_s": round(latencies[int(len(latencies) * 0.95) - 1], 3),
+                "live_max_s": round(latencies[-1], 3),
+                "sends_per_s": round(calls / elapsed, 1), "http_429": api.errors_sent[429]}
+
+
+async def burst(work: Path, quick: bool) -> Result:
+    members = 500 if quick else 5000
+    seconds = 15 if quick else 30
+    ours = await _burst_once(work, members, False, seconds)
+    fifo = await _burst_once(work, members, True, seconds)
+    ratio = fifo["live_p95_s"] / max(ours["live_p95_s"], 1e-3)
+    values = {"members": members, **ours, "fifo_live_p95_s": fifo["live_p95_s"], "fifo_http_429": fifo["http_429"],
+              "p95_ratio_vs_fifo": round(ratio, 1)}
+    ok = ours["live_p95_s"] <= 2 and ours["sends_per_s"] >= 28 and ours["http_429"] == 0 and ratio >= 50
+    return Result("burst", values, "ok" if ok else "outside target")
+
+
+async def scale(work: Path, quick: bool) -> Result:
+    members, rooms = (2000, 200) if quick else (10_000, 1000)
+    progress(f"scale: {members} members and {rooms} rooms in the database")
+    data_dir = work / "scale"
+    await _populate(data_dir, members, rooms)
+    child = subprocess.run([sys.executable, "-m", "bot.bench", "--scale-child", str(data_dir)],
+                           capture_output=True, text=True, timeout=600)
+    if child.returncode != 0:
+        return Result("scale", {"error": child.stderr[-300:]}, "failed")
+    values = json.loads(child.stdout.strip().splitlines()[-1])
+    values.update({"members": members, "rooms": rooms})
+    ok = values["rss_mb"] <= 150 and values["startup_s"] <= 3
+    return Result("scale", values, "ok" if ok else "outside target")
+
+
+async def _populate(data_dir: Path, members: int, rooms: int) -> None:
+    from bot.clock import Clock
+    from storage.checkins import CheckinRepo, CheckinSettings
+    from storage.database import Database, resolve_master_key
+    from storage.members import Consents, MemberRepo
+    from storage.rooms import RoomRepo
+    from storage.workshops import WorkshopRepo
+
+    db = await Database.open(data_dir, resolve_master_key(data_dir, None))
+    day = Clock().day()
+    ids = []
+    for start in range(0, members, 1000):
+        async with db.transaction() as tx:
+            for i in range(start, min(members, start + 1000)):
+                member = await MemberRepo(tx).create(8_000_000_000 + i, 8_000_000_000 + i, "fr",
+                                                     Consents(rooms=True, checkins=i % 3 == 0), 1, day)
+                ids.append(member.id)
+                if i % 3 == 0:
+                    await CheckinRepo(tx).save(CheckinSettings(member.id))
+        progress(f"scale: {len(ids)} members")
+    async with db.transaction() as tx:
+        for r in range(rooms):
+            room = await RoomRepo(tx).open(f"Salle {r}", "", 12, day)
+            for k in range(10):
+                await RoomRepo(tx).add_seat(room.id, ids[(r * 10 + k) % len(ids)], f"P{r}-{k}", False, day)
+            await WorkshopRepo(tx).create(room.id, "Atelier", "", int(time.time()) + 3 * 86400, "America/Montreal", day)
+    await db.close()
+
+
+async def scale_child(data_dir: Path) -> None:
+    """Start the bot on a populated database; print RSS and start-up time as JSON."""
+    from bot.runner import open_database, start_bot, stop_bot
+
+    api = FakeTelegram()
+    server = FakeServer(api)
+    await server.start()
+    config = Config(token=api.token, api_url=server.base_url, data_dir=data_dir, poll_timeout=1)
+    started = time.perf_counter()
+    db = await open_database(config)
+    app = await start_bot(config, db)
+    startup = time.perf_counter() - started
+    jobs = len(app.job_queue.jobs())
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    await stop_bot(app, drain_seconds=1)
+    await db.close()
+    await server.stop()
+    size = sum(f.stat().st_size for f in data_dir.iterdir() if f.name.startswith("entraide.db"))
+    print(json.dumps({"rss_mb": round(rss, 1), "startup_s": round(startup, 2), "scheduled_jobs": jobs,
+                      "db_mb": round(size / 1e6, 1)}))
+
+
+SCENARIOS = {"overhead": overhead, "fan-out": fan_out, "room-burst": room_burst, "burst": burst, "scale": scale}
+
+
+def machine() -> dict:
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine()}
+
+
+async def run(names: list[str], quick: bool) -> list[Result]:
+    import logging
+
+    logging.getLogger("telegram").setLevel(logging.WARNING)
+    logging.getLogger("entraide").setLevel(logging.WARNING)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="entraide-bench-") as work:
+        for name in names:
+            try:
+                results.append(await SCENARIOS[name](Path(work), quick))
+            except Exception as error:  # a scenario that breaks is reported, the others still run
+                results.append(Result(name, {"error": f"{type(error).__name__}: {error}"[:200]}, "failed"))
+            progress(f"{name}: {results[-1].verdict}")
+    return results
+
+
+def table(results: list[Result]) -> str:
+    rows = [("scenario", "measured", "target", "verdict")]
+    for result in results:
+        measured = ", ".join(f"{k}={v}" for k, v in result.values.items())
+        rows.append((result.scenario, measured, TARGETS.get(result.scenario, ("", ""))[1], result.verdict))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
+    return "\n".join("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)) for row in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="entraide bench")
+    parser.add_argument("scenarios", nargs="*", help=f"any of: {', '.join(SCENARIOS)} (default: all)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, about a minute")
+    parser.add_argument("--json", action="store_true", help="print a JSON report")
+    parser.add_argument("--scale-child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.scale_child:
+        asyncio.run(scale_child(Path(args.scale_child)))
+        return 0
+    names = args.scenarios or list(SCENARIOS)
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario: {', '.join(unknown)}")
+    results = asyncio.run(run(names, args.quick))
+    if args.json:
+        print(json.dumps({"machine": machine(), "quick": args.quick,
+                          "results": [{"scenario": r.scenario, "verdict": r.verdict, **r.values} for r in results]},
+                         indent=2))
+    else:
+        print(table(results))
+    return 0 if all(r.verdict != "failed" for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
