@@ -30,7 +30,7 @@ class Config:
     master_key: str | None = field(default=None, repr=False)
     tz: str = "America/Montreal"
     # Tuning (not part of the public contract): AIORateLimiter, flood control.
-    overall_max_rate: float = 29.0
+    overall_max_rate: float = 30.0
     per_chat_interval: float = 1.05
     max_retries: int = 5
     member_messages_per_minute: int = 20

@@ -42,7 +42,7 @@ def _retry_seconds(error: RetryAfter) -> float:
 
 class PacedRateLimiter(BaseRateLimiter[dict]):
     def __init__(self, overall_rate: float = 29.0, per_chat_interval: float = 1.0, max_retries: int = 5,
-                 *, clock: Callable[[], float] = time.monotonic, window: float = 1.02) -> None:
+                 *, clock: Callable[[], float] = time.monotonic, window: float = 1.06) -> None:
         self.overall_rate = overall_rate
         self.overall_interval = 1.0 / overall_rate if overall_rate > 0 else 0.0
         self.window = window

@@ -1,0 +1,17 @@
+"""`entraide bench` runs end to end and reports (no timing is asserted here)."""
+
+import json
+import subprocess
+import sys
+
+
+def test_bench_reports_json_for_a_quick_scenario():
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "fan-out", "--quick", "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert report["machine"]["cpus"] >= 1
+    (result,) = report["results"]
+    assert result["scenario"] == "fan-out" and result["verdict"] in ("ok", "above target")
+    assert result["multiple_of_one_call"] > 0
+    assert "[bench]" in done.stderr  # progress goes to stderr while it runs
