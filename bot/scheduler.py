@@ -29,8 +29,10 @@ class ManualScheduler:
     def cancel(self, name: str) -> None:
         self.jobs.pop(name, None)
 
-    async def run_due(self, now: float, move_clock: Callable[[float], None] | None = None) -> int:
-        """Run jobs due by `now` in time order; `move_clock(when)` first sets the clock to each job's time."""
+    async def run_due(self, now: float, move_clock: Callable[[float], None] | None = None,
+                      after: Callable[[], Awaitable[None]] | None = None) -> int:
+        """Run jobs due by `now` in time order; `move_clock(when)` first sets the clock to
+        each job's time, `after()` runs once each job is done (e.g. let deliveries finish)."""
         ran = 0
         while True:
             due = sorted((when, name) for name, (when, _) in self.jobs.items() if when <= now)
@@ -41,4 +43,6 @@ class ManualScheduler:
             if move_clock is not None:
                 move_clock(when)
             await callback()
+            if after is not None:
+                await after()
             ran += 1

@@ -48,7 +48,7 @@ class Harness:
         def move(when: float) -> None:
             self.clock.current = max(self.clock.current, when)
 
-        await self.scheduler.run_due(target, move)
+        await self.scheduler.run_due(target, move, after=lambda: self.services.delivery.drain(10))
         self.clock.current = target
         await self.pump()
 

@@ -215,16 +215,18 @@ class CheckinService:
                 await repo.save(replace(settings, snooze_until=0))
                 send = True
             else:
-                send = settings.paused_until <= now and await repo.claim_day(member_id, day)
+                send = settings.paused_until <= now and settings.last_sent_day != day
         if send:
-            self._send(member, day)
+            # The day is claimed by the delivery itself, right before it goes: a restart in
+            # between recomputes it from the database, and it never goes twice.
+            self._send(member, day, claim=not snoozed)
         if not snoozed:
             async with self.db.transaction() as tx:
                 settings = await CheckinRepo(tx).settings(member_id, self.clock.tz.key)
             self.scheduler.at(f"ci:{member_id}", (next_checkin(settings, now) or now + 86400) + spread(member_id),
                               self._firer(member_id, snoozed=False))
 
-    def _send(self, member: Member, day: str) -> None:
+    def _send(self, member: Member, day: str, claim: bool = False) -> None:
         locale = member.locale
         moods = [Button(self.t(locale, f"checkins.mood_{level}"), f"ci:m:{level}:{day}") for level in range(1, 6)]
         buttons = [moods[:3], moods[3:], [
@@ -236,7 +238,15 @@ class CheckinService:
         ]]
         text = self.t(locale, "checkins.question")
 
+        claimed = not claim
+
         async def job() -> None:
+            nonlocal claimed
+            if not claimed:  # once: a retried send keeps its claim
+                async with self.db.transaction() as tx:
+                    if not await CheckinRepo(tx).claim_day(member.id, day):
+                        return
+                claimed = True
             await self.transport.send_text(member.chat_id, text, buttons=buttons)
 
         self.delivery.submit(member.chat_id, job, member.id, priority=BULK)
