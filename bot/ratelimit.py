@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 LIVE, SAFETY, REMINDER, BULK = 0, 1, 2, 3
 PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("entraide_priority", default=SAFETY)
 
-PACED_PREFIXES = ("send", "copyMessage", "forwardMessage", "editMessage")
+PACED_PREFIXES = ("send", "copyMessage", "editMessage")  # the bot never forwards
 
 
 def _paced(endpoint: str) -> bool:

@@ -53,7 +53,7 @@ async def start_bot(config: Config, db: Database, *, clock: Clock | None = None,
         allowed_updates=ALLOWED_UPDATES, timeout=config.poll_timeout, poll_interval=0.0,
         bootstrap_retries=3,
     )
-    log.info("entraide is running as @%s", app.bot.username)
+    log.info("entraide is running as %s", app.bot.name)  # the bot's own public handle
     return app
 
 

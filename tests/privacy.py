@@ -26,18 +26,20 @@ def needles_for(phones, texts=()) -> dict[str, bytes]:
 
 
 def decrypted_dump(data_dir: Path) -> bytes:
-    """Every row of the database, decrypted with its key, as SQL text (blobs as hex)."""
+    """Every row of the database, decrypted with its key: text cells as text, then blob
+    cells as their raw bytes (a hex rendering would match short needles by chance)."""
     key = KeyRing(resolve_master_key(data_dir, None, create=False)).file_key
     conn = sqlcipher3.connect(str(data_dir / DB_NAME))
     conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-    lines = []
+    lines, blobs = [], []
     tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     for table in tables:
         for row in conn.execute(f'SELECT * FROM "{table}"'):
-            cells = [value.hex().upper() if isinstance(value, bytes) else repr(value) for value in row]
+            blobs.extend(value for value in row if isinstance(value, bytes))
+            cells = ["<blob>" if isinstance(value, bytes) else repr(value) for value in row]
             lines.append(f"{table}: " + " | ".join(cells))
     conn.close()
-    return "\n".join(lines).encode()
+    return "\n".join(lines).encode() + b"\n\x00" + b"\x00".join(blobs)
 
 
 def scan(data_dir: Path, needles: dict[str, bytes]) -> list[str]:
@@ -52,6 +54,6 @@ def scan(data_dir: Path, needles: dict[str, bytes]) -> list[str]:
         blobs["decrypted rows"] = dump
     for label, needle in needles.items():
         for where, blob in blobs.items():
-            if needle in blob or (where == "decrypted rows" and needle.hex().upper().encode() in blob):
+            if needle in blob:
                 hits.append(f"{label} in {where}")
     return hits

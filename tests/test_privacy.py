@@ -30,12 +30,17 @@ async def test_scan_would_see_a_leak(tmp_path):
     db = await Database.open(tmp_path, resolve_master_key(tmp_path, None))
     async with db.transaction() as tx:
         await tx.execute("INSERT INTO meta VALUES ('leak', 'Alice 5100000001')")
+        await tx.execute("INSERT INTO meta VALUES ('raw', ?)", ((5100000002).to_bytes(8, "little"),))
     await db.close()
 
     class P:
         user_id, first_name, username = 5100000001, "Alice", None
 
-    assert scan(tmp_path, needles_for([P]))
+    class Q:
+        user_id, first_name, username = 5100000002, "Zed", None
+
+    assert len(scan(tmp_path, needles_for([P]))) == 2  # decimal id and first name
+    assert scan(tmp_path, needles_for([Q])) == ["id 5100000002 (int64 le) in decrypted rows"]
 
 
 def test_log_redaction_of_ids_and_tokens():
