@@ -245,7 +245,7 @@ async def _burst_once(work: Path, members: int, fifo: bool, chat_seconds: float)
         for r in range(10):
             _, phones = await seat_members(services, api, 3, f"Salle {r}", first_user=7_200_000_000 + r * 10)
             rooms.append(phones)
-        _, sleepers = await seat_members(services, api, members, "Bilan", first_user=7_300_000_000,
+        await seat_members(services, api, members, "Bilan", first_user=7_300_000_000,
                                          consents=Consents(rooms=True, checkins=True))
         from storage.members import MemberRepo
 

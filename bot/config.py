@@ -40,10 +40,6 @@ class Config:
     def file_url(self) -> str:
         return file_url_for(self.api_url)
 
-    @property
-    def is_sandbox(self) -> bool:
-        return not self.token
-
     def with_(self, **changes) -> "Config":
         return replace(self, **changes)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.transport import Keyboard
 
@@ -15,14 +15,3 @@ class Reply:
     notice: str | None = None
     edit: bool = True
 
-
-@dataclass
-class Replies:
-    """Several messages to send to the person, in order."""
-
-    items: list[Reply] = field(default_factory=list)
-
-    def add(self, reply: Reply | None) -> "Replies":
-        if reply is not None:
-            self.items.append(reply)
-        return self

@@ -8,7 +8,9 @@ from typing import Callable
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.services.checkins import RETENTION_DAYS as CHECKIN_DAYS
 from bot.services.relay import MAP_HOURS
+from bot.services.reports import RETENTION_DAYS as REPORT_DAYS
 from storage.checkins import CheckinRepo
 from storage.database import Database, resolve_master_key
 from storage.invites import InviteRepo
@@ -16,11 +18,9 @@ from storage.members import Member, MemberRepo
 from storage.relays import RelayRepo
 from storage.reports import ReportRepo
 
-REPORT_DAYS = 30
 INACTIVE_DAYS = 365
 NOTICE_DAYS = 30
 CLOSED_ROOM_DAYS = 30
-CHECKIN_DAYS = 90
 
 
 async def apply_retention(db: Database, clock: Clock, *,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.i18n import LOCALES, Translator
+from bot.i18n import Translator
 from bot.replies import Reply
 from bot.services.invites import CODE_PATTERN, InviteService
 from bot.services.members import MemberService
@@ -138,6 +138,3 @@ class Onboarding:
         # Used, expired or made up: one neutral answer that reveals nothing.
         return Step(Reply(done + self.t(locale, "invite.invalid")), member)
 
-
-def is_locale(value: str) -> bool:
-    return value in LOCALES

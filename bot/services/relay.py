@@ -46,12 +46,6 @@ class Incoming:
     quote_position: int | None = None  # a quoted part of a coalesced copy picks its line
 
 
-@dataclass
-class _Recipient:
-    member: Member
-    multi_room: bool
-
-
 class FloodGate:
     """At most `limit` messages a minute per member; counted in memory only."""
 
