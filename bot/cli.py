@@ -188,7 +188,11 @@ def cmd_incident(args: argparse.Namespace, config: Config) -> int:
 def cmd_bench(args: argparse.Namespace, config: Config) -> int:
     from bot.bench import main as bench_main
 
-    return bench_main([*args.scenarios, *(["--quick"] if args.quick else []), *(["--json"] if args.json else [])])
+    options = [*args.scenarios, *(["--quick"] if args.quick else []), *(["--json"] if args.json else []),
+               "--per-chat", str(args.per_chat), "--overall", str(args.overall)]
+    if args.latency is not None:
+        options += ["--latency", str(args.latency)]
+    return bench_main(options)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -217,6 +221,9 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("scenarios", nargs="*", help="overhead, fan-out, room-burst, burst, scale (default: all)")
     bench.add_argument("--quick", action="store_true", help="smaller sizes")
     bench.add_argument("--json", action="store_true", help="a JSON report on standard output")
+    bench.add_argument("--latency", type=float, help="seconds per API call on the fake")
+    bench.add_argument("--per-chat", type=float, default=1.0, help="emulated messages/s to one chat")
+    bench.add_argument("--overall", type=float, default=30.0, help="emulated messages/s overall")
     bench.set_defaults(func=cmd_bench)
     return top
 

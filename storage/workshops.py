@@ -72,10 +72,17 @@ class WorkshopRepo:
             (workshop_id,))
         return changed == 1
 
+    async def deliver_once(self, workshop_id: int, kind: str, member_id: int) -> bool:
+        """Claim one reminder for one person; True only the first time."""
+        return await self.tx.execute(
+            "INSERT OR IGNORE INTO reminder_deliveries (workshop_id, kind, member_id) VALUES (?, ?, ?)",
+            (workshop_id, kind, member_id)) == 1
+
     async def cancel(self, workshop_id: int) -> None:
         await self.tx.execute("UPDATE workshops SET status = 'cancelled' WHERE id = ?", (workshop_id,))
 
     async def move(self, workshop_id: int, starts_at: int) -> None:
+        await self.tx.execute("DELETE FROM reminder_deliveries WHERE workshop_id = ?", (workshop_id,))
         await self.tx.execute(
             "UPDATE workshops SET starts_at = ?, sent_24h = 0, sent_1h = 0, sent_start = 0, sent_after = 0 "
             "WHERE id = ?", (starts_at, workshop_id))

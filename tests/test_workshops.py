@@ -132,3 +132,26 @@ async def test_bad_dates_get_clear_answers_and_cancel_works(h):
     assert a.last()["text"].endswith("un message normal")
     await h.cmd(a, "atelier")
     assert "réservée à l'animation" in a.last()["text"]
+
+
+async def test_reminders_lost_in_a_crash_are_recomputed_and_never_doubled(h):
+    fac, room_id, (a,) = await room_with(h, "Alice")
+    await h.cmd(a, "confidentialite")
+    await a.press(a.last(), "pv:1")
+    await h.pump()
+    await schedule(h, fac)
+    await a.press(next(m for m in reversed(a.received()) if "Atelier" in m.get("text", "")), "rsvp:1:y")
+    await h.pump()
+    start = datetime(2026, 11, 19, 19, 0, tzinfo=MTL).timestamp()
+    # The 24 h reminder fires, but the process dies before its queue is delivered.
+    real_submit = h.services.delivery.submit
+    h.services.delivery.submit = lambda *args, **kwargs: None
+    await h.tick(start - 24 * 3600 - h.clock.now())
+    h.services.delivery.submit = real_submit
+    assert reminders(a, "Demain") == []
+    await h.restart()
+    await h.tick(0)
+    assert len(reminders(a, "Demain")) == 1  # recomputed from the database
+    await h.restart()
+    await h.tick(60)
+    assert len(reminders(a, "Demain")) == 1  # and never twice

@@ -21,7 +21,7 @@ from bot.i18n import Translator
 from bot.replies import Reply
 from bot.services.rooms import room_or_active
 from bot.scheduler import Scheduler
-from bot.services.delivery import BULK, Delivery
+from bot.services.delivery import BULK, Delivery, claimed_once
 from bot.services.onboarding import CONSENT_VERSION
 from bot.transport import Button, Transport
 from storage.checkins import CheckinRepo, CheckinSettings
@@ -238,17 +238,14 @@ class CheckinService:
         ]]
         text = self.t(locale, "checkins.question")
 
-        claimed = not claim
+        async def claim_day() -> bool:
+            async with self.db.transaction() as tx:
+                return await CheckinRepo(tx).claim_day(member.id, day)
 
-        async def job() -> None:
-            nonlocal claimed
-            if not claimed:  # once: a retried send keeps its claim
-                async with self.db.transaction() as tx:
-                    if not await CheckinRepo(tx).claim_day(member.id, day):
-                        return
-                claimed = True
+        async def send() -> None:
             await self.transport.send_text(member.chat_id, text, buttons=buttons)
 
+        job = claimed_once(claim_day, send) if claim else send
         self.delivery.submit(member.chat_id, job, member.id, priority=BULK)
 
     # ---------------------------------------------------------------- answers

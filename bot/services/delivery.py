@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
 LOW = BULK
-__all__ = ["Delivery", "LIVE", "SAFETY", "REMINDER", "BULK", "LOW", "ignore_gone"]
+__all__ = ["Delivery", "LIVE", "SAFETY", "REMINDER", "BULK", "LOW", "claimed_once", "ignore_gone"]
 
 
 @dataclass
@@ -192,6 +192,22 @@ class Delivery:
             await awaitable
         except Exception:
             log.exception("delivery callback failed")
+
+
+def claimed_once(claim: Callable[[], Awaitable[bool]], send: Job) -> Job:
+    """A job that first claims its work in the database (once, even if the send is
+    retried) and sends only if the claim was its own: never twice, and a restart before
+    the claim leaves the work to be recomputed."""
+    state = {"claimed": False}
+
+    async def job() -> None:
+        if not state["claimed"]:
+            if not await claim():
+                return
+            state["claimed"] = True
+        await send()
+
+    return job
 
 
 async def ignore_gone(awaitable: Awaitable[None]) -> None:

@@ -20,7 +20,7 @@ from bot.i18n import Translator
 from bot.replies import Reply
 from bot.services.rooms import room_or_active
 from bot.scheduler import Scheduler
-from bot.services.delivery import REMINDER, Delivery, ignore_gone
+from bot.services.delivery import REMINDER, Delivery, claimed_once, ignore_gone
 from bot.services.notify import Notifier
 from bot.transport import Button, Transport
 from storage.database import Database
@@ -264,12 +264,14 @@ class WorkshopService:
         return Reply("\n\n".join(lines), buttons or None)
 
     # -------------------------------------------------------------- reminders
-    def _schedule(self, workshop: Workshop) -> None:
+    def _schedule(self, workshop: Workshop, *, recompute: bool = False) -> None:
+        """Plan each reminder kind not sent yet; at start (`recompute`), also fire again the
+        kinds already begun whose time is not past: what did not go, goes."""
         now = self.clock.now()
         for kind in KINDS:
             name = f"ws:{workshop.id}:{kind}"
             due = workshop.starts_at + OFFSETS[kind]
-            if workshop.sent(kind):
+            if workshop.sent(kind) and not (recompute and due <= now and not self._late(workshop, kind, now)):
                 self.scheduler.cancel(name)
                 continue
             self.scheduler.at(name, max(due, now), self._firer(workshop.id, kind))
@@ -284,11 +286,20 @@ class WorkshopService:
         async with self.db.transaction() as tx:
             pending = await WorkshopRepo(tx).pending(int(self.clock.now()) - 2 * 86400)
         for workshop in pending:
-            self._schedule(workshop)
+            self._schedule(workshop, recompute=True)
         return len(pending)
 
+    def _late(self, workshop: Workshop, kind: str, now: float) -> bool:
+        return ((kind in ("24h", "1h") and now >= workshop.starts_at)
+                or (kind == "start" and now > workshop.starts_at + START_GRACE)
+                or (kind == "after" and now > workshop.starts_at + 86400))
+
     async def fire(self, workshop_id: int, kind: str) -> None:
-        """Send one reminder kind, at most once; late only while the workshop has not started."""
+        """Send one reminder kind; late only while the workshop has not started.
+
+        Each person's reminder is claimed right before it goes (never twice); firing
+        again after a restart sends only what did not go.
+        """
         now = self.clock.now()
         async with self.db.transaction() as tx:
             repo = WorkshopRepo(tx)
@@ -298,23 +309,28 @@ class WorkshopService:
             if workshop.starts_at + OFFSETS[kind] > now + 1:
                 self._schedule(workshop)  # moved later meanwhile
                 return
-            if not await repo.claim(workshop_id, kind):
-                return
-            late = (kind in ("24h", "1h") and now >= workshop.starts_at) or \
-                (kind == "start" and now > workshop.starts_at + START_GRACE) or \
-                (kind == "after" and now > workshop.starts_at + 86400)
-            if late:
-                return  # dropped: claimed so it never goes
+            await repo.claim(workshop_id, kind)
+            if self._late(workshop, kind, now):
+                return  # dropped
             room = await RoomRepo(tx).get(workshop.room_id)
+            seated = {s.member_id for s in await RoomRepo(tx).seats(workshop.room_id)}
             if kind == "after":
-                seats = await RoomRepo(tx).seats(workshop.room_id)
-                people = await MemberRepo(tx).many([s.member_id for s in seats])
+                people = await MemberRepo(tx).many(sorted(seated))
             else:
                 ids = await repo.answered(workshop_id, ("yes", "maybe"))
-                people = [m for m in await MemberRepo(tx).many(ids) if m.consents.reminders]
-                seated = {s.member_id for s in await RoomRepo(tx).seats(workshop.room_id)}
-                people = [m for m in people if m.id in seated]
+                people = [m for m in await MemberRepo(tx).many(ids) if m.consents.reminders and m.id in seated]
         for person in people:
-            self.notifier.send(person, f"workshops.reminder_{kind}", priority=REMINDER, title=workshop.title,
-                               theme=room.theme if room else "",
-                               when=when_text(workshop.starts_at, workshop.tz, person.locale))
+            self._remind(workshop, kind, person, room.theme if room else "")
+
+    def _remind(self, workshop: Workshop, kind: str, person: Member, theme: str) -> None:
+        text = self.t(person.locale, f"workshops.reminder_{kind}", title=workshop.title, theme=theme,
+                      when=when_text(workshop.starts_at, workshop.tz, person.locale))
+
+        async def claim() -> bool:
+            async with self.db.transaction() as tx:
+                return await WorkshopRepo(tx).deliver_once(workshop.id, kind, person.id)
+
+        async def send() -> None:
+            await self.transport.send_text(person.chat_id, text)
+
+        self.delivery.submit(person.chat_id, claimed_once(claim, send), person.id, priority=REMINDER)
