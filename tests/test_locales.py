@@ -29,6 +29,9 @@ def test_every_key_used_in_the_code_exists():
     used |= {f"consent.{purpose}" for purpose, _ in OPTIONAL}
     used |= {f"relay.refused_{k}" for k in ("document", "audio", "contact", "location", "poll")}
     used |= {"relay.kind_sticker", "relay.kind_video_note"}
+    page = (ROOT / "bot" / "sandbox" / "static" / "app.js").read_text()
+    used |= set(re.findall(r'T\["(sandbox\.[a-z_]+)"\]', page))
+    used |= {f"sandbox.kind_{kind}" for kind in ("sticker", "voice", "document", "video", "animation", "audio", "video_note")}
     for locale in LOCALES:
         missing = used - t.keys(locale)
         assert not missing, (locale, missing)
