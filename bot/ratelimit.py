@@ -26,6 +26,7 @@ from telegram.ext import BaseRateLimiter
 log = logging.getLogger(__name__)
 
 LIVE, SAFETY, REMINDER, BULK = 0, 1, 2, 3
+PLANNING = 4  # scheduled work deciding what to send: its database turns come last
 PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("entraide_priority", default=SAFETY)
 
 PACED_PREFIXES = ("send", "copyMessage", "editMessage")  # the bot never forwards
@@ -42,11 +43,12 @@ def _retry_seconds(error: RetryAfter) -> float:
 
 class PacedRateLimiter(BaseRateLimiter[dict]):
     def __init__(self, overall_rate: float = 29.0, per_chat_interval: float = 1.0, max_retries: int = 5,
-                 *, clock: Callable[[], float] = time.monotonic, window: float = 1.06) -> None:
+                 *, clock: Callable[[], float] = time.monotonic, window: float = 1.02) -> None:
         self.overall_rate = overall_rate
         self.overall_interval = 1.0 / overall_rate if overall_rate > 0 else 0.0
         self.window = window
-        self._sent_times: deque[tuple[float, int]] = deque()
+        self._sent_times: deque[tuple[float, int]] = deque()  # (answered at, priority)
+        self._in_flight: list[int] = []  # priorities of sends not answered yet
         self._last_bulk = 0.0
         self.per_chat_interval = per_chat_interval
         self.max_retries = max_retries
@@ -94,6 +96,13 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
             self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
 
     # ------------------------------------------------------------------ global
+    def _answered(self, priority: int) -> None:
+        """A granted send got its answer: it now counts in the window from this moment."""
+        if priority in self._in_flight:
+            self._in_flight.remove(priority)
+            self._sent_times.append((self.clock(), priority))
+            self._wake.set()
+
     async def _acquire_global(self, priority: int) -> None:
         if self.overall_interval <= 0:
             return
@@ -120,15 +129,20 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
             now = self.clock()
             while self._sent_times and self._sent_times[0][0] <= now - self.window:
                 self._sent_times.popleft()
+            # A send counts from the moment it leaves until `window` after Telegram's
+            # answer: it reached Telegram somewhere in between, so whatever the network
+            # delays, no second holds more than the budget there.
             priority = self._waiting[0][0]
-            used = len(self._sent_times)
-            live_recent = sum(1 for _, p in self._sent_times if p < REMINDER)
+            used = len(self._sent_times) + len(self._in_flight)
+            live_recent = sum(1 for _, p in self._sent_times if p < REMINDER) + \
+                sum(1 for p in self._in_flight if p < REMINDER)
             limit = int(self.overall_rate)
             start = self._paused_until
             bulk_used = used - live_recent
             if used >= limit or (priority >= REMINDER and bulk_used >= limit - live_recent):
-                # Full, or the bulk share is: the oldest send leaving the window frees a place.
-                start = max(start, self._sent_times[0][0] + self.window)
+                # Full, or the bulk share is: a place frees when the oldest answered send
+                # leaves the window, or when a send in flight is answered (which wakes us).
+                start = max(start, self._sent_times[0][0] + self.window if self._sent_times else now + 0.05)
             if priority >= REMINDER:
                 start = max(start, self._last_bulk + self.overall_interval)
             if now < start:
@@ -144,7 +158,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
             future.set_result(None)
             if priority >= REMINDER:
                 self._last_bulk = now
-            self._sent_times.append((now, priority))
+            self._in_flight.append(priority)
 
     # ------------------------------------------------------------------ requests
     async def process_request(
@@ -178,6 +192,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                     self.stats["sent"] += 1
                 return result
             except RetryAfter as error:
+                per_chat = False  # the chat's next slot is set from Telegram's answer below
                 self.stats["retry_after"] += 1
                 wait = _retry_seconds(error) + 0.1
                 if attempt == self.max_retries:
@@ -189,4 +204,11 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                     self._paused_until = self.clock() + wait
                 if not paced:
                     await asyncio.sleep(wait)
+            finally:
+                if paced and self.overall_interval > 0:
+                    self._answered(priority)
+                if per_chat:
+                    # Counted again from the answer: Telegram saw this message before it
+                    # answered, so the next one can never reach it less than a slot later.
+                    self._stamp_chat(chat_id)
         raise AssertionError("unreachable")

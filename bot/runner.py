@@ -63,7 +63,8 @@ async def stop_bot(app: Application, drain_seconds: float = 10.0) -> None:
     with suppress(Exception):
         if app.updater.running:
             await app.updater.stop()
-    await services.delivery.drain(drain_seconds)
+    if not await services.delivery.drain(drain_seconds):
+        log.warning("stopping with %d deliveries still queued", await services.delivery.abandon())
     if app.running:
         await app.stop()
     await app.shutdown()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import heapq
 import binascii
 import os
 import stat
@@ -16,7 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable
+from typing import Any, AsyncIterator, Callable, Iterable
 
 import aiosqlite
 import sqlcipher3
@@ -157,6 +158,48 @@ class Tx:
         return None if row is None else row[0]
 
 
+class PriorityLock:
+    """An asyncio lock whose waiters enter most urgent first (then in arrival order).
+
+    `priority_of()` tells the urgency of the current task (lower is more urgent): live
+    relay work then never queues behind thousands of 20:00 check-in plans.
+    """
+
+    def __init__(self, priority_of: Callable[[], int] = lambda: 0) -> None:
+        self.priority_of = priority_of
+        self._locked = False
+        self._waiters: list[tuple[int, int, asyncio.Future]] = []
+        self._sequence = 0
+
+    async def __aenter__(self) -> None:
+        if not self._locked and not self._waiters:
+            self._locked = True
+            return
+        self._sequence += 1
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (self.priority_of(), self._sequence, future))
+        try:
+            await future
+        except BaseException:
+            if future.done() and not future.cancelled():
+                self._release()  # it was handed to us as we were cancelled: pass it on
+            else:
+                self._waiters = [w for w in self._waiters if w[2] is not future]
+                heapq.heapify(self._waiters)
+            raise
+
+    async def __aexit__(self, *exc) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        while self._waiters:
+            _, _, future = heapq.heappop(self._waiters)
+            if not future.done():
+                future.set_result(None)  # the lock passes straight to the next waiter
+                return
+        self._locked = False
+
+
 class Database:
     """One SQLCipher connection shared by the process; transactions take turns."""
 
@@ -164,10 +207,14 @@ class Database:
         self._conn = conn
         self.keys = keys
         self.path = path
-        self._lock = asyncio.Lock()
+        self._lock = PriorityLock()
         self.key_version = 1
         self._deferred: list[tuple[str, tuple]] = []
         self._flush_task: asyncio.Task | None = None
+
+    def prioritise(self, priority_of: Callable[[], int]) -> None:
+        """Let transactions of more urgent work enter first (see PriorityLock)."""
+        self._lock.priority_of = priority_of
 
     @classmethod
     async def open(cls, data_dir: Path, master_key: bytes) -> "Database":

@@ -130,6 +130,7 @@ class FakeTelegram:
         self.calls: list[tuple[str, dict]] = []
         self.counts: Counter[str] = Counter()
         self.errors_sent: Counter[int] = Counter()
+        self.limit_hits: Counter[str] = Counter()  # which emulated limit answered 429
         self.faults: list[Fault] = []
         self.latency = 0.0
         self.limits: Limits | None = None
@@ -261,6 +262,7 @@ class FakeTelegram:
             while sent and sent[0] <= now - self.limits.window:
                 sent.popleft()
             if len(sent) >= rate * self.limits.window:
+                self.limit_hits["overall" if key is None else "per chat"] += 1
                 wait = max(1, math.ceil(sent[0] + self.limits.window - now))
                 raise ApiError(429, f"Too Many Requests: retry after {wait}", wait)
         for key, _ in checks:

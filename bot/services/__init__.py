@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Translator
+from bot.ratelimit import PRIORITY
 from bot.services.board import BoardService
 from bot.services.checkins import CheckinService
 from bot.services.delivery import Delivery
@@ -61,6 +62,7 @@ class Services:
               scheduler: Scheduler, t: Translator | None = None, pacer=None,
               delivery_class: type[Delivery] = Delivery) -> "Services":
         t = t or Translator()
+        db.prioritise(PRIORITY.get)
         holder: dict[str, Services] = {}
 
         async def unreachable(member_id: int) -> None:

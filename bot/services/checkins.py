@@ -20,6 +20,7 @@ from bot.errors import Refusal
 from bot.i18n import Translator
 from bot.replies import Reply
 from bot.services.rooms import room_or_active
+from bot.ratelimit import PLANNING, PRIORITY
 from bot.scheduler import Scheduler
 from bot.services.delivery import BULK, Delivery, claimed_once
 from bot.services.onboarding import CONSENT_VERSION
@@ -203,6 +204,13 @@ class CheckinService:
 
     async def fire(self, member_id: int, *, snoozed: bool = False) -> None:
         """Send the check-in (at most once a local day), then plan the next one."""
+        token = PRIORITY.set(PLANNING)
+        try:
+            await self._fire(member_id, snoozed)
+        finally:
+            PRIORITY.reset(token)
+
+    async def _fire(self, member_id: int, snoozed: bool) -> None:
         now = self.clock.now()
         async with self.db.transaction() as tx:
             member = await MemberRepo(tx).get(member_id)

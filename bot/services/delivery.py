@@ -115,6 +115,21 @@ class Delivery:
     def pending(self) -> int:
         return sum(len(lane.jobs) for lane in self._lanes.values())
 
+    async def abandon(self) -> int:
+        """At shutdown, after `drain`: drop what is still queued (claimed work is recomputed
+        at the next start; live copies not yet sent are lost with the process anyway)."""
+        dropped = len(self._low) + self.pending
+        self._low.clear()
+        tasks = [lane.task for lane in self._lanes.values() if lane.task is not None]
+        if self._low_task is not None:
+            tasks.append(self._low_task)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._lanes.clear()
+        self._idle.set()
+        return dropped
+
     async def drain(self, timeout: float | None = None) -> bool:
         """Wait until every queued job has run; False if the timeout came first."""
         try:
