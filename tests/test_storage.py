@@ -135,3 +135,33 @@ async def test_transaction_rolls_back_on_error(tmp_path):
     async with db.transaction() as tx:
         assert await MemberRepo(tx).count() == 0
     await db.close()
+
+
+async def test_priority_lock_lets_urgent_work_in_first_and_survives_cancellation():
+    import asyncio
+
+    from storage.database import PriorityLock
+
+    current = {"p": 0}
+    lock = PriorityLock(lambda: current["p"])
+    order = []
+
+    async def worker(tag, priority):
+        current["p"] = priority
+        async with lock:
+            order.append(tag)
+            await asyncio.sleep(0.001)
+
+    await lock.__aenter__()  # held: everyone else waits
+    tasks = [asyncio.create_task(worker(f"bulk{i}", 4)) for i in range(3)]
+    await asyncio.sleep(0)
+    doomed = asyncio.create_task(worker("cancelled", 0))
+    await asyncio.sleep(0)
+    tasks.append(asyncio.create_task(worker("live", 0)))
+    await asyncio.sleep(0)
+    doomed.cancel()
+    await lock.__aexit__(None, None, None)
+    await asyncio.gather(*tasks)
+    assert order[0] == "live" and order[1:] == ["bulk0", "bulk1", "bulk2"]
+    async with lock:  # still usable
+        pass
