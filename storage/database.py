@@ -129,29 +129,22 @@ class Tx:
     keys: KeyRing
     key_version: int
 
+    # Each call is one trip to the database thread (a busy event loop makes every trip
+    # cost a turn): no separate fetch or close trips; cursors close when collected.
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         cursor = await self.conn.execute(sql, tuple(params))
-        rowcount = cursor.rowcount
-        await cursor.close()
-        return rowcount
+        return cursor.rowcount
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         cursor = await self.conn.execute(sql, tuple(params))
-        row_id = cursor.lastrowid
-        await cursor.close()
-        return int(row_id)
+        return int(cursor.lastrowid)
 
     async def one(self, sql: str, params: Iterable[Any] = ()) -> tuple | None:
-        cursor = await self.conn.execute(sql, tuple(params))
-        row = await cursor.fetchone()
-        await cursor.close()
-        return row
+        rows = await self.conn.execute_fetchall(sql, tuple(params))
+        return rows[0] if rows else None
 
     async def all(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-        cursor = await self.conn.execute(sql, tuple(params))
-        rows = await cursor.fetchall()
-        await cursor.close()
-        return list(rows)
+        return list(await self.conn.execute_fetchall(sql, tuple(params)))
 
     async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         row = await self.one(sql, params)
@@ -335,8 +328,12 @@ class Database:
             if self._deferred:
                 pending, self._deferred = self._deferred, []
                 try:
+                    # One trip per statement shape, whatever the number of rows.
+                    batches: dict[str, list[tuple]] = {}
                     for sql, params in pending:
-                        await self._conn.execute(sql, params)
+                        batches.setdefault(sql, []).append(params)
+                    for sql, rows in batches.items():
+                        await self._conn.executemany(sql, rows)
                 except BaseException:
                     await self._conn.execute("ROLLBACK")
                     self._deferred = pending + self._deferred
