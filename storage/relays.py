@@ -26,6 +26,7 @@ class Copy:
 
 
 _RELAY = "id, room_id, author_id, author_msg_id, kind, created_at"
+_RELAY_R = ", ".join("r." + column.strip() for column in _RELAY.split(","))
 
 
 class RelayRepo:
@@ -83,7 +84,7 @@ class RelayRepo:
     async def by_copy(self, member_id: int, message_id: int, relay_id: int | None = None) -> Relay | None:
         """The relay behind a copy; for a coalesced copy, `relay_id` picks a line, else the last."""
         row = await self.tx.one(
-            f"SELECT {', '.join('r.' + c.strip() for c in _RELAY.split(','))} FROM relay_copies c "
+            f"SELECT {_RELAY_R} FROM relay_copies c "
             "JOIN relays r ON r.id = c.relay_id WHERE c.member_id = ? AND c.message_id = ? "
             "AND (? IS NULL OR c.relay_id = ?) ORDER BY c.line DESC LIMIT 1",
             (member_id, message_id, relay_id, relay_id),

@@ -96,9 +96,9 @@ class BoardService:
             entry = await BoardRepo(tx).add(room.id, title, body, link, _hash(token), self.clock.day())
             seats = await RoomRepo(tx).seats(room.id)
             others = await MemberRepo(tx).many([s.member_id for s in seats if s.member_id != member.id])
-            counts = {m.id: len(await RoomRepo(tx).seats_of(m.id)) for m in others}
+            counts = await RoomRepo(tx).seat_counts([m.id for m in others])
         for person in others:
-            name = self.relay.name(person.locale, seat, room, counts[person.id] > 1)
+            name = self.relay.name(person.locale, seat, room, counts.get(person.id, 0) > 1)
             self.notifier.send_text(person, self.t(person.locale, "board.shared", name=name,
                                                    entry=self._entry_text(person.locale, entry)), protect=True)
         return Reply(self.t(member.locale, "board.thanks", theme=room.theme),

@@ -27,7 +27,7 @@ from bot.services.onboarding import CONSENT_VERSION
 from bot.transport import Button, Transport
 from storage.checkins import CheckinRepo, CheckinSettings
 from storage.database import Database
-from storage.members import Consents, Member, MemberRepo
+from storage.members import Member, MemberRepo
 from storage.rooms import RoomRepo
 
 SPREAD_SECONDS = 180
@@ -90,9 +90,7 @@ class CheckinService:
 
     async def _set_consent(self, member: Member, on: bool) -> Member:
         async with self.db.transaction() as tx:
-            consents = member.consents
-            await MemberRepo(tx).set_consents(member.id, Consents(
-                consents.rooms, consents.reminders, on, consents.alerts), CONSENT_VERSION)
+            await MemberRepo(tx).set_consents(member.id, replace(member.consents, checkins=on), CONSENT_VERSION)
             return await MemberRepo(tx).get(member.id)  # type: ignore[return-value]
 
     async def screen(self, member: Member, notice: str | None = None) -> Reply:
@@ -228,9 +226,7 @@ class CheckinService:
             # The day is claimed by the delivery itself, right before it goes: a restart in
             # between recomputes it from the database, and it never goes twice.
             self._send(member, day, claim=not snoozed)
-        if not snoozed:
-            async with self.db.transaction() as tx:
-                settings = await CheckinRepo(tx).settings(member_id, self.clock.tz.key)
+        if not snoozed:  # nothing in this path changed the settings read above
             self.scheduler.at(f"ci:{member_id}", (next_checkin(settings, now) or now + 86400) + spread(member_id),
                               self._firer(member_id, snoozed=False))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from bot.clock import Clock
 from bot.errors import Refusal
@@ -14,7 +15,7 @@ from bot.services.relay import MAP_HOURS
 from bot.transport import Button, Transport
 from storage.checkins import CheckinRepo
 from storage.database import Database
-from storage.members import Consents, Member, MemberRepo
+from storage.members import Member, MemberRepo
 from storage.relays import RelayRepo
 from storage.reports import ReportRepo
 from storage.rooms import RoomRepo
@@ -47,10 +48,7 @@ class PrivacyService:
         if bit not in _FIELDS:
             raise Refusal("common.stale_button")
         field = _FIELDS[bit]
-        current = member.consents
-        changed = Consents(rooms=current.rooms, reminders=current.reminders, checkins=current.checkins,
-                           alerts=current.alerts)
-        object.__setattr__(changed, field, not getattr(current, field))
+        changed = replace(member.consents, **{field: not getattr(member.consents, field)})
         async with self.db.transaction() as tx:
             await MemberRepo(tx).set_consents(member.id, changed, CONSENT_VERSION)
             refreshed = await MemberRepo(tx).get(member.id)
