@@ -1,12 +1,10 @@
 """Issue 3 end to end over HTTP with the real `entraide run` path: five phones and a facilitator."""
 
-import asyncio
 import re
 
-from storage.rooms import RoomRepo
 from tests.harness import has_exif, jpeg_with_gps, relayed_lines
 from tests.privacy import needles_for, scan
-from tests.test_e2e_http import LiveBot, onboard, wait
+from tests.test_e2e_http import LiveBot, onboard
 from tests.test_rooms import pseudonym_of
 
 NAMES = ["Alice", "Bruno", "Chloé", "Dany", "Émile"]

@@ -7,7 +7,7 @@ import re
 import time
 
 from bot.logs import RedactingFilter, install_filter
-from tests.test_e2e_http import LiveBot, onboard, press_when_shown
+from tests.test_e2e_http import LiveBot, press_when_shown
 from tests.test_e2e_rooms_http import setup_room
 
 

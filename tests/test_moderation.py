@@ -59,7 +59,7 @@ async def test_ban_from_room_and_from_bot(h):
 
 async def test_members_cannot_moderate_and_replies_are_needed(h):
     fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
-    copy = await _copy_at_facilitator(h, fac, a, "hop")
+    await _copy_at_facilitator(h, fac, a, "hop")  # Bruno now holds a relayed copy
     await h.cmd(b, "exclure", reply_to=b.last()["message_id"])
     assert "réservée à l'animation" in b.last()["text"]
     await h.cmd(fac, "avertir")
