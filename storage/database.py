@@ -12,7 +12,9 @@ import base64
 import heapq
 import binascii
 import os
+import re
 import stat
+import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -121,6 +123,20 @@ def _migrations() -> list[tuple[int, str, str]]:
 LATEST_SCHEMA = max(number for number, _, _ in _migrations())
 
 
+# Tables whose rows the services keep in read caches (who is who, which room, bans).
+# A write to any of them, by anyone, makes `Database.changes` move on.
+WATCHED_TABLES = frozenset({"members", "rooms", "room_members", "bans"})
+_WRITE_TARGET = re.compile(
+    r"^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+(\w+)",
+    re.IGNORECASE)
+
+
+def touches_watched(sql: str) -> bool:
+    """True when a statement may change a watched table (unknown shapes count as yes)."""
+    match = _WRITE_TARGET.match(sql)
+    return match is None or match.group(1).lower() in WATCHED_TABLES
+
+
 @dataclass
 class Tx:
     """One open transaction: the only handle repositories get."""
@@ -128,14 +144,17 @@ class Tx:
     conn: aiosqlite.Connection
     keys: KeyRing
     key_version: int
+    changed_watched: bool = False
 
     # Each call is one trip to the database thread (a busy event loop makes every trip
     # cost a turn): no separate fetch or close trips; cursors close when collected.
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        self.changed_watched = self.changed_watched or touches_watched(sql)
         cursor = await self.conn.execute(sql, tuple(params))
         return cursor.rowcount
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
+        self.changed_watched = self.changed_watched or touches_watched(sql)
         cursor = await self.conn.execute(sql, tuple(params))
         return int(cursor.lastrowid)
 
@@ -202,8 +221,32 @@ class Database:
         self.path = path
         self._lock = PriorityLock()
         self.key_version = 1
-        self._deferred: list[tuple[str, tuple]] = []
+        self._deferred: list[tuple[int, str, tuple]] = []
         self._flush_task: asyncio.Task | None = None
+        self._next_ids: dict[str, int] = {}
+        self._changes = 0
+        self._data_version: int | None = None
+        self._outside_checked = float("-inf")
+
+    @property
+    def changes(self) -> int:
+        """Moves on at every commit of this process that wrote to a watched table."""
+        return self._changes
+
+    async def changes_seen(self, outside_every: float = 1.0) -> int:
+        """`changes`, also moved on by commits of other processes (`entraide purge`,
+        `invite`, a restore...) noticed through SQLite's data_version at most every
+        `outside_every` seconds. Read caches are valid while this number stays the same."""
+        now = time.monotonic()
+        if now - self._outside_checked >= outside_every:
+            self._outside_checked = now
+            async with self._lock:
+                rows = await self._conn.execute_fetchall("PRAGMA data_version")
+            version = rows[0][0]
+            if self._data_version is not None and version != self._data_version:
+                self._changes += 1
+            self._data_version = version
+        return self._changes
 
     def prioritise(self, priority_of: Callable[[], int]) -> None:
         """Let transactions of more urgent work enter first (see PriorityLock)."""
@@ -299,13 +342,25 @@ class Database:
                     await self._conn.execute("ROLLBACK")
                     raise
                 applied.append(number)
+        self._changes += 1
         return applied
 
-    def defer(self, sql: str, params: Iterable[Any]) -> None:
+    async def next_id(self, table: str) -> int:
+        """A fresh id for a row of `table` written later (`defer`): this process is the
+        only writer of such tables, so ids count on from the largest one at first use."""
+        if table not in self._next_ids:
+            async with self._lock:
+                rows = await self._conn.execute_fetchall(f"SELECT coalesce(max(id), 0) FROM {table}")
+            self._next_ids.setdefault(table, rows[0][0] + 1)
+        self._next_ids[table] += 1
+        return self._next_ids[table] - 1
+
+    def defer(self, sql: str, params: Iterable[Any], *, stage: int = 0) -> None:
         """A small write that may wait: it is made at the start of the next transaction
-        (so every later read sees it), or by itself within 50 ms. Used for the relay map,
-        written once per delivered copy."""
-        self._deferred.append((sql, tuple(params)))
+        (so every later read sees it), or by itself within 50 ms. Lower stages go first
+        (a row before the rows that refer to it). Used for the relay map: one row per
+        relayed message and per delivered copy, which must not cost a transaction each."""
+        self._deferred.append((stage, sql, tuple(params)))
         if self._flush_task is None or self._flush_task.done():
             self._flush_task = asyncio.get_running_loop().create_task(self._flush_soon())
 
@@ -329,22 +384,26 @@ class Database:
                 pending, self._deferred = self._deferred, []
                 try:
                     # One trip per statement shape, whatever the number of rows.
-                    batches: dict[str, list[tuple]] = {}
-                    for sql, params in pending:
-                        batches.setdefault(sql, []).append(params)
-                    for sql, rows in batches.items():
+                    batches: dict[tuple[int, str], list[tuple]] = {}
+                    for stage, sql, params in pending:
+                        batches.setdefault((stage, sql), []).append(params)
+                    for (_, sql), rows in sorted(batches.items(), key=lambda item: item[0][0]):
                         await self._conn.executemany(sql, rows)
                 except BaseException:
                     await self._conn.execute("ROLLBACK")
                     self._deferred = pending + self._deferred
                     raise
+            tx = Tx(self._conn, self.keys, self.key_version)
             try:
-                yield Tx(self._conn, self.keys, self.key_version)
+                yield tx
             except BaseException:
                 await self._conn.execute("ROLLBACK")
                 raise
             else:
                 await self._conn.execute("COMMIT")
+            finally:
+                if tx.changed_watched:
+                    self._changes += 1
 
     async def integrity_check(self) -> str:
         async with self._lock:
@@ -363,6 +422,7 @@ class Database:
         async with self._lock:
             await self._conn.execute("VACUUM")
             await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._changes += 1
 
 
 def _split_sql(script: str) -> list[str]:

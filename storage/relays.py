@@ -33,14 +33,16 @@ class RelayRepo:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
 
-    async def create(
-        self, room_id: int, author_id: int | None, author_msg_id: int | None, kind: str, now: int
-    ) -> Relay:
-        relay_id = await self.tx.insert(
-            "INSERT INTO relays (room_id, author_id, author_msg_id, kind, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (room_id, author_id, author_msg_id, kind, now),
-        )
+    @staticmethod
+    async def defer_create(db, room_id: int, author_id: int | None, author_msg_id: int | None,
+                           kind: str, now: int) -> Relay:
+        """A new relay without a transaction of its own: its id comes from the database's
+        counter and the row is written with the next batch (see Database.defer)."""
+        relay_id = await db.next_id("relays")
+        # Written later: a room closed or an author forgotten by then leaves no row.
+        db.defer("INSERT INTO relays (id, room_id, author_id, author_msg_id, kind, created_at) "
+                 "SELECT ?, id, (SELECT id FROM members WHERE id = ?), ?, ?, ? FROM rooms WHERE id = ?",
+                 (relay_id, author_id, author_msg_id, kind, now, room_id), stage=0)
         return Relay(relay_id, room_id, author_id, author_msg_id, kind, now)
 
     async def get(self, relay_id: int) -> Relay | None:
@@ -56,9 +58,11 @@ class RelayRepo:
 
     @staticmethod
     def defer_copy(db, relay_id: int, member_id: int, part: int, message_id: int, line: int = 0) -> None:
-        """Record a delivered copy without a transaction of its own (see Database.defer)."""
+        """Record a delivered copy without a transaction of its own (see Database.defer).
+        A relay purged or a recipient forgotten by then leaves no row."""
         db.defer("INSERT OR REPLACE INTO relay_copies (relay_id, member_id, part, message_id, line) "
-                 "VALUES (?, ?, ?, ?, ?)", (relay_id, member_id, part, message_id, line))
+                 "SELECT r.id, m.id, ?, ?, ? FROM relays r JOIN members m ON m.id = ? WHERE r.id = ?",
+                 (part, message_id, line, member_id, relay_id), stage=1)
 
     async def sharing(self, member_id: int, message_id: int) -> list[tuple[int, int]]:
         """(relay id, line) of every relay shown in one (coalesced) message of a member's chat."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from storage.cache import ReadCache
 from storage.database import Database
 from storage.members import Consents, Member, MemberRepo
 
@@ -19,9 +20,19 @@ class MemberService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        self._identities: ReadCache[int, Identity] = ReadCache(db)
 
     async def identify(self, user_id: int) -> Identity:
-        """Find the member behind a Telegram user id (by blind index), and note the day."""
+        """Find the member behind a Telegram user id (by blind index), and note the day.
+
+        Kept in a read cache until a member, room or ban changes: a room in full flow
+        does not read the same rows for every message."""
+        return await self._identities.get(user_id, lambda: self._identify(user_id), self._seen_today)
+
+    def _seen_today(self, identity: Identity) -> bool:
+        return identity.member is None or identity.member.last_seen_day == self.clock.day()
+
+    async def _identify(self, user_id: int) -> Identity:
         async with self.db.transaction() as tx:
             repo = MemberRepo(tx)
             if await repo.is_banned(user_id):

@@ -22,6 +22,7 @@ from bot.services.media import strip_photo
 from bot.services.notify import Notifier
 from bot.text import MAX_CAPTION, MAX_TEXT, split_text, utf16_len
 from bot.transport import Transport
+from storage.cache import ReadCache
 from storage.database import Database
 from storage.members import Member, MemberRepo, first_voice_note
 from storage.relays import Relay, RelayRepo
@@ -80,6 +81,19 @@ class _Plan:
     done: int = 0
 
 
+@dataclass(frozen=True)
+class _RoomView:
+    """A room as the relay needs it: its seats, their members and how many rooms each has."""
+
+    room: Room
+    seats: list[Seat]
+    members: dict[int, Member]
+    counts: dict[int, int]
+
+    def seat_of(self, member_id: int) -> Seat | None:
+        return next((seat for seat in self.seats if seat.member_id == member_id), None)
+
+
 class RelayService:
     def __init__(self, db: Database, clock: Clock, t: Translator, transport: Transport,
                  delivery: Delivery, notifier: Notifier, messages_per_minute: int = 20) -> None:
@@ -91,6 +105,8 @@ class RelayService:
         self.notifier = notifier
         self.flood = FloodGate(messages_per_minute, clock)
         self.combined = CombinedCopies()
+        self.coalesce = True  # off only where one message per copy is what is measured (bench)
+        self._views: ReadCache[int, _RoomView] = ReadCache(db, limit=1_000)
         self.safety = None  # bot.services.safety.SafetyService, set by Services.build
 
     # --------------------------------------------------------------- labels
@@ -120,24 +136,23 @@ class RelayService:
                           {"document", "audio", "contact", "location", "poll"} else "relay.refused_other")
         if incoming.kind == "text" and not (incoming.text or "").strip():
             return None
-        async with self.db.transaction() as tx:
-            room, seat, replied = await self._destination(tx, author, incoming.reply_to,
-                                                          incoming.quote_position)
-            if seat.muted_until > self.clock.now():
-                raise Refusal("relay.muted", until=self._clock_time(seat.muted_until))
-            if not self.flood.allow(author.id):
-                raise Refusal("relay.slow_down")
-            at_risk = (not checked and not room.is_support and self.safety is not None
-                       and assess(incoming.text).at_risk)
-            if not at_risk:
-                seats = await RoomRepo(tx).seats(room.id)
-                others = [s for s in seats if s.member_id != author.id]
-                members = {m.id: m for m in await MemberRepo(tx).many([s.member_id for s in others])}
-                counts = await RoomRepo(tx).seat_counts(list(members))
-                if others:
-                    relay = await RelayRepo(tx).create(room.id, author.id, incoming.message_id,
-                                                       incoming.kind, int(self.clock.now()))
-                warn_voice = incoming.kind == "voice" and await first_voice_note(tx, author.id)
+        room_id, replied = await self._destination(author, incoming.reply_to, incoming.quote_position)
+        view = await self._views.get(room_id, lambda: self._load_view(room_id))
+        seat = view.seat_of(author.id)
+        room = view.room
+        if seat is None or not room.is_open:
+            raise Refusal("relay.no_room")
+        if seat.muted_until > self.clock.now():
+            raise Refusal("relay.muted", until=self._clock_time(seat.muted_until))
+        if not self.flood.allow(author.id):
+            raise Refusal("relay.slow_down")
+        at_risk = (not checked and not room.is_support and self.safety is not None
+                   and assess(incoming.text).at_risk)
+        others = [s for s in view.seats if s.member_id != author.id]
+        members, counts = view.members, view.counts
+        if not at_risk and others:
+            relay = await RelayRepo.defer_create(self.db, room.id, author.id, incoming.message_id,
+                                                 incoming.kind, int(self.clock.now()))
         if at_risk:
             return await self.safety.hold(author, room, incoming)
         if not others:
@@ -156,37 +171,51 @@ class RelayService:
             name = self.name(member.locale, seat, room, counts.get(member.id, 0) > 1)
             plan = self._plan(relay, member, name, incoming, author, photo, shared, replied)
             self.delivery.submit(member.chat_id, self._runner(plan), member.id)
-        if warn_voice:
+        if incoming.kind == "voice" and await self._first_voice_note(author.id):
             return Reply(self.t(author.locale, "relay.voice_warning"), edit=False)
         return None
 
-    async def _destination(self, tx, author: Member, reply_to: int | None, quote_position: int | None = None
-                           ) -> tuple[Room, Seat, Relay | None]:
-        rooms = RoomRepo(tx)
-        replied = None
-        room_id = author.active_room_id
-        if reply_to is not None:
-            relays = RelayRepo(tx)
-            combined = self.combined.get((author.chat_id, reply_to))
-            line_relay = combined.relay_at(quote_position) if combined and combined.lines else None
-            replied = await relays.by_copy(author.id, reply_to, line_relay) or \
-                await relays.by_author_message(author.id, reply_to)
-            if replied is not None:
-                room_id = replied.room_id
-        if room_id is None:
-            seats = await rooms.seats_of(author.id)
-            if len(seats) == 1:
-                room_id = seats[0].room_id
-                await MemberRepo(tx).set_active_room(author.id, room_id)
-            elif seats:
-                raise Refusal("relay.choose_room")
-            else:
+    async def _destination(self, author: Member, reply_to: int | None, quote_position: int | None = None
+                           ) -> tuple[int, Relay | None]:
+        """The room a message goes to (the replied message's, else the active one)."""
+        if reply_to is None and author.active_room_id is not None:
+            return author.active_room_id, None
+        async with self.db.transaction() as tx:
+            replied = None
+            room_id = author.active_room_id
+            if reply_to is not None:
+                relays = RelayRepo(tx)
+                combined = self.combined.get((author.chat_id, reply_to))
+                line_relay = combined.relay_at(quote_position) if combined and combined.lines else None
+                replied = await relays.by_copy(author.id, reply_to, line_relay) or \
+                    await relays.by_author_message(author.id, reply_to)
+                if replied is not None:
+                    room_id = replied.room_id
+            if room_id is None:
+                seats = await RoomRepo(tx).seats_of(author.id)
+                if len(seats) == 1:
+                    room_id = seats[0].room_id
+                    await MemberRepo(tx).set_active_room(author.id, room_id)
+                elif seats:
+                    raise Refusal("relay.choose_room")
+                else:
+                    raise Refusal("relay.no_room")
+        return room_id, replied
+
+    async def _first_voice_note(self, member_id: int) -> bool:
+        async with self.db.transaction() as tx:
+            return await first_voice_note(tx, member_id)
+
+    async def _load_view(self, room_id: int) -> "_RoomView":
+        async with self.db.transaction() as tx:
+            rooms = RoomRepo(tx)
+            room = await rooms.get(room_id)
+            if room is None:
                 raise Refusal("relay.no_room")
-        seat = await rooms.seat(room_id, author.id)
-        room = await rooms.get(room_id)
-        if seat is None or room is None or not room.is_open:
-            raise Refusal("relay.no_room")
-        return room, seat, replied
+            seats = await rooms.seats(room_id)
+            members = {m.id: m for m in await MemberRepo(tx).many([s.member_id for s in seats])}
+            counts = await rooms.seat_counts(list(members))
+        return _RoomView(room, seats, members, counts)
 
     def _clock_time(self, epoch: float) -> str:
         return datetime.fromtimestamp(epoch, timezone.utc).astimezone(self.clock.tz).strftime("%H:%M")
@@ -414,7 +443,7 @@ class _RelayRun:
         return plan.steps[0][1]
 
     def absorb(self, other) -> bool:
-        if not isinstance(other, _RelayRun) or other.absorbed:
+        if not self.service.coalesce or not isinstance(other, _RelayRun) or other.absorbed:
             return False
         mine, theirs = self._single_line(self.plan), self._single_line(other.plan)
         if mine is None or theirs is None or other.plan.recipient.id != self.plan.recipient.id:
