@@ -28,6 +28,9 @@ from storage.crypto import KEY_BYTES, KeyRing
 
 DB_NAME = "entraide.db"
 KEY_FILE_NAME = "master.key"
+# How long a deferred row may wait for a transaction to carry it (a crash loses at most
+# that much of the relay map; every transaction writes pending rows first).
+DEFER_SECONDS = 0.2
 
 
 class StorageError(Exception):
@@ -170,6 +173,28 @@ class Tx:
         return None if row is None else row[0]
 
 
+@dataclass(frozen=True)
+class RowBatch:
+    """An insert written many rows per statement (see `Database.defer`).
+
+    `sql` holds `{rows}` where the rows go as a VALUES list (columns `column1`...), each
+    row with `width` values; lower stages are written first (rows others refer to).
+    One statement for many rows is one step of SQLite, instead of one per row, each
+    of which would wait for the busy event loop's thread to let go of the GIL.
+    """
+
+    sql: str
+    width: int
+    stage: int = 0
+    rows_per_statement: int = 200
+
+    def statements(self, rows: list[tuple]) -> Iterable[tuple[str, tuple]]:
+        one = "(" + ", ".join("?" * self.width) + ")"
+        for start in range(0, len(rows), self.rows_per_statement):
+            chunk = rows[start:start + self.rows_per_statement]
+            yield self.sql.format(rows=", ".join([one] * len(chunk))), tuple(v for row in chunk for v in row)
+
+
 class PriorityLock:
     """An asyncio lock whose waiters enter most urgent first (then in arrival order).
 
@@ -221,7 +246,7 @@ class Database:
         self.path = path
         self._lock = PriorityLock()
         self.key_version = 1
-        self._deferred: list[tuple[int, str, tuple]] = []
+        self._deferred: list[tuple[RowBatch, tuple]] = []
         self._flush_task: asyncio.Task | None = None
         self._next_ids: dict[str, int] = {}
         self._changes = 0
@@ -355,17 +380,17 @@ class Database:
         self._next_ids[table] += 1
         return self._next_ids[table] - 1
 
-    def defer(self, sql: str, params: Iterable[Any], *, stage: int = 0) -> None:
+    def defer(self, batch: "RowBatch", row: Iterable[Any]) -> None:
         """A small write that may wait: it is made at the start of the next transaction
-        (so every later read sees it), or by itself within 50 ms. Lower stages go first
-        (a row before the rows that refer to it). Used for the relay map: one row per
-        relayed message and per delivered copy, which must not cost a transaction each."""
-        self._deferred.append((stage, sql, tuple(params)))
+        (so every later read sees it), or by itself within DEFER_SECONDS, with the other rows of
+        its batch in one statement. Used for the relay map: one row per relayed message
+        and per delivered copy, which must not cost a transaction, nor a trip, each."""
+        self._deferred.append((batch, tuple(row)))
         if self._flush_task is None or self._flush_task.done():
             self._flush_task = asyncio.get_running_loop().create_task(self._flush_soon())
 
     async def _flush_soon(self) -> None:
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(DEFER_SECONDS)
         if self._deferred:
             async with self.transaction():
                 pass
@@ -383,12 +408,12 @@ class Database:
             if self._deferred:
                 pending, self._deferred = self._deferred, []
                 try:
-                    # One trip per statement shape, whatever the number of rows.
-                    batches: dict[tuple[int, str], list[tuple]] = {}
-                    for stage, sql, params in pending:
-                        batches.setdefault((stage, sql), []).append(params)
-                    for (_, sql), rows in sorted(batches.items(), key=lambda item: item[0][0]):
-                        await self._conn.executemany(sql, rows)
+                    batches: dict[RowBatch, list[tuple]] = {}
+                    for batch, row in pending:
+                        batches.setdefault(batch, []).append(row)
+                    for batch in sorted(batches, key=lambda batch: batch.stage):
+                        for sql, params in batch.statements(batches[batch]):
+                            await self._conn.execute(sql, params)
                 except BaseException:
                     await self._conn.execute("ROLLBACK")
                     self._deferred = pending + self._deferred

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.database import Tx
+from storage.database import RowBatch, Tx
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,16 @@ class Copy:
 
 
 _RELAY = "id, room_id, author_id, author_msg_id, kind, created_at"
+# Map rows written in batches, later: a room closed or a person forgotten by then
+# leaves no row (and no failed batch behind).
+_RELAY_ROWS = RowBatch(
+    "INSERT INTO relays (id, room_id, author_id, author_msg_id, kind, created_at) "
+    "SELECT v.column1, r.id, (SELECT id FROM members WHERE id = v.column3), v.column4, v.column5, "
+    "v.column6 FROM (VALUES {rows}) v JOIN rooms r ON r.id = v.column2", width=6, stage=0)
+_COPY_ROWS = RowBatch(
+    "INSERT OR REPLACE INTO relay_copies (relay_id, member_id, part, message_id, line) "
+    "SELECT r.id, m.id, v.column3, v.column4, v.column5 FROM (VALUES {rows}) v "
+    "JOIN relays r ON r.id = v.column1 JOIN members m ON m.id = v.column2", width=5, stage=1)
 _RELAY_R = ", ".join("r." + column.strip() for column in _RELAY.split(","))
 
 
@@ -39,10 +49,7 @@ class RelayRepo:
         """A new relay without a transaction of its own: its id comes from the database's
         counter and the row is written with the next batch (see Database.defer)."""
         relay_id = await db.next_id("relays")
-        # Written later: a room closed or an author forgotten by then leaves no row.
-        db.defer("INSERT INTO relays (id, room_id, author_id, author_msg_id, kind, created_at) "
-                 "SELECT ?, id, (SELECT id FROM members WHERE id = ?), ?, ?, ? FROM rooms WHERE id = ?",
-                 (relay_id, author_id, author_msg_id, kind, now, room_id), stage=0)
+        db.defer(_RELAY_ROWS, (relay_id, room_id, author_id, author_msg_id, kind, now))
         return Relay(relay_id, room_id, author_id, author_msg_id, kind, now)
 
     async def get(self, relay_id: int) -> Relay | None:
@@ -60,9 +67,7 @@ class RelayRepo:
     def defer_copy(db, relay_id: int, member_id: int, part: int, message_id: int, line: int = 0) -> None:
         """Record a delivered copy without a transaction of its own (see Database.defer).
         A relay purged or a recipient forgotten by then leaves no row."""
-        db.defer("INSERT OR REPLACE INTO relay_copies (relay_id, member_id, part, message_id, line) "
-                 "SELECT r.id, m.id, ?, ?, ? FROM relays r JOIN members m ON m.id = ? WHERE r.id = ?",
-                 (part, message_id, line, member_id, relay_id), stage=1)
+        db.defer(_COPY_ROWS, (relay_id, member_id, part, message_id, line))
 
     async def sharing(self, member_id: int, message_id: int) -> list[tuple[int, int]]:
         """(relay id, line) of every relay shown in one (coalesced) message of a member's chat."""
