@@ -1,6 +1,7 @@
 """The hot path's read caches and batched map rows: never stale, never stuck."""
 
 import aiosqlite
+import pytest
 
 from storage.cache import ReadCache
 from storage.database import Database, _open_sqlcipher, resolve_master_key, touches_watched
@@ -9,6 +10,20 @@ from storage.relays import RelayRepo
 from storage.rooms import RoomRepo
 from tests.harness import relayed_lines
 from tests.test_rooms import room_with
+
+
+@pytest.fixture
+def statements(monkeypatch):
+    """Every statement sent to the database thread (each one is a trip)."""
+    sent = []
+    real = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):
+        sent.append(args[0] if args and isinstance(args[0], str) else fn.__name__)
+        return await real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return sent
 
 
 async def _db(path):
@@ -122,17 +137,10 @@ async def test_relay_ids_count_on_across_restarts(tmp_path):
     await db.close()
 
 
-async def test_a_warm_room_relays_without_reading_the_database(h, monkeypatch):
+async def test_a_warm_room_relays_without_reading_the_database(h, statements):
     fac, room_id, (a, b, c) = await room_with(h, "Alice", "Bruno", "Chloé")
     await h.say(a, "premier")
-    statements = []
-    real = aiosqlite.Connection._execute
-
-    async def counted(self, fn, *args, **kwargs):
-        statements.append(args[0] if args and isinstance(args[0], str) else fn.__name__)
-        return await real(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    statements.clear()
     for n in range(5):
         await a.send(f"suite {n}")
     await h.pump()
@@ -148,3 +156,18 @@ async def test_a_warm_room_relays_without_reading_the_database(h, monkeypatch):
     assert not relayed_lines(c, "après le départ")
     assert relayed_lines(b, "après le départ")
     assert any(sql.lstrip().upper().startswith("SELECT") for sql in statements)
+
+
+async def test_many_map_rows_are_written_in_a_few_statements(tmp_path, statements):
+    db = await _db(tmp_path)
+    room, member = await _room_and_member(db)
+    relays = [await RelayRepo.defer_create(db, room.id, member.id, n, "text", 1) for n in range(450)]
+    for relay in relays:
+        RelayRepo.defer_copy(db, relay.id, member.id, 0, 10_000 + relay.id)
+    statements.clear()
+    await db.flush()
+    assert len(statements) == 2 + 3 + 3  # BEGIN, COMMIT, 450 relays and 450 copies by 200
+    async with db.transaction() as tx:
+        assert await tx.scalar("SELECT count(*) FROM relays") == 450
+        assert await tx.scalar("SELECT count(*) FROM relay_copies WHERE message_id = 10000 + relay_id") == 450
+    await db.close()
