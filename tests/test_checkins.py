@@ -75,6 +75,13 @@ async def test_exactly_one_a_day_across_november_dst(h):
     assert all(datetime.fromtimestamp(m["date"], MTL).hour == 21 for m in sent)
 
 
+async def press_latest(h, phone, prefix: str) -> None:
+    """Press the button starting with `prefix` on the latest check-in."""
+    message = checkins_received(phone)[-1]
+    await phone.press(message, next(d for _, d in phone.buttons(message) if d.startswith(prefix)))
+    await h.pump()
+
+
 async def _first_checkin(h, phone):
     await h.cmd(phone, "bilan", "20:00")
     now = datetime.fromtimestamp(h.clock.now(), MTL)
@@ -105,24 +112,19 @@ async def test_answer_mood_tags_and_gentle_note_when_very_low(h):
 async def test_snooze_skip_pause_stop(h):
     alice = h.phone("Alice")
     await h.onboard(alice)
-    message = await _first_checkin(h, alice)
-    await alice.press(message, next(d for _, d in alice.buttons(message) if d.startswith("ci:snooze")))
-    await h.pump()
+    await _first_checkin(h, alice)
+    await press_latest(h, alice, "ci:snooze")
     count = len(checkins_received(alice))
     await h.tick(3599)
     assert len(checkins_received(alice)) == count
     await h.tick(2)
     assert len(checkins_received(alice)) == count + 1  # snoozed one comes back after 1 h
     # Skip: nothing more tonight, the next one tomorrow.
-    message = checkins_received(alice)[-1]
-    await alice.press(message, next(d for _, d in alice.buttons(message) if d.startswith("ci:skip")))
-    await h.pump()
+    await press_latest(h, alice, "ci:skip")
     await h.tick(23.5 * 3600)
     assert len(checkins_received(alice)) == count + 2
     # Pause a week: nothing for 7 days.
-    message = checkins_received(alice)[-1]
-    await alice.press(message, next(d for _, d in alice.buttons(message) if d.startswith("ci:pause")))
-    await h.pump()
+    await press_latest(h, alice, "ci:pause")
     for _ in range(6):
         await h.tick(86400)
     assert len(checkins_received(alice)) == count + 2
@@ -130,9 +132,7 @@ async def test_snooze_skip_pause_stop(h):
         await h.tick(86400)
     assert len(checkins_received(alice)) == count + 3
     # Stop: none again, and the consent is off.
-    message = checkins_received(alice)[-1]
-    await alice.press(message, next(d for _, d in alice.buttons(message) if d.startswith("ci:stop")))
-    await h.pump()
+    await press_latest(h, alice, "ci:stop")
     for _ in range(3):
         await h.tick(86400)
     assert len(checkins_received(alice)) == count + 3
