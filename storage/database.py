@@ -265,8 +265,8 @@ class Database:
         now = time.monotonic()
         if now - self._outside_checked >= outside_every:
             self._outside_checked = now
-            async with self._lock:
-                rows = await self._conn.execute_fetchall("PRAGMA data_version")
+            # A counter read: no need to wait for the transaction in progress, if any.
+            rows = await self._conn.execute_fetchall("PRAGMA data_version")
             version = rows[0][0]
             if self._data_version is not None and version != self._data_version:
                 self._changes += 1
