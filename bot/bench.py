@@ -171,7 +171,7 @@ async def wait_until(predicate, timeout: float) -> bool:
 
 # --------------------------------------------------------------------------- scenarios
 async def overhead(work: Path, quick: bool) -> Result:
-    messages = 30 if quick else 100
+    messages = 30 if quick else 300
     progress(f"overhead: bare PTB send loop, then the bot relaying {messages} messages to 7 members")
     api = FakeTelegram()
     server = FakeServer(api)
