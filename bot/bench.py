@@ -200,13 +200,13 @@ async def overhead(work: Path, quick: bool) -> Result:
         receipts = Receipts(api)
         _, phones = await seat_members(services, api, 8)
         author = phones[0]
-        sends_before = sum(1 for call in api.calls if call[0] == "sendMessage")
+        sends_before = api.counts["sendMessage"]
         started = time.perf_counter()
         for i in range(messages):
             await author.send(f"message t{i}")
         await wait_until(lambda: sum(receipts.counts.get(p.user_id, 0) for p in phones[1:]) >= 7 * messages, 120)
         ours = 7 * messages / (time.perf_counter() - started)
-        sends = sum(1 for call in api.calls if call[0] == "sendMessage") - sends_before
+        sends = api.counts["sendMessage"] - sends_before
     ratio = ours / bare
     return Result("overhead", {"bare_copies_per_s": round(bare, 1), "bot_copies_per_s": round(ours, 1),
                                "bot_send_calls": sends, "ratio": round(ratio, 2)}, "ok" if ratio >= 0.66 else "below target")

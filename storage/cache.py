@@ -40,6 +40,3 @@ class ReadCache(Generic[K, V]):
                 self._items.clear()
             self._items[key] = value
         return value
-
-    def __len__(self) -> int:
-        return len(self._items)

@@ -152,14 +152,14 @@ class Tx:
     # Each call is one trip to the database thread (a busy event loop makes every trip
     # cost a turn): no separate fetch or close trips; cursors close when collected.
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        self.changed_watched = self.changed_watched or touches_watched(sql)
-        cursor = await self.conn.execute(sql, tuple(params))
-        return cursor.rowcount
+        return (await self._write(sql, params)).rowcount
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
+        return int((await self._write(sql, params)).lastrowid)
+
+    async def _write(self, sql: str, params: Iterable[Any]) -> aiosqlite.Cursor:
         self.changed_watched = self.changed_watched or touches_watched(sql)
-        cursor = await self.conn.execute(sql, tuple(params))
-        return int(cursor.lastrowid)
+        return await self.conn.execute(sql, tuple(params))
 
     async def one(self, sql: str, params: Iterable[Any] = ()) -> tuple | None:
         rows = await self.conn.execute_fetchall(sql, tuple(params))
@@ -367,7 +367,6 @@ class Database:
                     await self._conn.execute("ROLLBACK")
                     raise
                 applied.append(number)
-        self._changes += 1
         return applied
 
     async def next_id(self, table: str) -> int:
@@ -447,7 +446,6 @@ class Database:
         async with self._lock:
             await self._conn.execute("VACUUM")
             await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._changes += 1
 
 
 def _split_sql(script: str) -> list[str]:

@@ -149,7 +149,6 @@ class RelayService:
         at_risk = (not checked and not room.is_support and self.safety is not None
                    and assess(incoming.text).at_risk)
         others = [s for s in view.seats if s.member_id != author.id]
-        members, counts = view.members, view.counts
         if not at_risk and others:
             relay = await RelayRepo.defer_create(self.db, room.id, author.id, incoming.message_id,
                                                  incoming.kind, int(self.clock.now()))
@@ -165,10 +164,10 @@ class RelayService:
             photo = strip_photo(await self.transport.fetch_file(incoming.file_ref))
         shared: dict[str, str | None] = {"photo_ref": None}
         for recipient_seat in others:
-            member = members.get(recipient_seat.member_id)
+            member = view.members.get(recipient_seat.member_id)
             if member is None:
                 continue
-            name = self.name(member.locale, seat, room, counts.get(member.id, 0) > 1)
+            name = self.name(member.locale, seat, room, view.counts.get(member.id, 0) > 1)
             plan = self._plan(relay, member, name, incoming, author, photo, shared, replied)
             self.delivery.submit(member.chat_id, self._runner(plan), member.id)
         if incoming.kind == "voice" and await self._first_voice_note(author.id):
