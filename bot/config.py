@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TELEGRAM_API = "https://api.telegram.org/bot"
+WEBHOOK_LISTEN = "127.0.0.1:8443"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 class ConfigError(Exception):
@@ -22,6 +25,28 @@ def file_url_for(base_url: str) -> str:
     return stripped + "/file/bot"
 
 
+def parse_listen(name: str, value: str) -> tuple[str, int]:
+    """host:port (an IPv6 host in brackets) -> (host, port)."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"{name}={value!r} must be host:port, e.g. 127.0.0.1:8443")
+    return host, int(port)
+
+
+def check_webhook_url(url: str) -> str:
+    """A public https URL; plain http only to this machine (local runs against the fake)."""
+    parts = urlsplit(url)
+    local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
+    if not parts.hostname or not (parts.scheme == "https" or local):
+        raise ConfigError("ENTRAIDE_WEBHOOK_URL must be a public https:// URL "
+                          "(plain http:// only to 127.0.0.1, for local runs)")
+    if parts.query or parts.fragment:
+        raise ConfigError("ENTRAIDE_WEBHOOK_URL must not carry a query or a fragment")
+    return url
+
+
+
 @dataclass(frozen=True)
 class Config:
     token: str | None
@@ -29,12 +54,21 @@ class Config:
     data_dir: Path = Path("./data")
     master_key: str | None = field(default=None, repr=False)
     tz: str = "America/Montreal"
+    webhook_url: str | None = None
+    webhook_listen: tuple[str, int] = ("127.0.0.1", 8443)
+    metrics_listen: tuple[str, int] | None = None
+    privacy_contact: str | None = None
     # Tuning (not part of the public contract): AIORateLimiter, flood control.
     overall_max_rate: float = 30.0
     per_chat_interval: float = 1.05
     max_retries: int = 5
     member_messages_per_minute: int = 20
     poll_timeout: int = 10
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the local webhook server answers on: the public URL's path."""
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @property
     def file_url(self) -> str:
@@ -54,7 +88,14 @@ class Config:
         api_url = (env.get("TELEGRAM_API_URL") or TELEGRAM_API).rstrip("/")
         if not api_url.startswith(("http://", "https://")):
             raise ConfigError("TELEGRAM_API_URL must start with http:// or https://")
+        webhook_url = (env.get("ENTRAIDE_WEBHOOK_URL") or "").strip() or None
+        metrics = (env.get("ENTRAIDE_METRICS_LISTEN") or "").strip()
         return cls(
+            webhook_url=check_webhook_url(webhook_url) if webhook_url else None,
+            webhook_listen=parse_listen("ENTRAIDE_WEBHOOK_LISTEN",
+                                        env.get("ENTRAIDE_WEBHOOK_LISTEN") or WEBHOOK_LISTEN),
+            metrics_listen=parse_listen("ENTRAIDE_METRICS_LISTEN", metrics) if metrics else None,
+            privacy_contact=(env.get("ENTRAIDE_PRIVACY_CONTACT") or "").strip() or None,
             token=(env.get("TELEGRAM_BOT_TOKEN") or "").strip() or None,
             api_url=api_url,
             data_dir=Path(env.get("ENTRAIDE_DATA_DIR") or "./data"),

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from contextlib import suppress
 from typing import Callable
 
 from telegram import Update
-from telegram.error import InvalidToken
+from telegram.error import BadRequest, InvalidToken
 from telegram.ext import Application
 from telegram.request import BaseRequest
 
 from bot.app import build_application
 from bot.clock import Clock
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.context import SERVICES_KEY
 from bot.scheduling import schedule
 from bot.telegram_adapter import publish_menus
@@ -49,12 +50,42 @@ async def start_bot(config: Config, db: Database, *, clock: Clock | None = None,
     await app.start()
     await services.workshops.rebuild()
     await services.checkins.rebuild()
-    await app.updater.start_polling(
-        allowed_updates=ALLOWED_UPDATES, timeout=config.poll_timeout, poll_interval=0.0,
-        bootstrap_retries=3,
-    )
-    log.info("entraide is running as %s", app.bot.name)  # the bot's own public handle
+    try:
+        if config.webhook_url:
+            await start_webhook(app, config)
+        else:
+            # Polling first deletes any webhook a webhook-mode run left behind (PTB's bootstrap).
+            await app.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES, timeout=config.poll_timeout, poll_interval=0.0,
+                bootstrap_retries=3,
+            )
+    except BaseException:
+        await stop_bot(app, drain_seconds=1.0)
+        raise
+    log.info("entraide is running as %s (%s)", app.bot.name,  # the bot's own public handle
+             "webhook" if config.webhook_url else "long polling")
     return app
+
+
+async def start_webhook(app: Application, config: Config) -> None:
+    """Listen locally (behind the reverse proxy) and set the webhook with a fresh secret.
+
+    Telegram sends the secret in X-Telegram-Bot-Api-Secret-Token with every update;
+    python-telegram-bot's webhook server answers 403 to a request without it, before
+    anything is read. A new secret at every start: an old one is worth nothing.
+    """
+    host, port = config.webhook_listen
+    try:
+        await app.updater.start_webhook(
+            listen=host, port=port, url_path=config.webhook_path, webhook_url=config.webhook_url,
+            allowed_updates=ALLOWED_UPDATES, secret_token=secrets.token_urlsafe(32),
+            bootstrap_retries=3,
+        )
+    except OSError as exc:
+        raise ConfigError(f"ENTRAIDE_WEBHOOK_LISTEN={host}:{port}: cannot listen there "
+                          f"({exc.strerror or 'in use'})") from exc
+    except BadRequest as exc:
+        raise ConfigError(f"Telegram refused ENTRAIDE_WEBHOOK_URL: {exc.message}") from exc
 
 
 async def stop_bot(app: Application, drain_seconds: float = 10.0) -> None:

@@ -20,6 +20,7 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -138,6 +139,11 @@ class FakeTelegram:
         self._changed: asyncio.Condition | None = None
         self.callback_answers: dict[str, dict] = {}
         self.webhook_deleted = 0
+        self.webhook: dict | None = None  # url, secret, allowed_updates while a webhook is set
+        self.webhook_posts: Counter[int | None] = Counter()  # HTTP status of each POST (None: no answer)
+        self.webhook_retry = 0.1  # seconds before a refused POST is tried again (Telegram: longer)
+        self._webhook_task: asyncio.Task | None = None
+        self._webhook_error: tuple[int, str] | None = None
         self.closing = False
         self.listeners: set[asyncio.Queue] = set()
         self.watchers: list[Callable[["Phone", dict], None]] = []  # called for each bot message
@@ -390,9 +396,90 @@ class FakeTelegram:
         self.webhook_deleted += 1
         if params.get("drop_pending_updates") in (True, "true", "True"):
             self._updates.clear()
+        self.webhook = None
+        self._webhook_error = None
+        await self.notify()  # the pusher sees the webhook gone and ends
         return True
 
+    async def _m_setWebhook(self, params, files):
+        url = str(params.get("url") or "")
+        if not url:  # an empty URL removes the webhook, as in Telegram
+            return await self._m_deleteWebhook(params, files)
+        parts = urlsplit(url)
+        local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not local:
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None:
+            secret = str(secret)
+            if not (1 <= len(secret) <= 256) or not all(c.isascii() and (c.isalnum() or c in "_-")
+                                                        for c in secret):
+                raise bad_request("bad webhook: secret token contains unallowed characters")
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, str):
+            allowed = json.loads(allowed)
+        if params.get("drop_pending_updates") in (True, "true", "True"):
+            self._updates.clear()
+        self.webhook = {"url": url, "secret": secret, "allowed_updates": allowed or None,
+                        "max_connections": _as_int(params.get("max_connections")) or 40}
+        self._webhook_error = None
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.create_task(self._push_webhook())
+        return True
+
+    async def _m_getWebhookInfo(self, params, files):
+        info: dict[str, Any] = {
+            "url": self.webhook["url"] if self.webhook else "", "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+        if self.webhook:
+            info["max_connections"] = self.webhook["max_connections"]
+            if self.webhook["allowed_updates"]:
+                info["allowed_updates"] = self.webhook["allowed_updates"]
+        if self._webhook_error:
+            info["last_error_date"], info["last_error_message"] = self._webhook_error
+        return info
+
+    async def _push_webhook(self) -> None:
+        """While a webhook is set, POST each pending update to it, in order, as Telegram does:
+        an update stays pending (and is tried again) until the bot answers 2xx."""
+        import aiohttp
+
+        async with aiohttp.ClientSession() as session:
+            while self.webhook is not None and not self.closing:
+                if not self._updates:
+                    async with self.changed:
+                        await self.changed.wait_for(
+                            lambda: bool(self._updates) or self.webhook is None or self.closing)
+                    continue
+                hook, update = self.webhook, self._updates[0]
+                allowed = hook["allowed_updates"]
+                if allowed and not any(kind in update for kind in allowed):
+                    self._updates.popleft()
+                    continue
+                headers = {"Content-Type": "application/json"}
+                if hook["secret"]:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret"]
+                try:
+                    async with session.post(hook["url"], data=json.dumps(update), headers=headers,
+                                            timeout=aiohttp.ClientTimeout(total=10)) as answer:
+                        status: int | None = answer.status
+                except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                    status = None
+                self.webhook_posts[status] += 1
+                if status is not None and 200 <= status < 300:
+                    if self._updates and self._updates[0] is update:
+                        self._updates.popleft()
+                    await self.notify()
+                    continue
+                self._webhook_error = (self.now(), "Connection refused" if status is None
+                                       else f"Wrong response from the webhook: {status}")
+                await asyncio.sleep(self.webhook_retry)
+
     async def _m_getUpdates(self, params, files):
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                "use deleteWebhook to delete the webhook first")
         offset = _as_int(params.get("offset")) or 0
         limit = _as_int(params.get("limit")) or 100
         timeout = float(params.get("timeout") or 0)

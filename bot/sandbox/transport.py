@@ -16,7 +16,7 @@ STRING_FIELDS = {
     "text", "caption", "callback_query_id", "parse_mode", "language_code", "file_id",
     "description", "short_description", "name", "url", "query", "emoji", "action",
     "callback_data", "data", "title", "photo", "document", "sticker", "voice", "video",
-    "animation", "audio", "video_note", "drop_pending_updates_str",
+    "animation", "audio", "video_note", "drop_pending_updates_str", "secret_token",
 }
 
 
