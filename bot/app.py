@@ -50,6 +50,7 @@ def build_application(
                               scheduler or JobQueueScheduler(app), translator,
                               pacer=app.bot.rate_limiter if rate_limiter is None else None,
                               **({"delivery_class": delivery_class} if delivery_class else {}))
+    services.metrics.bind(limiter=app.bot.rate_limiter)  # its count of 429 answers
     app.bot_data[SERVICES_KEY] = services
     middleware.register(app)
     start.register(app)

@@ -106,13 +106,34 @@ async def serve(config: Config, stop: asyncio.Event, *, clock: Clock | None = No
                 on_ready: Callable[[Application], None] | None = None) -> None:
     """Run the bot until `stop` is set; the database is closed on the way out."""
     db = await open_database(config)
+    health = None
     try:
         app = await start_bot(config, db, clock=clock, request=request)
-        if on_ready is not None:
-            on_ready(app)
         try:
+            if config.metrics_listen:
+                health = await start_health(config, app, db)
+            if on_ready is not None:
+                on_ready(app)
             await stop.wait()
         finally:
+            if health is not None:
+                await health.stop()
             await stop_bot(app)
     finally:
         await db.close()
+
+
+async def start_health(config: Config, app: Application, db: Database):
+    """/healthz, /readyz, /metrics on ENTRAIDE_METRICS_LISTEN (keep it local or firewalled)."""
+    from bot.health import HealthServer
+
+    services = app.bot_data[SERVICES_KEY]
+    host, port = config.metrics_listen
+    health = HealthServer(host, port, services.metrics,
+                          {"database": db.ping, "transport": services.transport.ping})
+    try:
+        await health.start()
+    except OSError as exc:
+        raise ConfigError(f"ENTRAIDE_METRICS_LISTEN={host}:{port}: cannot listen there "
+                          f"({exc.strerror or 'in use'})") from exc
+    return health

@@ -105,6 +105,11 @@ class TelegramTransport:
         except (errors.Gone, errors.Rejected):
             pass  # an old press: Telegram no longer takes an answer for it
 
+    async def ping(self) -> bool:
+        """The Bot API answers (getMe, which sends nothing to anyone)."""
+        await self._call(self.bot.get_me())
+        return True
+
     async def fetch_file(self, file_ref) -> bytes:
         file = await self._call(self.bot.get_file(file_ref))
         return bytes(await self._call(file.download_as_bytearray()))

@@ -65,3 +65,6 @@ class Transport(Protocol):
 
     async def fetch_file(self, file_ref: str) -> bytes:
         """Download a file a person sent."""
+
+    async def ping(self) -> bool:
+        """The platform answers (for readiness checks); raises a delivery error otherwise."""

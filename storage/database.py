@@ -429,6 +429,14 @@ class Database:
                 if tx.changed_watched:
                     self._changes += 1
 
+    async def ping(self) -> bool:
+        """The database answers a read (for /readyz)."""
+        async with self._lock:
+            cursor = await self._conn.execute("SELECT count(*) FROM sqlite_master")
+            row = await cursor.fetchone()
+            await cursor.close()
+        return row is not None
+
     async def integrity_check(self) -> str:
         async with self._lock:
             cursor = await self._conn.execute("PRAGMA integrity_check")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from bot import metrics as metrics_module
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Translator
@@ -55,6 +56,7 @@ class Services:
     checkins: CheckinService
     board: BoardService
     scheduler: Scheduler
+    metrics: metrics_module.Metrics = field(default_factory=metrics_module.Metrics)
     failing: set[int] = field(default_factory=set)
 
     @classmethod
@@ -92,6 +94,7 @@ class Services:
             board=BoardService(db, clock, t, notifier, relay, safety),
             scheduler=scheduler,
         )
+        metrics_module.install(services.metrics).bind(delivery=delivery)
         services.privacy.on_checkins_changed = services.checkins.reschedule
         services.relay.safety = services.safety
         services.safety.relay = services.relay

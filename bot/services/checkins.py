@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import metrics
 from bot.clock import Clock
 from bot.errors import Refusal
 from bot.i18n import Translator
@@ -248,6 +249,7 @@ class CheckinService:
 
         async def send() -> None:
             await self.transport.send_text(member.chat_id, text, buttons=buttons)
+            metrics.checkin_sent()
 
         job = claimed_once(claim_day, send) if claim else send
         self.delivery.submit(member.chat_id, job, member.id, priority=BULK)

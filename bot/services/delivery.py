@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
-from collections import deque
+import time
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
+from bot import metrics
 from bot.errors import Gone, NotModified, RateLimited, Rejected, Transient, Unreachable
 from bot.ratelimit import BULK, LIVE, PRIORITY, REMINDER, SAFETY
 
@@ -85,7 +87,8 @@ class Delivery:
         """
         if priority >= REMINDER:
             self._low_sequence += 1
-            heapq.heappush(self._low, (priority, self._low_sequence, chat_id, job, member_id))
+            heapq.heappush(self._low, (priority, self._low_sequence, chat_id, job, member_id,
+                                       time.monotonic()))
             self._idle.clear()
             if self._low_task is None or self._low_task.done():
                 self._low_task = asyncio.create_task(self._feed_low())
@@ -97,16 +100,17 @@ class Delivery:
             if self.pending > self._live_backlog:
                 await asyncio.sleep(0.05)
                 continue
-            priority, _, chat_id, job, member_id = heapq.heappop(self._low)
-            self._enqueue(chat_id, job, member_id, priority)
+            priority, _, chat_id, job, member_id, queued = heapq.heappop(self._low)
+            self._enqueue(chat_id, job, member_id, priority, queued)
             if self._low:
                 await asyncio.sleep(1 / self._low_rate)
         if not self._lanes:
             self._idle.set()
 
-    def _enqueue(self, chat_id: int, job: Job, member_id: int | None, priority: int = LIVE) -> None:
+    def _enqueue(self, chat_id: int, job: Job, member_id: int | None, priority: int = LIVE,
+                 queued: float | None = None) -> None:
         lane = self._lanes.setdefault(chat_id, _Lane())
-        lane.jobs.append((job, member_id, priority))
+        lane.jobs.append((job, member_id, priority, time.monotonic() if queued is None else queued))
         self._idle.clear()
         if lane.task is None or lane.task.done():
             lane.task = asyncio.create_task(self._run(chat_id, lane))
@@ -114,6 +118,12 @@ class Delivery:
     @property
     def pending(self) -> int:
         return sum(len(lane.jobs) for lane in self._lanes.values())
+
+    def depth_by_priority(self) -> Counter[int]:
+        """Jobs waiting (in the lanes and in the shared queue), counted per priority."""
+        depth = Counter(entry[0] for entry in self._low)
+        depth.update(entry[2] for lane in self._lanes.values() for entry in lane.jobs)
+        return depth
 
     async def abandon(self) -> int:
         """At shutdown, after `drain`: drop what is still queued (claimed work is recomputed
@@ -143,12 +153,13 @@ class Delivery:
             while lane.jobs:
                 if self._pacer is not None:
                     await self._pacer.ready(chat_id)
-                job, member_id, priority = lane.jobs[0]
+                job, member_id, priority, queued = lane.jobs[0]
                 absorb = getattr(job, "absorb", None)
                 while absorb is not None and len(lane.jobs) > 1 and absorb(lane.jobs[1][0]):
                     del lane.jobs[1]  # coalesced into the head job
                 PRIORITY.set(priority)
-                await self._attempt(job, member_id)
+                if await self._attempt(job, member_id):
+                    metrics.delivered(time.monotonic() - queued)
                 lane.jobs.popleft()
         finally:
             if not lane.jobs:
@@ -156,7 +167,8 @@ class Delivery:
             if not self._lanes and not self._low:
                 self._idle.set()
 
-    async def _attempt(self, job: Job, member_id: int | None) -> None:
+    async def _attempt(self, job: Job, member_id: int | None) -> bool:
+        """Run a job until it is done (True) or given up (False)."""
         transient = rate = 0
         while True:
             try:
@@ -167,7 +179,7 @@ class Delivery:
                 if rate > self._max_rate:
                     self.stats.failed += 1
                     log.warning("delivery given up after repeated rate limits")
-                    return
+                    return False
                 await self._sleep(max(error.retry_after, 0.05))
                 continue
             except Transient as error:
@@ -177,29 +189,29 @@ class Delivery:
                 if transient > self._max_transient:
                     self.stats.failed += 1
                     log.warning("delivery given up after repeated server errors")
-                    return
+                    return False
                 await self._sleep(min(0.25 * 2 ** transient, 8.0))
                 continue
             except Unreachable:
                 self.stats.unreachable += 1
                 if self._on_unreachable and member_id is not None:
                     await self._guard(self._on_unreachable(member_id))
-                return
+                return False
             except (Gone, NotModified):
                 self.stats.gone += 1
-                return
+                return False
             except Rejected:
                 self.stats.failed += 1
                 log.error("the platform rejected a message the bot built")
-                return
+                return False
             except Exception:  # a bug in one job must not stop the lane
                 self.stats.failed += 1
                 log.exception("delivery job failed")
-                return
+                return False
             self.stats.done += 1
             if self._on_delivered and member_id is not None:
                 await self._guard(self._on_delivered(member_id))
-            return
+            return True
 
     @staticmethod
     async def _guard(awaitable: Awaitable[None]) -> None:

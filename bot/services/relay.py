@@ -12,6 +12,7 @@ from collections import OrderedDict, deque
 from datetime import datetime, timezone
 from dataclasses import dataclass, field
 
+from bot import metrics
 from bot.clock import Clock
 from bot.services.crisis import assess
 from bot.errors import Refusal
@@ -170,6 +171,7 @@ class RelayService:
             name = self.name(member.locale, seat, room, view.counts.get(member.id, 0) > 1)
             plan = self._plan(relay, member, name, incoming, author, photo, shared, replied)
             self.delivery.submit(member.chat_id, self._runner(plan), member.id)
+        metrics.relayed()
         if incoming.kind == "voice" and await self._first_voice_note(author.id):
             return Reply(self.t(author.locale, "relay.voice_warning"), edit=False)
         return None
@@ -475,6 +477,7 @@ class _RelayRun:
                                                     caption=text, reply_to=reply_to, protect=True)
             RelayRepo.defer_copy(service.db, plan.relay_id, plan.recipient.id, plan.done, sent.message_id)
             plan.done += 1
+        metrics.copied()
 
     async def _send_combined(self) -> None:
         service = self.service
@@ -487,3 +490,4 @@ class _RelayRun:
         for line, p in enumerate(plans):
             RelayRepo.defer_copy(service.db, p.relay_id, p.recipient.id, 0, sent.message_id, line)
             p.done = 1
+        metrics.copied(len(plans))

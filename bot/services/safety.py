@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from bot import metrics
 from bot.clock import Clock
 from bot.errors import Refusal
 from bot.i18n import Translator
@@ -62,6 +63,7 @@ class SafetyService:
 
     async def hold(self, member: Member, room: Room, incoming) -> Reply:
         """Keep the message back and answer the sender privately."""
+        metrics.crisis_care("hold")
         now = self.clock.now()
         self._expire(now)
         token = secrets.token_urlsafe(9)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
+from bot import metrics
 from bot.clock import Clock
 from bot.errors import Refusal
 from bot.i18n import Translator
@@ -332,5 +333,6 @@ class WorkshopService:
 
         async def send() -> None:
             await self.transport.send_text(person.chat_id, text)
+            metrics.reminder_sent()
 
         self.delivery.submit(person.chat_id, claimed_once(claim, send), person.id, priority=REMINDER)
