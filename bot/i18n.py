@@ -1,18 +1,26 @@
 """Message catalogs (gettext .po files under locales/, read with Babel).
 
 Message ids are stable keys (``rooms.joined``); French is the default language.
+A message that depends on a number is a gettext plural entry (``msgid_plural``, one
+``msgstr[i]`` per form); its form is chosen by the catalog's ``Plural-Forms`` rule, as
+gettext's ``ngettext`` does (French: 0 and 1 are singular; English: only 1).
 """
 
 from __future__ import annotations
 
+import gettext
+from dataclasses import dataclass, field
 from importlib import resources
 from string import Formatter
+from typing import Callable
 
 from babel.messages.pofile import read_po
 
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
 DOMAIN = "entraide"
+# Babel (CLDR) locale of each language, for dates, numbers and zone names.
+BABEL_LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 
 
 def negotiate(stored: str | None, telegram_code: str | None) -> str:
@@ -26,11 +34,38 @@ def negotiate(stored: str | None, telegram_code: str | None) -> str:
     return DEFAULT_LOCALE
 
 
-def load_catalog(locale: str) -> dict[str, str]:
+@dataclass
+class Catalog:
+    """One language: plain messages, plural messages (one text per form) and the rule."""
+
+    messages: dict[str, str]
+    plurals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    plural_expr: str = "(n != 1)"
+    num_plurals: int = 2
+
+    def __post_init__(self) -> None:
+        self.form: Callable[[int], int] = gettext.c2py(self.plural_expr)
+
+
+def read_catalog(locale: str) -> Catalog:
     path = resources.files("locales") / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
-    return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+    messages, plurals = {}, {}
+    for m in catalog:
+        if not m.id:
+            continue
+        if m.pluralizable:
+            if all(m.string):
+                plurals[str(m.id[0])] = tuple(str(s) for s in m.string)
+        elif m.string:
+            messages[str(m.id)] = str(m.string)
+    return Catalog(messages, plurals, catalog.plural_expr, catalog.num_plurals)
+
+
+def load_catalog(locale: str) -> dict[str, str]:
+    """The plain (non-plural) messages of one language."""
+    return read_catalog(locale).messages
 
 
 def placeholders(text: str) -> set[str]:
@@ -40,15 +75,35 @@ def placeholders(text: str) -> set[str]:
 class Translator:
     """Looks up a key in the member's language and fills its placeholders."""
 
-    def __init__(self, catalogs: dict[str, dict[str, str]] | None = None) -> None:
-        self.catalogs = catalogs or {locale: load_catalog(locale) for locale in LOCALES}
+    def __init__(self, catalogs: dict[str, dict[str, str]] | None = None,
+                 plurals: dict[str, Catalog] | None = None) -> None:
+        if catalogs is None:
+            full = {locale: read_catalog(locale) for locale in LOCALES}
+            catalogs = {locale: c.messages for locale, c in full.items()}
+            plurals = plurals or full
+        self.catalogs = catalogs
+        self.full: dict[str, Catalog] = plurals or {locale: Catalog({}) for locale in catalogs}
 
     def __call__(self, locale: str, key: str, **params: object) -> str:
         catalog = self.catalogs.get(locale) or self.catalogs[DEFAULT_LOCALE]
         text = catalog.get(key) or self.catalogs[DEFAULT_LOCALE].get(key)
         if text is None:
+            if any(key in c.plurals for c in self.full.values()):
+                raise KeyError(f"message {key!r} has plural forms: use Translator.plural")
             raise KeyError(f"missing message {key!r}")
         return text.format(**params) if params else text
 
+    def plural(self, locale: str, key: str, count: int, **params: object) -> str:
+        """The form of `key` for `count` (its ``{count}`` placeholder), as ngettext chooses it."""
+        catalog = self.full.get(locale)
+        if catalog is None or key not in catalog.plurals:
+            catalog = self.full[DEFAULT_LOCALE]
+        forms = catalog.plurals.get(key)
+        if forms is None:
+            raise KeyError(f"missing plural message {key!r}")
+        index = min(catalog.form(abs(int(count))), len(forms) - 1)
+        return forms[index].format(count=count, **params)
+
     def keys(self, locale: str) -> set[str]:
-        return set(self.catalogs[locale])
+        """Every key of one language, plural ones included."""
+        return set(self.catalogs[locale]) | set(self.full[locale].plurals if locale in self.full else ())

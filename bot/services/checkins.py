@@ -15,10 +15,12 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.numbers import format_decimal
+
 from bot import metrics
 from bot.clock import Clock
 from bot.errors import Refusal
-from bot.i18n import Translator
+from bot.i18n import BABEL_LOCALES, Translator
 from bot.replies import Reply
 from bot.services.rooms import room_or_active
 from bot.ratelimit import PLANNING, PRIORITY
@@ -335,8 +337,8 @@ class CheckinService:
         line = "".join(SPARK[by_day[d].mood - 1] if d in by_day else "·" for d in days)
         average = sum(a.mood for a in answers) / len(answers)
         tag_counts = Counter(name for a in answers for name, bit in TAGS if a.tags & bit)
-        summary = self.t(locale, "checkins.summary", count=len(answers),
-                         average=f"{average:.1f}".replace(".", "," if locale == "fr" else "."))
+        summary = self.t.plural(locale, "checkins.summary", len(answers),
+                                average=format_decimal(average, "0.0", locale=BABEL_LOCALES[locale]))
         if tag_counts:
             summary += " " + self.t(locale, "checkins.summary_tag",
                                     tag=self.t(locale, f"checkins.tag_{tag_counts.most_common(1)[0][0]}"))

@@ -137,4 +137,4 @@ class ModerationService:
                 person, self.t(person.locale, "moderation.announcement", theme=room.theme, text=text),
                 protect=True,
             )
-        return Reply(self.t(actor.locale, "moderation.announce_done", theme=room.theme, count=len(people)))
+        return Reply(self.t.plural(actor.locale, "moderation.announce_done", len(people), theme=room.theme))

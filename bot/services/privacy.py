@@ -120,7 +120,7 @@ class PrivacyService:
     async def forget(self, member: Member) -> Reply:
         """`/oublier`: delete their copies still mapped, then the member and their key."""
         copies = await self.erase(member)
-        return Reply(self.t(member.locale, "privacy.forgotten", copies=copies))
+        return Reply(self.t.plural(member.locale, "privacy.forgotten", copies))
 
     async def erase(self, member: Member) -> int:
         """Erase a member everywhere; returns how many relayed copies are being deleted."""

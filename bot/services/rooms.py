@@ -116,9 +116,10 @@ class RoomService:
 
     # ---------------------------------------------------------------- members
     def _room_line(self, locale: str, room: Room, joined: bool) -> str:
-        key = "rooms.line_joined" if joined else (
-            "rooms.line_full" if room.places_left == 0 else "rooms.line")
-        line = self.t(locale, key, id=room.id, theme=room.theme, places=room.places_left)
+        if joined or room.places_left == 0:
+            line = self.t(locale, "rooms.line_joined" if joined else "rooms.line_full", id=room.id, theme=room.theme)
+        else:
+            line = self.t.plural(locale, "rooms.line", room.places_left, id=room.id, theme=room.theme)
         return f"{line}\n   {room.description}" if room.description else line
 
     async def list(self, actor: Member) -> Reply:
