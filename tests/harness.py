@@ -16,6 +16,7 @@ from bot.sandbox.transport import FakeRequest
 from bot.scheduler import ManualScheduler
 from bot.telegram_adapter import publish_menus
 from storage.database import Database, resolve_master_key
+from locales.typography import plain
 
 START = 1_795_000_000.0  # a Wednesday in November 2026
 
@@ -134,5 +135,6 @@ def has_exif(data: bytes) -> bool:
 
 
 def relayed_lines(phone, fragment: str) -> list[str]:
-    """Relayed lines containing `fragment`, in order, whether or not they were coalesced."""
-    return [line for text in phone.texts() for line in text.split("\n") if fragment in line]
+    """Relayed lines containing `fragment`, in order, whether or not they were coalesced
+    (with ordinary spaces: the bot's « Pseudonyme : » has a no-break space)."""
+    return [line for text in phone.texts() for line in plain(text).split("\n") if fragment in line]

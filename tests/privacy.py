@@ -10,6 +10,13 @@ from storage.crypto import KeyRing
 from storage.database import DB_NAME, KEY_FILE_NAME, resolve_master_key
 
 
+# Below this many bytes, a needle can turn up by chance in random ciphertext (a 3-byte name
+# matches a given spot of random bytes once in 16.7 million: a few hundred kilobytes of
+# encrypted pages and blobs make that happen about once in a hundred runs). Shorter
+# needles are looked for only in the decrypted text cells, where a hit is a real leak.
+SAFE_NEEDLE = 8
+
+
 def needles_for(phones, texts=()) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
     for phone in phones:
@@ -43,17 +50,24 @@ def decrypted_dump(data_dir: Path) -> bytes:
 
 
 def scan(data_dir: Path, needles: dict[str, bytes]) -> list[str]:
-    """Names of the needles found in any file of the data directory or in the decrypted rows."""
+    """Names of the needles found in any file of the data directory or in the decrypted rows.
+
+    A needle of SAFE_NEEDLE bytes or more is looked for everywhere; a shorter one (a short
+    first name) only in the decrypted text cells, since random bytes could hold it by chance."""
     hits = []
     blobs = {}
     for path in sorted(data_dir.rglob("*")):
         if path.is_file() and path.name != KEY_FILE_NAME:
             blobs[str(path.relative_to(data_dir))] = path.read_bytes()
     if (data_dir / DB_NAME).exists():
-        dump = decrypted_dump(data_dir)
-        blobs["decrypted rows"] = dump
+        text, cipher = decrypted_dump(data_dir).split(b"\n\x00", 1)
+        blobs["decrypted rows"] = text + b"\n\x00" + cipher
+        short_haystacks = {"decrypted rows": text}
+    else:
+        short_haystacks = {}
     for label, needle in needles.items():
-        for where, blob in blobs.items():
+        haystacks = blobs if len(needle) >= SAFE_NEEDLE else short_haystacks
+        for where, blob in haystacks.items():
             if needle in blob:
                 hits.append(f"{label} in {where}")
     return hits

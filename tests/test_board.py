@@ -3,6 +3,7 @@
 from bot.retention import apply_retention
 from tests.privacy import needles_for, scan
 from tests.test_rooms import pseudonym_of, room_with
+from locales.typography import plain
 
 
 async def test_share_relays_under_pseudonym_and_keeps_no_author(h):
@@ -16,7 +17,7 @@ async def test_share_relays_under_pseudonym_and_keeps_no_author(h):
         assert not columns & {"member_id", "author_id", "author", "pseudonym"}
     await h.restart()
     await h.cmd(b, "ressources")
-    text = b.last()["text"]
+    text = plain(b.last()["text"])
     assert text.index("1 866 APPELLE") < text.index("ACEF")  # resources first
     await h.stop()
     assert scan(h.data_dir, needles_for([a, b, fac])) == []
@@ -70,7 +71,7 @@ async def test_bad_share_input_and_risk_words_are_held(h):
     assert "https://" in a.last()["text"]
     count = len(b.inbox)
     await h.cmd(a, "partager", "Ma liste | je veux plus vivre")
-    assert "1 866 APPELLE" in a.last()["text"] and len(b.inbox) == count
+    assert "1 866 APPELLE" in plain(a.last()["text"]) and len(b.inbox) == count
 
 
 async def test_board_goes_with_the_room_after_retention(h):

@@ -108,7 +108,7 @@ async def test_live_scenario_then_nothing_identifying_at_rest(tmp_path):
     await live.start()
 
     await fac.command("ouvrir", "Stress et argent | Parler d'argent sans gêne")
-    room = re.search(r"Salle n° (\d+)", (await fac.wait_text("Salle n°"))["text"]).group(1)
+    room = re.search(r"Salle n°\s(\d+)", (await fac.wait_text("Salle n°"))["text"]).group(1)
     await alice.command("rejoindre", room)
     await alice.wait_text("Bienvenue dans")
     await bob.command("join", room)

@@ -9,6 +9,7 @@ import time
 from bot.logs import RedactingFilter, install_filter
 from tests.test_e2e_http import LiveBot, press_when_shown
 from tests.test_e2e_rooms_http import setup_room
+from locales.typography import plain
 
 
 async def test_safety_and_rights_over_http_with_clean_logs(tmp_path, caplog):
@@ -28,7 +29,7 @@ async def test_safety_and_rights_over_http_with_clean_logs(tmp_path, caplog):
     await a.send("jveux pu vivre, j'ai pensé à m'enlever la vie")
     held = await a.wait_text("1 866 APPELLE", timeout=5)
     assert time.monotonic() - started < 5
-    assert "535353" in held["text"] and "9-8-8" in held["text"] and "811" in held["text"]
+    assert "535353" in held["text"] and "9-8-8" in plain(held["text"]) and "811" in held["text"]
     alert = await fac.wait_text("besoin de soutien")
     assert "Alice" not in alert["text"]
     await asyncio.sleep(0.3)

@@ -3,6 +3,7 @@
 from storage.members import MemberRepo
 from storage.rooms import RoomRepo
 from tests.test_rooms import pseudonym_of, room_with
+from locales.typography import plain
 
 
 async def _copy_at_facilitator(h, fac, author, text):
@@ -71,6 +72,6 @@ async def test_members_cannot_moderate_and_replies_are_needed(h):
 async def test_announcement_and_facilitator_mark(h):
     fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
     await h.cmd(fac, "annonce", "Atelier jeudi, bienvenue à tous")
-    assert a.last()["text"] == "📣 Animation (Stress et argent) : Atelier jeudi, bienvenue à tous"
+    assert plain(a.last()["text"]) == "📣 Animation (Stress et argent) : Atelier jeudi, bienvenue à tous"
     await h.say(fac, "Bonsoir tout le monde")
-    assert "· animation : Bonsoir" in a.last()["text"]
+    assert "· animation : Bonsoir" in plain(a.last()["text"])

@@ -1,9 +1,10 @@
 """Privacy rules, proved on what is actually at rest and in the logs."""
 
 import logging
+import os
 
 from bot.logs import RedactingFilter, install_filter, redact
-from tests.privacy import needles_for, scan
+from tests.privacy import SAFE_NEEDLE, needles_for, scan
 from tests.test_rooms import room_with
 from tests.harness import jpeg_with_gps
 
@@ -24,13 +25,15 @@ async def test_no_identity_or_words_at_rest_after_a_scenario(h):
 
 
 async def test_scan_would_see_a_leak(tmp_path):
-    """The scanner itself works: a planted id is found in the decrypted rows."""
+    """The scanner itself works: a planted id is found in the decrypted rows, and a needle
+    never matches random ciphertext by chance (short ones are only sought in decrypted text)."""
     from storage.database import Database, resolve_master_key
 
     db = await Database.open(tmp_path, resolve_master_key(tmp_path, None))
     async with db.transaction() as tx:
-        await tx.execute("INSERT INTO meta VALUES ('leak', 'Alice 5100000001')")
+        await tx.execute("INSERT INTO meta VALUES ('leak', 'Alice 5100000001 Zoé')")
         await tx.execute("INSERT INTO meta VALUES ('raw', ?)", ((5100000002).to_bytes(8, "little"),))
+        await tx.execute("INSERT INTO meta VALUES ('noise', ?)", (os.urandom(256 * 1024),))
     await db.close()
 
     class P:
@@ -39,8 +42,16 @@ async def test_scan_would_see_a_leak(tmp_path):
     class Q:
         user_id, first_name, username = 5100000002, "Zed", None
 
+    class R:  # a short name planted in text is still found
+        user_id, first_name, username = 5100000003, "Zoé", None
+
     assert len(scan(tmp_path, needles_for([P]))) == 2  # decimal id and first name
     assert scan(tmp_path, needles_for([Q])) == ["id 5100000002 (int64 le) in decrypted rows"]
+    assert scan(tmp_path, needles_for([R])) == ["first name Zoé in decrypted rows"]
+    # Every needle that is sought in ciphertext is long enough that chance cannot match it.
+    for phone in (P, Q, R):
+        for label, needle in needles_for([phone]).items():
+            assert len(needle) >= SAFE_NEEDLE or label.startswith("first name"), label
 
 
 def test_log_redaction_of_ids_and_tokens():

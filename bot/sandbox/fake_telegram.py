@@ -846,10 +846,16 @@ class Phone:
         return self.inbox
 
     async def wait_text(self, fragment: str, timeout: float = 5.0) -> dict:
-        """Wait for a visible bot message containing `fragment`; returns the newest one."""
+        """Wait for a visible bot message containing `fragment`; returns the newest one.
+
+        Spaces match whatever their kind: the bot's « Salle : » has a no-break space."""
+        from locales.typography import plain
+
+        wanted = plain(fragment)
+
         def _find(phone: "Phone"):
             for message in reversed(phone.received()):
-                if fragment in (message.get("text") or message.get("caption") or ""):
+                if wanted in plain(message.get("text") or message.get("caption") or ""):
                     return message
             return None
 
