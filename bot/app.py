@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
+from bot.buttons import ButtonSeal
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import SERVICES_KEY, EntraideContext
@@ -46,9 +47,10 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     app = builder.build()
-    services = Services.build(config, db, TelegramTransport(app.bot), clock or Clock(config.tz),
+    seal = ButtonSeal(db.keys.purpose_key("buttons"))
+    services = Services.build(config, db, TelegramTransport(app.bot, seal), clock or Clock(config.tz),
                               scheduler or JobQueueScheduler(app), translator,
-                              pacer=app.bot.rate_limiter if rate_limiter is None else None,
+                              pacer=app.bot.rate_limiter if rate_limiter is None else None, seal=seal,
                               **({"delivery_class": delivery_class} if delivery_class else {}))
     services.metrics.bind(limiter=app.bot.rate_limiter)  # its count of 429 answers
     app.bot_data[SERVICES_KEY] = services

@@ -23,6 +23,8 @@ class EntraideContext(CallbackContext[ExtBot, dict, dict, dict]):
         super().__init__(application, chat_id, user_id)
         self.member: Member | None = None
         self.locale: str = DEFAULT_LOCALE
+        # A button press's data, once its seal is checked (bot/buttons.py).
+        self.press: str | None = None
 
     @property
     def services(self) -> "Services":

@@ -9,16 +9,18 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot import errors
+from bot.buttons import ButtonSeal
 from bot.commands import FACILITATOR_COMMANDS, MEMBER_COMMANDS, menu
 from bot.transport import Keyboard, Sent
 
 
-def markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
+def markup(buttons: Keyboard | None, seal=None) -> InlineKeyboardMarkup | None:
+    """Inline buttons; `seal(data)` seals each callback data for the chat it goes to."""
     if not buttons:
         return None
     return InlineKeyboardMarkup([
         [InlineKeyboardButton(b.label, url=b.url) if b.url else
-         InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+         InlineKeyboardButton(b.label, callback_data=seal(b.data) if seal else b.data) for b in row]
         for row in buttons
     ])
 
@@ -37,8 +39,14 @@ def _retry_seconds(error: RetryAfter) -> float:
 class TelegramTransport:
     """Maps the port onto Bot API calls and Telegram errors onto delivery errors."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, seal: ButtonSeal | None = None) -> None:
         self.bot = bot
+        self.seal = seal
+
+    def _markup(self, chat_id: int, buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
+        if self.seal is None:
+            return markup(buttons)
+        return markup(buttons, lambda data: self.seal.seal(chat_id, data))
 
     async def _call(self, coroutine):
         try:
@@ -59,7 +67,7 @@ class TelegramTransport:
 
     async def send_text(self, chat_id, text, *, buttons=None, reply_to=None, protect=False) -> Sent:
         message = await self._call(self.bot.send_message(
-            chat_id, text, reply_markup=markup(buttons), reply_parameters=_reply(reply_to),
+            chat_id, text, reply_markup=self._markup(chat_id, buttons), reply_parameters=_reply(reply_to),
             protect_content=protect, parse_mode=None,
         ))
         return Sent(message.message_id)
@@ -87,7 +95,7 @@ class TelegramTransport:
 
     async def edit_text(self, chat_id, message_id, text, *, buttons=None) -> None:
         await self._call(self.bot.edit_message_text(
-            text, chat_id=chat_id, message_id=message_id, reply_markup=markup(buttons),
+            text, chat_id=chat_id, message_id=message_id, reply_markup=self._markup(chat_id, buttons),
             parse_mode=None,
         ))
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot.commands import MEMBER_COMMANDS
 from bot.context import EntraideContext
 from bot.errors import Refusal
-from handlers.common import add_commands, answer_press, args_text, require_member, send
+from handlers.common import add_commands, answer_press, args_text, button, pressed, require_member, send
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS}
 _WITHDRAW = re.compile(r"^bdw:(\d{1,9}):([A-Za-z0-9_-]{16})$")
@@ -30,7 +30,7 @@ async def resources(update: Update, context: EntraideContext) -> None:
 
 async def withdraw_press(update: Update, context: EntraideContext) -> None:
     member = require_member(context)
-    match = _WITHDRAW.match(update.callback_query.data or "")
+    match = _WITHDRAW.match(pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
     await answer_press(update, context, await context.services.board.withdraw(member, int(match.group(1)), match.group(2)))
@@ -38,7 +38,7 @@ async def withdraw_press(update: Update, context: EntraideContext) -> None:
 
 async def moderate_press(update: Update, context: EntraideContext) -> None:
     member = require_member(context)
-    match = _MODERATE.match(update.callback_query.data or "")
+    match = _MODERATE.match(pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
     await answer_press(update, context, await context.services.board.moderate(member, match.group(1), int(match.group(2))))
@@ -46,5 +46,5 @@ async def moderate_press(update: Update, context: EntraideContext) -> None:
 
 def register(app: Application) -> None:
     add_commands(app, [(_CMD["partager"], share), (_CMD["ressources"], resources)])
-    app.add_handler(CallbackQueryHandler(withdraw_press, pattern=r"^bdw:"))
-    app.add_handler(CallbackQueryHandler(moderate_press, pattern=r"^bd:"))
+    app.add_handler(button(withdraw_press, r"^bdw:"))
+    app.add_handler(button(moderate_press, r"^bd:"))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot.commands import FACILITATOR_COMMANDS, MEMBER_COMMANDS
 from bot.context import EntraideContext
-from handlers.common import add_commands, answer_press, args_text, require_member, send
+from handlers.common import add_commands, answer_press, args_text, button, pressed, require_member, send
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS + FACILITATOR_COMMANDS}
 
@@ -18,13 +18,13 @@ async def settings(update: Update, context: EntraideContext) -> None:
 
 
 async def settings_press(update: Update, context: EntraideContext) -> None:
-    reply = await context.services.checkins.press(require_member(context), update.callback_query.data or "")
+    reply = await context.services.checkins.press(require_member(context), pressed(context))
     await answer_press(update, context, reply)
 
 
 async def answer_press_handler(update: Update, context: EntraideContext) -> None:
     """A mood, a tag, or snooze / skip / pause / stop under a check-in."""
-    reply = await context.services.checkins.answer(require_member(context), update.callback_query.data or "")
+    reply = await context.services.checkins.answer(require_member(context), pressed(context))
     await answer_press(update, context, reply)
 
 
@@ -44,5 +44,5 @@ async def trends(update: Update, context: EntraideContext) -> None:
 
 def register(app: Application) -> None:
     add_commands(app, [(_CMD["bilan"], settings), (_CMD["humeur"], mood), (_CMD["tendances"], trends)])
-    app.add_handler(CallbackQueryHandler(settings_press, pattern=r"^cis:"))
-    app.add_handler(CallbackQueryHandler(answer_press_handler, pattern=r"^ci:"))
+    app.add_handler(button(settings_press, r"^cis:"))
+    app.add_handler(button(answer_press_handler, r"^ci:"))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Awaitable, Callable
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.buttons import plain
 from bot.commands import Command
 from bot.context import EntraideContext
 from bot.errors import Refusal
@@ -25,6 +27,20 @@ def command(cmd: Command, callback: Callback) -> CommandHandler:
 def add_commands(app: Application, pairs: list[tuple[Command, Callback]]) -> None:
     for cmd, callback in pairs:
         app.add_handler(command(cmd, callback))
+
+
+def button(callback: Callback, pattern: str) -> CallbackQueryHandler:
+    """A handler for presses whose data (without its seal) matches `pattern`.
+
+    The seal itself was checked once for every press by the identity middleware."""
+    regex = re.compile(pattern)
+    return CallbackQueryHandler(
+        callback, pattern=lambda data: isinstance(data, str) and regex.match(plain(data)) is not None)
+
+
+def pressed(context: EntraideContext) -> str:
+    """The data of the button pressed, as the bot issued it (checked by the middleware)."""
+    return context.press or ""
 
 
 def args_text(update: Update) -> str:

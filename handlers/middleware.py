@@ -1,10 +1,12 @@
-"""Done once before every handler: private chats only, bans, who is writing, their language."""
+"""Done once before every handler: private chats only, sealed buttons, bans, who is writing,
+their language."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
+from bot.buttons import plain
 from bot.context import EntraideContext
 from bot.i18n import negotiate
 
@@ -26,6 +28,13 @@ async def identify(update: Update, context: EntraideContext) -> None:
         raise ApplicationHandlerStop
     context.member = identity.member
     context.locale = negotiate(identity.member.locale if identity.member else None, user.language_code)
+    if update.callback_query is not None:
+        # The one check every press goes through: the bot issued this data to this chat.
+        context.press = services.seal.open(chat.id, update.callback_query.data)
+        if context.press is None:
+            await services.transport.answer(update.callback_query.id,
+                                            services.t(context.locale, "common.stale_button"), alert=True)
+            raise ApplicationHandlerStop
     if identity.member is not None and services.onboarding.needs_consent(identity.member):
         if _is_onboarding(update):
             return
@@ -39,7 +48,7 @@ async def identify(update: Update, context: EntraideContext) -> None:
 
 def _is_onboarding(update: Update) -> bool:
     if update.callback_query:
-        return (update.callback_query.data or "").startswith("ob:")
+        return plain(update.callback_query.data).startswith("ob:")
     text = update.message.text if update.message else ""
     return bool(text) and text.split()[0].split("@")[0] == "/start"
 

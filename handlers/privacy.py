@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot.commands import MEMBER_COMMANDS
 from bot.context import EntraideContext
 from bot.errors import Refusal
 from bot.replies import Reply
-from handlers.common import add_commands, answer_press, require_member, send
+from handlers.common import add_commands, answer_press, button, pressed, require_member, send
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS}
 
@@ -21,7 +21,7 @@ async def privacy(update: Update, context: EntraideContext) -> None:
 
 async def privacy_press(update: Update, context: EntraideContext) -> None:
     member = require_member(context)
-    data = update.callback_query.data or ""
+    data = pressed(context)
     if data not in ("pv:1", "pv:2", "pv:4"):
         raise Refusal("common.stale_button")
     await answer_press(update, context, await context.services.privacy.toggle(member, int(data[3:])))
@@ -41,11 +41,12 @@ async def forget(update: Update, context: EntraideContext) -> None:
 
 
 async def forget_press(update: Update, context: EntraideContext) -> None:
+    """« Oui, tout effacer » (with the token of a pending request) or « Non »."""
     member = require_member(context)
-    data = update.callback_query.data
-    if data == "fg:yes":
-        reply = await context.services.privacy.forget(member)
-    elif data == "fg:no":
+    action, _, token = pressed(context)[3:].partition(":")
+    if action == "yes" and token:
+        reply = await context.services.privacy.forget(member, token)
+    elif action == "no" and not token:
         reply = Reply(context.services.t(member.locale, "privacy.forget_cancelled"))
     else:
         raise Refusal("common.stale_button")
@@ -55,5 +56,5 @@ async def forget_press(update: Update, context: EntraideContext) -> None:
 def register(app: Application) -> None:
     add_commands(app, [(_CMD["confidentialite"], privacy), (_CMD["mesdonnees"], my_data),
                        (_CMD["oublier"], forget)])
-    app.add_handler(CallbackQueryHandler(privacy_press, pattern=r"^pv:"))
-    app.add_handler(CallbackQueryHandler(forget_press, pattern=r"^fg:"))
+    app.add_handler(button(privacy_press, r"^pv:"))
+    app.add_handler(button(forget_press, r"^fg:"))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot.commands import MEMBER_COMMANDS
 from bot.context import EntraideContext
 from bot.errors import Refusal
-from handlers.common import add_commands, answer_press, replied_id, require_member, send
+from handlers.common import add_commands, answer_press, button, pressed, replied_id, require_member, send
 
 REPORT = next(c for c in MEMBER_COMMANDS if c.fr == "signaler")
 _REASON = re.compile(r"^rp:([a-z]{2,10}):(\d{1,10})$")
@@ -23,7 +23,7 @@ async def report(update: Update, context: EntraideContext) -> None:
 
 async def reason_press(update: Update, context: EntraideContext) -> None:
     member = require_member(context)
-    match = _REASON.match(update.callback_query.data or "")
+    match = _REASON.match(pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
     reply = await context.services.reports.choose(member, match.group(1), int(match.group(2)))
@@ -32,7 +32,7 @@ async def reason_press(update: Update, context: EntraideContext) -> None:
 
 async def lift_press(update: Update, context: EntraideContext) -> None:
     member = require_member(context)
-    match = _LIFT.match(update.callback_query.data or "")
+    match = _LIFT.match(pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
     await answer_press(update, context, await context.services.reports.lift(member, int(match.group(1))))
@@ -40,5 +40,5 @@ async def lift_press(update: Update, context: EntraideContext) -> None:
 
 def register(app: Application) -> None:
     add_commands(app, [(REPORT, report)])
-    app.add_handler(CallbackQueryHandler(reason_press, pattern=r"^rp:"))
-    app.add_handler(CallbackQueryHandler(lift_press, pattern=r"^unpause:"))
+    app.add_handler(button(reason_press, r"^rp:"))
+    app.add_handler(button(lift_press, r"^unpause:"))

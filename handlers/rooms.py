@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot.commands import FACILITATOR_COMMANDS, MEMBER_COMMANDS
 from bot.context import EntraideContext
 from bot.errors import Refusal
 from bot.services.rooms import parse_room_ref
-from handlers.common import add_commands, answer_press, args_text, require_member, send
+from handlers.common import add_commands, answer_press, args_text, button, pressed, require_member, send
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS + FACILITATOR_COMMANDS}
 _PRESS = re.compile(r"^(join|wait|leave):(\d{1,9})$")
@@ -54,7 +54,7 @@ async def close_room(update: Update, context: EntraideContext) -> None:
 async def room_press(update: Update, context: EntraideContext) -> None:
     """Join / wait / leave buttons: the room id is checked by the service."""
     member = require_member(context)
-    match = _PRESS.match(update.callback_query.data or "")
+    match = _PRESS.match(pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
     action, room_id = match.group(1), int(match.group(2))
@@ -73,4 +73,4 @@ def register(app: Application) -> None:
         (_CMD["salles"], list_rooms), (_CMD["rejoindre"], join), (_CMD["quitter"], leave),
         (_CMD["pseudo"], pseudo), (_CMD["ouvrir"], open_room), (_CMD["fermer"], close_room),
     ])
-    app.add_handler(CallbackQueryHandler(room_press, pattern=r"^(join|wait|leave):"))
+    app.add_handler(button(room_press, r"^(join|wait|leave):"))

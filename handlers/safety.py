@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot.context import EntraideContext
 from bot.errors import Refusal
-from handlers.common import answer_press, require_member
+from handlers.common import answer_press, button, pressed, require_member
 
 _HELD = re.compile(r"^cr:(talk|send|drop):([A-Za-z0-9_-]{12})$")
 _SUPPORT = re.compile(r"^sup:(\d{1,9})$")
@@ -19,7 +19,7 @@ async def held_press(update: Update, context: EntraideContext) -> None:
     """The member decides what happens to their held message."""
     member = require_member(context)
     query = update.callback_query
-    match = _HELD.match(query.data or "")
+    match = _HELD.match(pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
     reply = await context.services.safety.press(member, match.group(1), match.group(2))
@@ -33,12 +33,12 @@ async def held_press(update: Update, context: EntraideContext) -> None:
 async def support_press(update: Update, context: EntraideContext) -> None:
     """A facilitator answers a member who may need support, privately."""
     member = require_member(context)
-    match = _SUPPORT.match(update.callback_query.data or "")
+    match = _SUPPORT.match(pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
     await answer_press(update, context, await context.services.safety.answer(member, int(match.group(1))))
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(held_press, pattern=r"^cr:"))
-    app.add_handler(CallbackQueryHandler(support_press, pattern=r"^sup:"))
+    app.add_handler(button(held_press, r"^cr:"))
+    app.add_handler(button(support_press, r"^sup:"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot.commands import MEMBER_COMMANDS
 from bot.context import EntraideContext
@@ -11,7 +11,7 @@ from bot.errors import Refusal
 from bot.replies import Reply
 from bot.telegram_adapter import set_facilitator_menu
 from bot.transport import Button
-from handlers.common import add_commands, answer_press, args_text, require_member, send
+from handlers.common import add_commands, answer_press, args_text, button, pressed, require_member, send
 
 START, HELP, LANGUAGE = (next(c for c in MEMBER_COMMANDS if c.fr == name)
                          for name in ("start", "aide", "langue"))
@@ -28,7 +28,7 @@ async def onboarding_press(update: Update, context: EntraideContext) -> None:
     """A button of the onboarding flow (language, charter, age, consents)."""
     query = update.callback_query
     step = await context.services.onboarding.press(
-        query.data or "", update.effective_user.id, update.effective_chat.id, context.member
+        pressed(context), update.effective_user.id, update.effective_chat.id, context.member
     )
     if step is None:
         raise Refusal("common.stale_button")
@@ -64,7 +64,7 @@ async def language(update: Update, context: EntraideContext) -> None:
 
 async def language_press(update: Update, context: EntraideContext) -> None:
     member = require_member(context)
-    choice = (update.callback_query.data or "").split(":", 1)[-1]
+    choice = (pressed(context)).split(":", 1)[-1]
     if choice not in ("fr", "en"):
         raise Refusal("common.stale_button")
     await context.services.members.set_locale(member.id, choice)
@@ -76,7 +76,7 @@ async def language_press(update: Update, context: EntraideContext) -> None:
 
 def register(app: Application) -> None:
     add_commands(app, [(START, start), (HELP, help_command), (LANGUAGE, language)])
-    app.add_handler(CallbackQueryHandler(onboarding_press, pattern=r"^ob:"))
-    app.add_handler(CallbackQueryHandler(language_press, pattern=r"^lang:"))
+    app.add_handler(button(onboarding_press, r"^ob:"))
+    app.add_handler(button(language_press, r"^lang:"))
 
 

@@ -8,7 +8,7 @@ import warnings
 from telegram import Update
 from telegram.warnings import PTBUserWarning
 from telegram.ext import (
-    Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters,
+    Application, CommandHandler, ConversationHandler, MessageHandler, filters,
 )
 
 from bot.commands import FACILITATOR_COMMANDS, MEMBER_COMMANDS, Command
@@ -16,8 +16,9 @@ from bot.context import EntraideContext
 from bot.errors import Refusal
 from bot.replies import Reply
 from bot.services.dates import DateError, parse_when
-from bot.transport import Button
-from handlers.common import COMMAND_FILTER, add_commands, answer_press, args_text, require_member, send
+from handlers.common import (
+    COMMAND_FILTER, add_commands, answer_press, args_text, button, pressed, require_member, send,
+)
 
 WORKSHOP = next(c for c in FACILITATOR_COMMANDS if c.fr == "atelier")
 WORKSHOPS = next(c for c in MEMBER_COMMANDS if c.fr == "ateliers")
@@ -53,7 +54,7 @@ async def when(update: Update, context: EntraideContext) -> int:
 async def confirm(update: Update, context: EntraideContext) -> int:
     member = require_member(context)
     workshops = context.services.workshops
-    if update.callback_query.data == "wsd:again":
+    if pressed(context) == "wsd:again":
         await answer_press(update, context, Reply(context.services.t(member.locale, "workshops.ask_when")))
         return WHEN
     if workshops.draft(member).workshop_id is not None:
@@ -81,7 +82,7 @@ async def abandon(update: Update, context: EntraideContext) -> int:
 async def move_press(update: Update, context: EntraideContext) -> int:
     """From `/ateliers`: a facilitator changes a workshop's date."""
     member = require_member(context)
-    match = re.match(r"^wsm:(\d{1,9})$", update.callback_query.data or "")
+    match = re.match(r"^wsm:(\d{1,9})$", pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
     workshop = await context.services.workshops.check_facilitated(member, int(match.group(1)))
@@ -101,7 +102,7 @@ async def list_workshops(update: Update, context: EntraideContext) -> None:
 
 async def rsvp_press(update: Update, context: EntraideContext) -> None:
     member = require_member(context)
-    match = _RSVP.match(update.callback_query.data or "")
+    match = _RSVP.match(pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
     reply = await context.services.workshops.answer(member, int(match.group(1)), match.group(2))
@@ -109,20 +110,17 @@ async def rsvp_press(update: Update, context: EntraideContext) -> None:
 
 
 async def cancel_press(update: Update, context: EntraideContext) -> None:
+    """« Annuler » asks first; the confirmation carries a single-use token."""
     member = require_member(context)
-    data = update.callback_query.data or ""
-    match = re.match(r"^wsc:(\d{1,9})(:yes)?$", data)
+    match = re.match(r"^wsc:(\d{1,9})(?::([A-Za-z0-9_-]{12}))?$", pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
     workshops = context.services.workshops
-    workshop = await workshops.check_facilitated(member, int(match.group(1)))
     if match.group(2):
-        await answer_press(update, context, await workshops.cancel(member, workshop.id))
-        return
-    t = context.services.t
-    await answer_press(update, context, Reply(
-        t(member.locale, "workshops.cancel_confirm", title=workshop.title),
-        [[Button(t(member.locale, "workshops.button_cancel_yes"), f"wsc:{workshop.id}:yes")]], edit=False))
+        reply = await workshops.cancel(member, int(match.group(1)), match.group(2))
+    else:
+        reply = await workshops.cancel_prompt(member, int(match.group(1)))
+    await answer_press(update, context, reply)
 
 
 def register(app: Application) -> None:
@@ -132,19 +130,19 @@ def register(app: Application) -> None:
         conversation = _conversation()
     app.add_handler(conversation)
     add_commands(app, [(WORKSHOPS, list_workshops)])
-    app.add_handler(CallbackQueryHandler(rsvp_press, pattern=r"^rsvp:"))
-    app.add_handler(CallbackQueryHandler(cancel_press, pattern=r"^wsc:"))
+    app.add_handler(button(rsvp_press, r"^rsvp:"))
+    app.add_handler(button(cancel_press, r"^wsc:"))
 
 
 def _conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=[CommandHandler(WORKSHOP.names(), begin, filters=COMMAND_FILTER),
-                      CallbackQueryHandler(move_press, pattern=r"^wsm:")],
+                      button(move_press, r"^wsm:")],
         states={
             TITLE: [MessageHandler(TEXT, title)],
             WHEN: [MessageHandler(TEXT, when)],
-            CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^wsd:(ok|again)$")],
-            DESCRIPTION: [MessageHandler(TEXT, description), CallbackQueryHandler(description, pattern=r"^wsd:skip$")],
+            CONFIRM: [button(confirm, r"^wsd:(ok|again)$")],
+            DESCRIPTION: [MessageHandler(TEXT, description), button(description, r"^wsd:skip$")],
             ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timeout)],
         },
         fallbacks=[CommandHandler(CANCEL.names(), abandon, filters=COMMAND_FILTER)],

@@ -100,6 +100,11 @@ class KeyRing:
         message = f"{namespace}:{value}".encode()
         return hmac.new(self.index_key, message, hashlib.sha256).digest()
 
+    def purpose_key(self, purpose: str) -> bytes:
+        """A key for one purpose outside the database (sealing buttons), derived from the
+        blind-index key: stable across restarts and master-key rotations."""
+        return hmac.new(self.index_key, f"purpose:{purpose}".encode(), hashlib.sha256).digest()
+
     def wrap_data_key(self, data_key: bytes, member_id: int, version: int) -> bytes:
         aad = associated_data("members", "data_key", member_id, version)
         return seal(self.field_key(version), data_key, aad)

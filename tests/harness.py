@@ -8,6 +8,7 @@ from PIL import Image
 from telegram import Update
 
 from bot.app import build_application
+from bot.buttons import plain
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.context import SERVICES_KEY
@@ -19,6 +20,34 @@ from storage.database import Database, resolve_master_key
 from locales.typography import plain
 
 START = 1_795_000_000.0  # a Wednesday in November 2026
+
+
+class SealedPhone(Phone):
+    """A phone as a test reads it: buttons show the data the bot meant (`rp:spam:3`,
+    without the seal that makes it valid only in this chat), and pressing one by that
+    data sends it as shown, seal included; a token after it (`fg:yes:<token>`) need not
+    be named. `forge=True` sends exactly the data given."""
+
+    def buttons(self, message=None):
+        return [(label, plain(data) if data and "://" not in data else data)
+                for label, data in super().buttons(message)]
+
+    async def press(self, message, data=None, *, label=None, forge=False):
+        if data is not None and not forge:
+            if isinstance(message, int):
+                message = self.api.messages[(self.user_id, message)]
+            shown = [b.get("callback_data") for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+                     for b in row if b.get("callback_data")]
+            data = (next((d for d in shown if d == data), None)
+                    or next((d for d in shown if plain(d) == data), None)
+                    or next((d for d in shown if plain(d).startswith(data + ":")), data))
+        return await super().press(message, data, label=label, forge=forge)
+
+
+def shown_data(phone, message: dict) -> list[str]:
+    """The callback data exactly as the bot put it on a message (seals included)."""
+    return [b["callback_data"] for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+            for b in row if b.get("callback_data")]
 
 
 class Harness:
@@ -66,7 +95,9 @@ class Harness:
     def phone(self, first_name: str, *, username: str | None = None, language_code: str = "fr") -> Phone:
         user_id = self._next_user
         self._next_user += 7_919
-        return self.api.phone(user_id, first_name, username=username, language_code=language_code)
+        phone = SealedPhone(self.api, user_id, first_name, username, language_code)
+        self.api.phones[user_id] = phone
+        return phone
 
     async def process(self) -> None:
         """Process pending updates without waiting for deliveries (they go on concurrently)."""

@@ -6,6 +6,7 @@ import re
 import signal
 import sys
 
+from bot.buttons import plain
 from bot.config import Config
 from bot.runner import serve
 from bot.sandbox.fake_telegram import FakeTelegram
@@ -65,8 +66,16 @@ async def wait(predicate, timeout=10.0):
 
 
 async def press_when_shown(phone, data):
-    await phone.wait_for(lambda p: p.received() and any(b[1] == data for b in p.buttons(p.last())))
-    await phone.press(phone.last(), data)
+    """Press the button meaning `data` (sealed by the bot, or `data` with a token after it)."""
+    def shown(p):
+        if not p.received():
+            return None
+        message = p.last()
+        found = next((b[1] for b in p.buttons(message)
+                      if b[1] and (plain(b[1]) == data or plain(b[1]).startswith(data + ":"))), None)
+        return (message, found) if found else None
+    message, found = await phone.wait_for(shown)
+    await phone.press(message, found)
 
 
 async def onboard(phone, locale):

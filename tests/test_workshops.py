@@ -106,7 +106,7 @@ async def test_cancelled_workshop_sends_no_more_and_tells_who_answered(h):
     await h.cmd(fac, "ateliers")
     await fac.press(fac.last(), "wsc:1")
     await h.pump()
-    await fac.press(fac.last(), "wsc:1:yes")
+    await fac.press(fac.last(), "wsc:1")  # the confirmation: « wsc:1:<single-use token> »
     await h.pump()
     assert "est annulé" in a.last()["text"]
     post_at_b = next(m for m in b.received() if "Atelier" in m.get("text", ""))

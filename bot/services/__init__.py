@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from bot import metrics as metrics_module
+from bot.buttons import ButtonSeal, PressTokens
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Translator
@@ -56,14 +57,18 @@ class Services:
     checkins: CheckinService
     board: BoardService
     scheduler: Scheduler
+    seal: ButtonSeal
+    tokens: PressTokens
     metrics: metrics_module.Metrics = field(default_factory=metrics_module.Metrics)
     failing: set[int] = field(default_factory=set)
 
     @classmethod
     def build(cls, config: Config, db: Database, transport: Transport, clock: Clock,
               scheduler: Scheduler, t: Translator | None = None, pacer=None,
-              delivery_class: type[Delivery] = Delivery) -> "Services":
+              delivery_class: type[Delivery] = Delivery, seal: ButtonSeal | None = None) -> "Services":
         t = t or Translator()
+        seal = seal or ButtonSeal(db.keys.purpose_key("buttons"))
+        tokens = PressTokens(clock)
         db.prioritise(PRIORITY.get)
         holder: dict[str, Services] = {}
 
@@ -88,11 +93,11 @@ class Services:
             moderation=ModerationService(db, clock, t, notifier, rooms),
             safety=safety,
             reports=ReportService(db, clock, t, notifier, transport),
-            privacy=PrivacyService(db, clock, t, transport, delivery),
-            workshops=WorkshopService(db, clock, t, transport, delivery, notifier, scheduler),
+            privacy=PrivacyService(db, clock, t, transport, delivery, tokens),
+            workshops=WorkshopService(db, clock, t, transport, delivery, notifier, scheduler, tokens),
             checkins=CheckinService(db, clock, t, transport, delivery, scheduler),
             board=BoardService(db, clock, t, notifier, relay, safety),
-            scheduler=scheduler,
+            scheduler=scheduler, seal=seal, tokens=tokens,
         )
         metrics_module.install(services.metrics).bind(delivery=delivery)
         services.privacy.on_checkins_changed = services.checkins.reschedule

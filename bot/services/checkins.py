@@ -269,6 +269,8 @@ class CheckinService:
     async def answer(self, member: Member, data: str) -> Reply:
         """A button under a check-in: a mood, a tag, or snooze / skip / pause / stop."""
         parts = data.split(":")
+        if not member.consents.checkins:
+            raise Refusal("checkins.not_on")  # an old check-in after stopping: nothing is kept
         settings = await self._load(member)
         locale = member.locale
         if len(parts) == 4 and parts[1] == "m" and parts[2] in "12345" and len(parts[2]) == 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from bot.buttons import PressTokens
 from bot.clock import Clock
 from bot.errors import Refusal
 from bot.i18n import Translator
@@ -26,8 +27,9 @@ _FIELDS = {1: "reminders", 2: "checkins", 4: "alerts"}
 
 class PrivacyService:
     def __init__(self, db: Database, clock: Clock, t: Translator, transport: Transport,
-                 delivery: Delivery) -> None:
+                 delivery: Delivery, tokens: PressTokens | None = None) -> None:
         self.db = db
+        self.tokens = tokens or PressTokens(clock)
         self.clock = clock
         self.t = t
         self.transport = transport
@@ -113,12 +115,15 @@ class PrivacyService:
     def forget_prompt(self, member: Member) -> Reply:
         locale = member.locale
         return Reply(self.t(locale, "privacy.forget_confirm", hours=MAP_HOURS), [
-            [Button(self.t(locale, "privacy.forget_yes"), "fg:yes")],
+            [Button(self.t(locale, "privacy.forget_yes"), f"fg:yes:{self.tokens.issue(member.id, 'forget')}")],
             [Button(self.t(locale, "privacy.forget_no"), "fg:no")],
         ])
 
-    async def forget(self, member: Member) -> Reply:
-        """`/oublier`: delete their copies still mapped, then the member and their key."""
+    async def forget(self, member: Member, token: str) -> Reply:
+        """`/oublier`, confirmed by the button of a pending request (single-use, expiring):
+        delete their copies still mapped, then the member and their key."""
+        if not self.tokens.redeem(member.id, "forget", token):
+            raise Refusal("common.confirm_again")
         copies = await self.erase(member)
         return Reply(self.t.plural(member.locale, "privacy.forgotten", copies))
 

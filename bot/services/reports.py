@@ -122,6 +122,9 @@ class ReportService:
             relay = await RelayRepo(tx).get(relay_id)
             if relay is None or relay.author_id is None:
                 raise Refusal("common.stale_button")
+            # Only those the report went to (the room's facilitators) may lift its pause.
+            if facilitator.id not in {m.id for m in await room_facilitators(tx, relay.room_id)}:
+                raise Refusal("reports.not_your_room")
             seat = await RoomRepo(tx).seat(relay.room_id, relay.author_id)
             if seat is None:
                 raise Refusal("moderation.gone")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 
 from bot import metrics
+from bot.buttons import PressTokens
 from bot.clock import Clock
 from bot.errors import Refusal
 from bot.i18n import Translator
@@ -53,8 +54,10 @@ class Draft:
 
 class WorkshopService:
     def __init__(self, db: Database, clock: Clock, t: Translator, transport: Transport,
-                 delivery: Delivery, notifier: Notifier, scheduler: Scheduler) -> None:
+                 delivery: Delivery, notifier: Notifier, scheduler: Scheduler,
+                 tokens: PressTokens | None = None) -> None:
         self.db = db
+        self.tokens = tokens or PressTokens(clock)
         self.clock = clock
         self.t = t
         self.transport = transport
@@ -159,12 +162,26 @@ class WorkshopService:
             raise Refusal("common.facilitators_only")
         async with self.db.transaction() as tx:
             workshop = await WorkshopRepo(tx).get(workshop_id)
+            seat = await RoomRepo(tx).seat(workshop.room_id, actor.id) if workshop else None
         if workshop is None or not workshop.is_scheduled or workshop.starts_at <= self.clock.now():
             raise Refusal("workshops.unknown")
+        if seat is None or not seat.is_facilitator:
+            raise Refusal("workshops.not_your_room")
         return workshop
 
-    async def cancel(self, actor: Member, workshop_id: int) -> Reply:
+    async def cancel_prompt(self, actor: Member, workshop_id: int) -> Reply:
+        """Ask before cancelling; the answer carries a single-use token."""
         workshop = await self.check_facilitated(actor, workshop_id)
+        token = self.tokens.issue(actor.id, f"wsc:{workshop.id}")
+        locale = actor.locale
+        return Reply(self.t(locale, "workshops.cancel_confirm", title=workshop.title),
+                     [[Button(self.t(locale, "workshops.button_cancel_yes"), f"wsc:{workshop.id}:{token}")]],
+                     edit=False)
+
+    async def cancel(self, actor: Member, workshop_id: int, token: str) -> Reply:
+        workshop = await self.check_facilitated(actor, workshop_id)
+        if not self.tokens.redeem(actor.id, f"wsc:{workshop.id}", token):
+            raise Refusal("common.confirm_again")
         async with self.db.transaction() as tx:
             repo = WorkshopRepo(tx)
             await repo.cancel(workshop.id)
