@@ -8,7 +8,7 @@ from PIL import Image
 from telegram import Update
 
 from bot.app import build_application
-from bot.buttons import plain
+from bot.buttons import plain as unsealed
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.context import SERVICES_KEY
@@ -29,7 +29,7 @@ class SealedPhone(Phone):
     be named. `forge=True` sends exactly the data given."""
 
     def buttons(self, message=None):
-        return [(label, plain(data) if data and "://" not in data else data)
+        return [(label, unsealed(data) if data and "://" not in data else data)
                 for label, data in super().buttons(message)]
 
     async def press(self, message, data=None, *, label=None, forge=False):
@@ -39,8 +39,8 @@ class SealedPhone(Phone):
             shown = [b.get("callback_data") for row in message.get("reply_markup", {}).get("inline_keyboard", [])
                      for b in row if b.get("callback_data")]
             data = (next((d for d in shown if d == data), None)
-                    or next((d for d in shown if plain(d) == data), None)
-                    or next((d for d in shown if plain(d).startswith(data + ":")), data))
+                    or next((d for d in shown if unsealed(d) == data), None)
+                    or next((d for d in shown if unsealed(d).startswith(data + ":")), data))
         return await super().press(message, data, label=label, forge=forge)
 
 
