@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 from telegram import Update
-from telegram.ext import Application
+from telegram.ext import Application, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.warnings import PTBUserWarning
 
-from bot.commands import FACILITATOR_COMMANDS, MEMBER_COMMANDS
+from bot.commands import FACILITATOR_COMMANDS, MEMBER_COMMANDS, Command
 from bot.context import EntraideContext
 from bot.errors import Refusal
-from bot.services.rooms import parse_room_ref
-from handlers.common import add_commands, answer_press, args_text, button, pressed, require_member, send
+from bot.replies import Reply
+from bot.services.rooms import LIST_BUTTON, OPEN_BUTTON, parse_room_ref
+from handlers.common import (
+    COMMAND_FILTER, add_commands, answer_press, args_text, button, pressed, require_member, send,
+)
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS + FACILITATOR_COMMANDS}
 _PRESS = re.compile(r"^(join|wait|leave):(\d{1,9})$")
+CANCEL = Command("annuler", "cancel", "menu.cancel")
+THEME, DESCRIPTION, PLACES = range(3)
+TEXT = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+_PLACES = re.compile(r"^ro:p:(\d{1,2})$")
 
 
 async def list_rooms(update: Update, context: EntraideContext) -> None:
@@ -43,12 +52,72 @@ async def pseudo(update: Update, context: EntraideContext) -> None:
     await send(update, context, await context.services.rooms.redraw(require_member(context)))
 
 
-async def open_room(update: Update, context: EntraideContext) -> None:
-    await send(update, context, await context.services.rooms.open(require_member(context), args_text(update)))
+async def open_room(update: Update, context: EntraideContext) -> int:
+    """`/ouvrir thème | description | places` opens at once; `/ouvrir` alone guides, step by step."""
+    member, args = require_member(context), args_text(update)
+    if args.strip():
+        await send(update, context, await context.services.rooms.open(member, args))
+        return ConversationHandler.END
+    await send(update, context, context.services.rooms.begin_open(member))
+    return THEME
+
+
+async def open_press(update: Update, context: EntraideContext) -> int:
+    """« Ouvrir une salle » (in a facilitator's welcome or an empty /salles): the guided /ouvrir."""
+    await answer_press(update, context, context.services.rooms.begin_open(require_member(context)))
+    return THEME
+
+
+async def _answer(update: Update, context: EntraideContext, reply: Reply) -> None:
+    if update.callback_query is not None:
+        await answer_press(update, context, reply)
+    else:
+        await send(update, context, reply)
+
+
+def _typed(update: Update) -> str | None:
+    """What was typed, or None for « Passer »."""
+    return update.message.text if update.message is not None else None
+
+
+async def theme(update: Update, context: EntraideContext) -> int:
+    await _answer(update, context, context.services.rooms.set_theme(require_member(context), _typed(update)))
+    return DESCRIPTION
+
+
+async def description(update: Update, context: EntraideContext) -> int:
+    await _answer(update, context,
+                  context.services.rooms.set_description(require_member(context), _typed(update)))
+    return PLACES
+
+
+async def places(update: Update, context: EntraideContext) -> int:
+    places = _typed(update)
+    if update.callback_query is not None:
+        match = _PLACES.match(pressed(context))
+        places = match.group(1) if match else None
+    await _answer(update, context, await context.services.rooms.set_places(require_member(context), places))
+    return ConversationHandler.END
+
+
+async def abandon(update: Update, context: EntraideContext) -> int:
+    await send(update, context, context.services.rooms.abandon_open(require_member(context)))
+    return ConversationHandler.END
+
+
+async def timeout(update: Update, context: EntraideContext) -> None:
+    if context.member is not None:
+        context.services.rooms.drafts.pop(context.member.id, None)
 
 
 async def close_room(update: Update, context: EntraideContext) -> None:
     await send(update, context, await context.services.rooms.close(require_member(context), args_text(update)))
+
+
+async def list_press(update: Update, context: EntraideContext) -> None:
+    """« Voir les salles »: the list, as a new message under the one pressed."""
+    reply = await context.services.rooms.list(require_member(context))
+    await answer_press(update, context, Reply(reply.text, reply.buttons, edit=False))
 
 
 async def room_press(update: Update, context: EntraideContext) -> None:
@@ -69,8 +138,31 @@ async def room_press(update: Update, context: EntraideContext) -> None:
 
 
 def register(app: Application) -> None:
+    with warnings.catch_warnings():
+        # Tracking per chat and user, not per message, is what this exchange wants.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+        app.add_handler(_conversation())
     add_commands(app, [
         (_CMD["salles"], list_rooms), (_CMD["rejoindre"], join), (_CMD["quitter"], leave),
-        (_CMD["pseudo"], pseudo), (_CMD["ouvrir"], open_room), (_CMD["fermer"], close_room),
+        (_CMD["pseudo"], pseudo), (_CMD["fermer"], close_room),
     ])
     app.add_handler(button(room_press, r"^(join|wait|leave):"))
+    app.add_handler(button(list_press, f"^{LIST_BUTTON}$"))
+
+
+def _conversation() -> ConversationHandler:
+    return ConversationHandler(
+        entry_points=[CommandHandler(_CMD["ouvrir"].names(), open_room, filters=COMMAND_FILTER),
+                      button(open_press, f"^{OPEN_BUTTON}$")],
+        states={
+            THEME: [MessageHandler(TEXT, theme), button(theme, r"^ro:skip:t$")],
+            DESCRIPTION: [MessageHandler(TEXT, description), button(description, r"^ro:skip:d$")],
+            PLACES: [MessageHandler(TEXT, places), button(places, r"^ro:(skip:p|p:\d{1,2})$")],
+            ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timeout)],
+        },
+        fallbacks=[CommandHandler(CANCEL.names(), abandon, filters=COMMAND_FILTER)],
+        allow_reentry=True,  # `/ouvrir …` in the middle of the guided one starts over
+        conversation_timeout=15 * 60,
+        name="room-draft",
+        persistent=False,
+    )

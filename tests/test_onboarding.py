@@ -9,7 +9,7 @@ async def test_french_member_onboards_with_only_required_consent(h):
     await alice.start()
     await h.pump()
     assert "Bienvenue" in alice.last()["text"]
-    assert [b[1] for b in alice.buttons()] == ["ob:l:fr:", "ob:l:en:"]
+    assert [b[1] for b in alice.buttons()] == ["ob:c:fr:", "ob:l:en:"]  # charter first, English a tap away
     await h.onboard(alice)
     assert "bienvenue" in alice.last()["text"].lower()
     async with h.db.transaction() as tx:
@@ -33,8 +33,6 @@ async def test_english_member_and_optional_consents(h):
 async def test_under_14_is_refused_kindly_and_nothing_is_kept(h):
     kid = h.phone("Kid")
     await kid.start()
-    await h.pump()
-    await kid.press(kid.last(), "ob:l:fr:")
     await h.pump()
     await kid.press(kid.last(), "ob:c:fr:")
     await h.pump()
@@ -74,7 +72,7 @@ async def test_invitation_through_deep_link_before_onboarding(h):
     await fac.start(code)
     await h.pump()
     assert all(b[1].endswith(code) for b in fac.buttons())
-    for data in (f"ob:l:fr:{code}", f"ob:c:fr:{code}", f"ob:a:fr:1:{code}", f"ob:d:fr:0:{code}"):
+    for data in (f"ob:l:en:{code}", f"ob:l:fr:{code}", f"ob:c:fr:{code}", f"ob:a:fr:1:{code}", f"ob:d:fr:0:{code}"):
         await fac.press(fac.last(), data)
         await h.pump()
     assert "animation" in fac.last()["text"]
@@ -96,7 +94,7 @@ async def test_new_consent_version_asks_again_and_nothing_changes_until_confirme
     await h.cmd(alice, "salles")
     texts = alice.texts()
     assert "ont changé" in texts[-2] and "version 2" in texts[-1]
-    assert ("☑ Bilan du soir (petit message doux)", "ob:t:fr:2:2:") in alice.buttons()
+    assert ("☑ Bilan du soir (petit message doux)\u00a0: oui", "ob:t:fr:2:2:") in alice.buttons()
     await alice.press(alice.last(), "ob:d:fr:2:")
     await h.pump()
     async with h.db.transaction() as tx:
@@ -128,3 +126,115 @@ async def test_a_failure_inside_a_handler_gets_a_kind_answer_and_a_clean_log(h, 
     assert "Oups" in alice.last()["text"] and "Rien n'est perdu" in alice.last()["text"]
     assert "RuntimeError" in caplog.text
     assert str(alice.user_id) not in caplog.text and "alice_secret" not in caplog.text
+
+
+from bot.buttons import plain as plain_data  # noqa: E402  (the data without its seal)
+
+BOXES = ("☐", "☑", "✅", "✔")
+
+
+async def press(h, phone, data):
+    """Press the newest message's button carrying `data`."""
+    message = next(m for m in reversed(phone.received()) if any(d == data for _, d in phone.buttons(m)))
+    await phone.press(message, data)
+    await h.pump()
+
+
+async def test_a_member_is_in_a_room_after_five_taps_and_writes_the_sixth(h):
+    """Issue 16, item 1: « Démarrer », charter, age, consent, « Rejoindre », then the first message."""
+    fac = h.phone("Fatou")
+    await h.make_facilitator(fac)
+    await h.cmd(fac, "ouvrir", "Stress et argent | Parler d'argent sans gêne")
+    alice, bruno = h.phone("Alice"), h.phone("Bruno")
+    await h.onboard(bruno)
+    await press(h, bruno, "join:1")
+    taps = 0
+    await alice.start()
+    await h.pump()
+    taps += 1
+    for data in ("ob:c:fr:", "ob:a:fr:1:", "ob:d:fr:0:"):
+        await press(h, alice, data)
+        taps += 1
+    done = alice.last()
+    assert "C'est fait" in done["text"] and "Stress et argent" in done["text"]
+    assert ("Rejoindre n° 1", "join:1") in alice.buttons(done)
+    assert ("Voir les salles", "rooms:list") in alice.buttons(done)
+    assert "/salles" not in done["text"]  # nothing to type
+    await press(h, alice, "join:1")
+    taps += 1
+    assert "Écris ton premier message ici" in alice.last()["text"]
+    await h.say(alice, "Bonjour tout le monde")
+    taps += 1
+    assert any(text.endswith("Bonjour tout le monde") for text in bruno.texts())
+    assert taps <= 6
+    assert not any(m.get("text", "").startswith("/") for m in alice.sent[1:])  # only « Démarrer » was a command
+
+
+async def test_the_first_screen_speaks_the_phones_language_and_offers_the_other(h):
+    bob = h.phone("Bob", language_code="en")
+    await bob.start()
+    await h.pump()
+    assert "Welcome to entraide" in bob.last()["text"] and "charter" in bob.last()["text"]
+    assert bob.buttons() == [("I've read it, I agree", "ob:c:en:"), ("🌐 Continuer en français", "ob:l:fr:")]
+    await press(h, bob, "ob:l:fr:")
+    assert "Bienvenue dans entraide" in bob.last()["text"]
+    assert ("🌐 Continue in English", "ob:l:en:") in bob.buttons()
+    assert len(bob.received()) == 1  # switched in place
+
+
+async def test_consent_toggles_look_like_toggles_and_the_confirmation_like_an_action(h):
+    """Issue 16, item 2."""
+    for locale, confirm, off, on in (("fr", "Confirmer", "\u00a0: non", "\u00a0: oui"), ("en", "Confirm", ": no", ": yes")):
+        phone = h.phone(f"P{locale}", language_code=locale)
+        await phone.start()
+        await h.pump()
+        for data in (f"ob:c:{locale}:", f"ob:a:{locale}:1:"):
+            await press(h, phone, data)
+        rows = phone.last()["reply_markup"]["inline_keyboard"]
+        toggles, confirmation, decline = rows[:3], rows[3], rows[4]
+        for row in toggles:
+            assert len(row) == 1 and row[0]["text"].startswith("☐ ") and row[0]["text"].endswith(off)
+        assert len(confirmation) == 1 and confirmation[0]["callback_data"].startswith(f"ob:d:{locale}:")
+        label = confirmation[0]["text"]
+        assert label.startswith(confirm) and not any(box in label for box in BOXES)
+        assert plain_data(decline[0]["callback_data"]) == f"ob:x:{locale}"
+        await press(h, phone, f"ob:t:{locale}:0:1:")
+        first = phone.last()["reply_markup"]["inline_keyboard"][0][0]["text"]
+        assert first.startswith("☑ ") and first.endswith(on)
+
+
+async def test_no_room_yet_tells_members_and_facilitators_what_comes_next(h):
+    """Issue 16, item 4: « Aucune salle » says what to do."""
+    alice = h.phone("Alice")
+    await h.onboard(alice)
+    done = alice.last()
+    assert "Aucune salle n'est ouverte" in done["text"] and "/ressources" in done["text"]
+    assert alice.buttons(done) == [("Voir les salles", "rooms:list")]
+    count = len(alice.received())
+    await press(h, alice, "rooms:list")
+    assert len(alice.received()) == count + 1  # a fresh list below, nothing edited away
+    assert "L'animation en ouvre" in alice.last()["text"]
+    fac = h.phone("Fatou")
+    await h.make_facilitator(fac)
+    await h.cmd(fac, "salles")
+    assert "À toi d'en ouvrir une" in fac.last()["text"] and "/ouvrir" in fac.last()["text"]
+    assert fac.buttons() == [("Ouvrir une salle", "ro:new")]
+    await h.cmd(fac, "ouvrir", "Solitude")
+    await press(h, alice, "rooms:list")
+    assert "Solitude" in alice.last()["text"] and ("Rejoindre n° 1", "join:1") in alice.buttons()
+
+
+async def test_a_facilitators_welcome_says_how_to_open_a_room(h):
+    """Issue 16, item 3: the welcome offers the guided /ouvrir beside the one-line form."""
+    code = await h.services.invites.create()
+    fac = h.phone("Fatou")
+    await fac.start(code)
+    await h.pump()
+    for data in (f"ob:c:fr:{code}", f"ob:a:fr:1:{code}", f"ob:d:fr:0:{code}"):
+        await press(h, fac, data)
+    welcome = fac.last()
+    assert "Tu fais maintenant partie de l'animation" in welcome["text"]
+    assert "/ouvrir Stress et argent | Parler d'argent sans gêne | 8" in welcome["text"]
+    assert fac.buttons(welcome) == [("Ouvrir une salle", "ro:new"), ("Voir les salles", "rooms:list")]
+    await h.cmd(fac, "aide")
+    assert "/ouvrir\u00a0: ouvrir une salle, je te guide" in fac.last()["text"]

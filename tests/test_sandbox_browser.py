@@ -70,10 +70,9 @@ async def expect_text(page, slot, text, timeout=10_000):
 
 async def onboard(page, slot, english=False):
     await click(page, slot, "Démarrer")  # the page speaks French; the bot speaks the phone's language
-    await click(page, slot, "English" if english else "Français")
     await click(page, slot, "I've read it, I agree" if english else "J'ai lu, ça me va")
     await click(page, slot, "I am 14 or older" if english else "J'ai 14 ans ou plus")
-    await click(page, slot, "✅ I take part in rooms (all set)" if english else "✅ Je participe aux salles (c'est tout bon)")
+    await click(page, slot, "Confirm and take part in rooms ➜" if english else "Confirmer et participer aux salles ➜")
     await expect_text(page, slot, "All set" if english else "C'est fait")
 
 
@@ -88,7 +87,7 @@ async def test_two_members_and_a_facilitator_in_the_browser(sandbox, page):
     await type_and_send(page, "fatou", "/ouvrir Stress et argent | Parler d'argent sans gêne")
     await expect_text(page, "fatou", "Salle n° 1")
     await type_and_send(page, "alice", "/rejoindre 1")
-    await expect_text(page, "alice", "Bienvenue dans « Stress et argent »")
+    await expect_text(page, "alice", "Bienvenue dans «\u00a0Stress et argent\u00a0»")
     await type_and_send(page, "bruno", "/join 1")
     await expect_text(page, "bruno", "Welcome to “Stress et argent”")
     await page.screenshot(path=str(ARTIFACTS / "sandbox-joined.png"))
@@ -145,4 +144,47 @@ async def test_keyboard_only_use(sandbox, page):
     start = phone(page, "chloe").get_by_role("button", name="Démarrer")
     await start.focus()
     await page.keyboard.press("Enter")
-    await phone(page, "chloe").get_by_role("button", name="Français").wait_for(timeout=10_000)
+    await phone(page, "chloe").get_by_role("button", name="J'ai lu, ça me va").wait_for(timeout=10_000)
+
+
+class Taps:
+    """Counts what a person does on a phone: each button tapped, each message sent."""
+
+    def __init__(self, page, slot):
+        self.page, self.slot, self.count = page, slot, 0
+
+    async def tap(self, name):
+        await click(self.page, self.slot, name)
+        self.count += 1
+
+    async def write(self, text):
+        await type_and_send(self.page, self.slot, text)
+        self.count += 1
+
+
+async def test_the_sandbox_walk_facilitator_opens_a_room_member_joins_and_writes_in_six_taps(sandbox, page):
+    """Issue 16: open the page, the facilitator opens a room (guided), a member joins and writes."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.goto(sandbox.url)
+    fatou = Taps(page, "fatou")
+    for name in ("Démarrer", "J'ai lu, ça me va", "J'ai 14 ans ou plus", "Confirmer et participer aux salles ➜"):
+        await fatou.tap(name)
+    await expect_text(page, "fatou", "Tu fais maintenant partie de l'animation")
+    await fatou.tap("Ouvrir une salle")
+    await expect_text(page, "fatou", "Quel en sera le thème")
+    await fatou.write("Stress et argent")
+    await fatou.tap("Passer, sans description")
+    await fatou.tap("8")
+    await expect_text(page, "fatou", "Salle n° 1 ouverte")
+
+    alice = Taps(page, "alice")
+    for name in ("Démarrer", "J'ai lu, ça me va", "J'ai 14 ans ou plus", "Confirmer et participer aux salles ➜"):
+        await alice.tap(name)
+    await alice.tap("Rejoindre n° 1")
+    await expect_text(page, "alice", "Écris ton premier message ici")
+    await alice.write("Bonjour, je suis nouvelle ici")
+    await expect_text(page, "fatou", "Bonjour, je suis nouvelle ici")
+    assert alice.count <= 6, alice.count
+    mine = await phone(page, "alice").locator(".msg.mine").all_inner_texts()
+    assert [text.split("\n")[0] for text in mine] == ["/start", "Bonjour, je suis nouvelle ici"]  # no command typed
+    await page.screenshot(path=str(ARTIFACTS / "sandbox-walk.png"))

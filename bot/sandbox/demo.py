@@ -30,7 +30,7 @@ async def _button(phone: Phone, prefix: str, timeout: float = 10.0) -> None:
 
 async def _onboard(phone: Phone, locale: str, code: str = "") -> None:
     await phone.start(code or None)
-    for step in (f"ob:l:{locale}:", f"ob:c:{locale}:", f"ob:a:{locale}:1:", f"ob:d:{locale}:"):
+    for step in (f"ob:c:{locale}:", f"ob:a:{locale}:1:", f"ob:d:{locale}:"):
         await _button(phone, step)
     await asyncio.sleep(PAUSE)
 

@@ -88,7 +88,7 @@ class Services:
         services = cls(
             config=config, db=db, clock=clock, t=t, transport=transport, delivery=delivery,
             notifier=notifier, members=members, invites=invites,
-            onboarding=Onboarding(t, members, invites), rooms=rooms,
+            onboarding=Onboarding(t, members, invites, rooms), rooms=rooms,
             relay=relay,
             moderation=ModerationService(db, clock, t, notifier, rooms),
             safety=safety,

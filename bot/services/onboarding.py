@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.replies import Reply
 from bot.services.invites import CODE_PATTERN, InviteService
 from bot.services.members import MemberService
+from bot.services.rooms import LIST_BUTTON, OPEN_BUTTON, RoomService
 from bot.transport import Button
 from storage.members import Consents, Member
 
@@ -43,22 +44,21 @@ class Step:
 
 
 class Onboarding:
-    def __init__(self, t: Translator, members: MemberService, invites: InviteService) -> None:
+    def __init__(self, t: Translator, members: MemberService, invites: InviteService,
+                 rooms: RoomService) -> None:
         self.t = t
         self.members = members
         self.invites = invites
+        self.rooms = rooms
 
     # ---------------------------------------------------------------- screens
-    def language_screen(self, locale: str, code: str = "") -> Reply:
+    def welcome_screen(self, locale: str, code: str = "") -> Reply:
+        """The first screen: welcome and charter in the phone's language, the other one a tap away."""
+        other = "en" if locale == "fr" else "fr"
         return Reply(
-            self.t(locale, "onboarding.welcome"),
-            [[Button("Français", f"ob:l:fr:{code}"), Button("English", f"ob:l:en:{code}")]],
-        )
-
-    def charter_screen(self, locale: str, code: str = "") -> Reply:
-        return Reply(
-            self.t(locale, "onboarding.charter"),
-            [[Button(self.t(locale, "onboarding.charter_ok"), f"ob:c:{locale}:{code}")]],
+            self.t(locale, "onboarding.welcome") + "\n\n" + self.t(locale, "onboarding.charter"),
+            [[Button(self.t(locale, "onboarding.charter_ok"), f"ob:c:{locale}:{code}")],
+             [Button(self.t(other, "onboarding.in_this_language"), f"ob:l:{other}:{code}")]],
         )
 
     def age_screen(self, locale: str, code: str = "") -> Reply:
@@ -69,10 +69,11 @@ class Onboarding:
         )
 
     def consent_screen(self, locale: str, bits: int = 0, code: str = "") -> Reply:
+        """Toggles read as toggles (a box and « oui » / « non »); the confirmation as an action."""
         rows = []
         for purpose, bit in OPTIONAL:
-            mark = "☑" if bits & bit else "☐"
-            label = f"{mark} {self.t(locale, f'consent.{purpose}')}"
+            state = "onboarding.toggle_on" if bits & bit else "onboarding.toggle_off"
+            label = self.t(locale, state, purpose=self.t(locale, f"consent.{purpose}"))
             rows.append([Button(label, f"ob:t:{locale}:{bits}:{bit}:{code}")])
         rows.append([Button(self.t(locale, "onboarding.consent_done"), f"ob:d:{locale}:{bits}:{code}")])
         rows.append([Button(self.t(locale, "onboarding.consent_no"), f"ob:x:{locale}")])
@@ -90,13 +91,14 @@ class Onboarding:
         """`/start [payload]`: begin onboarding, or welcome back (and redeem an invitation)."""
         code = payload.strip() if CODE_PATTERN.match(payload.strip() or "") else ""
         if member is None:
-            return Step(self.language_screen(locale, code))
+            return Step(self.welcome_screen(locale, code))
         if self.needs_consent(member):
             return Step(self.consent_screen(locale, bits_from_consents(member.consents), code))
 
         if payload.strip():
             return await self._redeem(member, locale, payload.strip())
-        return Step(Reply(self.t(locale, "onboarding.welcome_back")))
+        return Step(Reply(self.t(locale, "onboarding.welcome_back"),
+                          [[Button(self.t(locale, "rooms.button_list"), LIST_BUTTON)]]))
 
     async def press(self, data: str, user_id: int, chat_id: int, member: Member | None) -> Step | None:
         """A button of the onboarding flow; None when the data is not a valid step."""
@@ -106,7 +108,7 @@ class Onboarding:
         step, locale, code = match["step"], match["lang"], match["code"] or ""
         arg = int(match["arg"]) if match["arg"] is not None else None
         if step == "l":
-            return Step(self.charter_screen(locale, code))
+            return Step(self.welcome_screen(locale, code))
         if step == "c":
             return Step(self.age_screen(locale, code))
         if step == "a" and arg is not None:
@@ -123,18 +125,33 @@ class Onboarding:
             if code:
                 outcome = await self._redeem(enrolled, locale, code, first_time=True)
                 return Step(outcome.reply, outcome.member, outcome.became_facilitator)
-            return Step(Reply(self.t(locale, "onboarding.done")), enrolled)
+            return Step(await self.first_rooms(enrolled, self.t(locale, "onboarding.done")), enrolled)
         if step == "x":
             return Step(Reply(self.t(locale, "onboarding.declined")))
         return None
 
+    async def first_rooms(self, member: Member, text: str) -> Reply:
+        """The end of onboarding: the open rooms with their join buttons, and « Voir les salles »."""
+        listing = await self.rooms.list(member)
+        buttons = list(listing.buttons or [])
+        if not any(b.data == LIST_BUTTON for row in buttons for b in row):
+            buttons.append([Button(self.t(member.locale, "rooms.button_list"), LIST_BUTTON)])
+        return Reply(f"{text}\n\n{listing.text}", buttons)
+
+    def facilitator_welcome(self, locale: str, text: str) -> Reply:
+        """How to open a room: the guided /ouvrir a tap away, the one-line form beside it."""
+        return Reply(text, [[Button(self.t(locale, "rooms.button_open"), OPEN_BUTTON)],
+                            [Button(self.t(locale, "rooms.button_list"), LIST_BUTTON)]])
+
     async def _redeem(self, member: Member, locale: str, code: str, first_time: bool = False) -> Step:
         done = "" if not first_time else self.t(locale, "onboarding.done") + "\n\n"
         if member.is_facilitator:
-            return Step(Reply(done + self.t(locale, "invite.already")), member)
+            return Step(self.facilitator_welcome(locale, done + self.t(locale, "invite.already")), member)
         if await self.invites.redeem(member.id, code):
             refreshed = await self.members.get(member.id)
-            return Step(Reply(done + self.t(locale, "invite.accepted")), refreshed, True)
+            return Step(self.facilitator_welcome(locale, done + self.t(locale, "invite.accepted")), refreshed, True)
         # Used, expired or made up: one neutral answer that reveals nothing.
+        if first_time:
+            return Step(await self.first_rooms(member, done + self.t(locale, "invite.invalid")), member)
         return Step(Reply(done + self.t(locale, "invite.invalid")), member)
 

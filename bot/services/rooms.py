@@ -26,6 +26,9 @@ SMALL_ROOM = 3
 PSEUDO_DRAWS_PER_DAY = 2
 MAX_THEME = 60
 MAX_DESCRIPTION = 300
+LIST_BUTTON = "rooms:list"  # « Voir les salles »
+OPEN_BUTTON = "ro:new"      # « Ouvrir une salle », the guided /ouvrir
+CAPACITY_CHOICES = (4, 6, 8, 10, 12)
 _ROOM_REF = re.compile(r"^#?(\d{1,9})$")
 
 
@@ -46,26 +49,49 @@ class OpenRequest:
     capacity: int
 
 
-def parse_open(args: str) -> OpenRequest:
-    """`theme | description | capacity`; the last two are optional."""
-    parts = [part.strip() for part in args.split("|")]
-    theme = parts[0] if parts else ""
+@dataclass
+class RoomDraft:
+    """The guided `/ouvrir`: what the facilitator has answered so far (in memory only)."""
+
+    theme: str = ""
+    description: str = ""
+
+
+def check_theme(theme: str) -> str:
+    theme = theme.strip()
     if not theme:
         raise Refusal("rooms.open_usage")
     if len(theme) > MAX_THEME:
         raise Refusal("rooms.open_theme_long", max=MAX_THEME)
+    return theme
+
+
+def check_description(description: str) -> str:
+    description = description.strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise Refusal("rooms.open_description_long", max=MAX_DESCRIPTION)
+    return description
+
+
+def check_capacity(text: str) -> int:
+    text = text.strip()
+    if not text.isdigit() or not MIN_CAPACITY <= int(text) <= MAX_CAPACITY:
+        raise Refusal("rooms.open_capacity", low=MIN_CAPACITY, high=MAX_CAPACITY)
+    return int(text)
+
+
+def parse_open(args: str) -> OpenRequest:
+    """`theme | description | capacity`; the last two are optional."""
+    parts = [part.strip() for part in args.split("|")]
+    theme = check_theme(parts[0] if parts else "")
     description, capacity = "", DEFAULT_CAPACITY
     rest = parts[1:]
     if rest and rest[-1].isdigit():
-        capacity = int(rest.pop())
-        if not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
-            raise Refusal("rooms.open_capacity", low=MIN_CAPACITY, high=MAX_CAPACITY)
+        capacity = check_capacity(rest.pop())
     if len(rest) > 1:
         raise Refusal("rooms.open_usage")
     if rest:
-        description = rest[0]
-    if len(description) > MAX_DESCRIPTION:
-        raise Refusal("rooms.open_description_long", max=MAX_DESCRIPTION)
+        description = check_description(rest[0])
     return OpenRequest(theme, description, capacity)
 
 
@@ -79,12 +105,60 @@ class RoomService:
         self.clock = clock
         self.t = t
         self.notifier = notifier
+        self.drafts: dict[int, RoomDraft] = {}
 
     # ------------------------------------------------------------ facilitator
     async def open(self, actor: Member, args: str) -> Reply:
+        """`/ouvrir thème | description | places`, in one line."""
         if not actor.is_facilitator:
             raise Refusal("common.facilitators_only")
-        request = parse_open(args)
+        return await self._open(actor, parse_open(args))
+
+    def begin_open(self, actor: Member) -> Reply:
+        """The guided `/ouvrir`: theme, description, places, one at a time, each skippable."""
+        if not actor.is_facilitator:
+            raise Refusal("common.facilitators_only")
+        self.drafts[actor.id] = RoomDraft()
+        t, locale = self.t, actor.locale
+        return Reply(t(locale, "rooms.ask_theme", max=MAX_THEME),
+                     [[Button(t(locale, "rooms.button_skip_theme", theme=t(locale, "rooms.default_theme")),
+                              "ro:skip:t")]], edit=False)
+
+    def _draft(self, actor: Member) -> RoomDraft:
+        draft = self.drafts.get(actor.id)
+        if draft is None or not actor.is_facilitator:
+            raise Refusal("rooms.no_draft")
+        return draft
+
+    def set_theme(self, actor: Member, theme: str | None) -> Reply:
+        """The theme typed, or None when skipped (a general room)."""
+        draft = self._draft(actor)
+        t, locale = self.t, actor.locale
+        draft.theme = check_theme(theme) if theme is not None else t(locale, "rooms.default_theme")
+        return Reply(t(locale, "rooms.ask_description", theme=draft.theme, max=MAX_DESCRIPTION),
+                     [[Button(t(locale, "rooms.button_skip"), "ro:skip:d")]], edit=False)
+
+    def set_description(self, actor: Member, description: str | None) -> Reply:
+        draft = self._draft(actor)
+        t, locale = self.t, actor.locale
+        draft.description = check_description(description) if description is not None else ""
+        return Reply(t(locale, "rooms.ask_places", low=MIN_CAPACITY, high=MAX_CAPACITY),
+                     [[Button(str(n), f"ro:p:{n}") for n in CAPACITY_CHOICES],
+                      [Button(t(locale, "rooms.button_skip_places", places=DEFAULT_CAPACITY), "ro:skip:p")]], edit=False)
+
+    async def set_places(self, actor: Member, places: str | None) -> Reply:
+        """The last answer: the room opens."""
+        draft = self._draft(actor)
+        capacity = check_capacity(places) if places is not None else DEFAULT_CAPACITY
+        reply = await self._open(actor, OpenRequest(draft.theme, draft.description, capacity))
+        self.drafts.pop(actor.id, None)
+        return Reply(reply.text, reply.buttons, edit=False)
+
+    def abandon_open(self, actor: Member) -> Reply:
+        self.drafts.pop(actor.id, None)
+        return Reply(self.t(actor.locale, "rooms.open_abandoned"))
+
+    async def _open(self, actor: Member, request: OpenRequest) -> Reply:
         async with self.db.transaction() as tx:
             room = await RoomRepo(tx).open(request.theme, request.description, request.capacity,
                                            self.clock.day())
@@ -128,7 +202,10 @@ class RoomService:
             mine = {s.room_id for s in await RoomRepo(tx).seats_of(actor.id)}
         locale = actor.locale
         if not rooms:
-            return Reply(self.t(locale, "rooms.none"))
+            if actor.is_facilitator:
+                return Reply(self.t(locale, "rooms.none_facilitator"),
+                             [[Button(self.t(locale, "rooms.button_open"), OPEN_BUTTON)]])
+            return Reply(self.t(locale, "rooms.none"), [[Button(self.t(locale, "rooms.button_list"), LIST_BUTTON)]])
         lines, buttons = [self.t(locale, "rooms.list_title")], []
         for room in rooms:
             lines.append(self._room_line(locale, room, room.id in mine))
