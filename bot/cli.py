@@ -91,11 +91,9 @@ def cmd_invite(args: argparse.Namespace, config: Config) -> int:
     from bot.runner import open_database
     from bot.services.invites import VALID_DAYS, InviteService, deep_link
 
-    if args.sandbox or not config.token:
-        from bot.sandbox.session import SANDBOX_BOT_USERNAME
-
+    sandbox = args.sandbox or not config.token
+    if sandbox:
         config = config.with_(data_dir=sandbox_dir(config))
-        username = args.bot_username or SANDBOX_BOT_USERNAME
     else:
         username = args.bot_username or asyncio.run(_bot_username(config))
 
@@ -107,6 +105,16 @@ def cmd_invite(args: argparse.Namespace, config: Config) -> int:
             await db.close()
 
     code = asyncio.run(create())
+    if sandbox:
+        # No real bot behind it: a t.me link would look real and lead nowhere.
+        print("Invitation du bac à sable, pas un lien Telegram\u00a0: sur un téléphone du bac à sable, tapez "
+              f"/start {code}\n"
+              "Sandbox invitation, not a Telegram link: on a sandbox phone, type "
+              f"/start {code}")
+        print(f"(à usage unique, valide {VALID_DAYS}\u00a0jours, dans le bac à sable en marche\u00a0; "
+              "un nouveau «\u202fentraide run\u202f» repart à zéro / one-time, valid "
+              f"{VALID_DAYS} days, in the running sandbox; a new 'entraide run' starts over)", file=sys.stderr)
+        return EXIT_OK
     print(deep_link(username, code))
     print(f"(lien à usage unique, valide {VALID_DAYS} jours / one-time link, valid {VALID_DAYS} days)",
           file=sys.stderr)

@@ -63,9 +63,15 @@ class Sandbox:
         return f"http://{self.server.host}:{self.server.port}/"
 
     async def start(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Every run starts clean: the phones are new, so members kept from an earlier run
+        # would be ghosts holding seats that nobody on the page can ever use.
+        self._clear_data()
         self._make_phones()
         await self.server.start()
+
+    def _clear_data(self) -> None:
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
 
     async def stop(self) -> None:
         await self.server.stop()
@@ -78,7 +84,7 @@ class Sandbox:
             "Bac à sable entraide : rien n'est envoyé à Telegram. / entraide sandbox: nothing reaches Telegram.\n"
             f"  Ouvrez / open: {self.url}\n"
             f"  fake Bot API: {self.server.base_url}<token>/<method>\n"
-            f"  data: {self.data_dir.resolve()}\n"
+            f"  data: {self.data_dir.resolve()} (à neuf à chaque lancement / fresh at every start)\n"
             "  Ctrl+C to stop."
         )
 
@@ -123,8 +129,8 @@ class Sandbox:
             asyncio.create_task(play(self))
 
     async def _wipe(self) -> None:
-        shutil.rmtree(self.data_dir, ignore_errors=True)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.invite_code = None
+        self._clear_data()
         self.api.reset()
         self._make_phones()
         await self.api.notify()

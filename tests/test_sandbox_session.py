@@ -1,0 +1,81 @@
+"""The sandbox as `entraide run` starts it, without a browser: clean restarts, the CLI's invitation."""
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+
+from bot.config import Config
+from bot.context import SERVICES_KEY
+from storage.members import MemberRepo
+from storage.rooms import RoomRepo
+
+
+@contextlib.asynccontextmanager
+async def running(data_dir):
+    from bot.sandbox.session import Sandbox
+
+    box = Sandbox(data_dir / "sandbox", port=0)
+    await box.start()
+    stop = asyncio.Event()
+    task = asyncio.create_task(box.run(Config(token=None, data_dir=data_dir, poll_timeout=1), stop))
+    try:
+        while box.app is None or box.invite_code is None:
+            await asyncio.sleep(0.05)
+        yield box
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 20)
+        await box.stop()
+
+
+async def onboard(phone, code=None):
+    await phone.start(code)
+    for step in ("ob:c:fr:", "ob:a:fr:1:", "ob:d:fr:0:"):
+        data = step + (code or "")
+        message = await phone.wait_for(
+            lambda p: next((m for m in reversed(p.received()) if any(d == data for _, d in p.buttons(m))), None), 10)
+        await phone.press(message, data)
+
+
+async def test_a_new_run_after_a_demo_starts_clean_without_ghost_members(tmp_path):
+    """Issue 16, item 7: the phones are new at every run, so the data is too."""
+    async with running(tmp_path) as box:
+        fatou, alice = box.phones["fatou"], box.phones["alice"]
+        await onboard(fatou, box.invite_code)
+        await fatou.wait_text("Tu fais maintenant partie de l'animation", 10)
+        await fatou.command("/ouvrir", "Stress et argent | entre nous | 2")
+        await fatou.wait_text("Salle n° 1", 10)
+        await onboard(alice)
+        await alice.wait_text("Stress et argent", 10)
+        await alice.command("/rejoindre", "1")
+        await alice.wait_text("Bienvenue dans", 10)
+        async with box.app.bot_data[SERVICES_KEY].db.transaction() as tx:
+            assert await MemberRepo(tx).count() == 2
+    async with running(tmp_path) as box:
+        async with box.app.bot_data[SERVICES_KEY].db.transaction() as tx:
+            assert await MemberRepo(tx).count() == 0
+            assert await RoomRepo(tx).list_open() == []
+        fatou = box.phones["fatou"]
+        await onboard(fatou, box.invite_code)  # the new run's invitation works: she leads again
+        await fatou.wait_text("Tu fais maintenant partie de l'animation", 10)
+        await fatou.command("/ouvrir", "Stress et argent | entre nous | 2")
+        opened = await fatou.wait_text("Salle n° 1", 10)
+        assert "(2 places)" in opened["text"]  # no ghost holds a seat
+        async with box.app.bot_data[SERVICES_KEY].db.transaction() as tx:
+            assert (await RoomRepo(tx).get(1)).places_left == 2
+
+
+def test_invite_without_a_token_says_it_is_a_sandbox_invitation(tmp_path):
+    """Issue 16, item 19: no real-looking t.me link for a bot that does not exist."""
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["ENTRAIDE_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "invite"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "t.me" not in done.stdout + done.stderr
+    assert "Invitation du bac à sable, pas un lien Telegram" in done.stdout
+    assert "Sandbox invitation, not a Telegram link" in done.stdout
+    code = done.stdout.split("/start ", 1)[1].split()[0]
+    assert len(code) == 16 and (tmp_path / "sandbox").is_dir()
