@@ -243,7 +243,7 @@ async def test_guided_open_asks_theme_description_places_one_by_one(h):
     await h.say(fac, "40")
     assert "entre 2 et 12" in fac.last()["text"]
     await press(h, fac, "ro:p:6")
-    assert "Salle n° 1 ouverte" in fac.last()["text"]
+    assert "Salle n°\u00a01 ouverte" in fac.last()["text"]
     async with h.db.transaction() as tx:
         room = await RoomRepo(tx).get(1)
     assert (room.theme, room.description, room.capacity) == ("Stress et argent", "Parler d'argent sans gêne", 6)
@@ -258,7 +258,7 @@ async def test_guided_open_every_step_can_be_skipped_and_cancelled(h):
     await press(h, fac, "ro:skip:t")
     await press(h, fac, "ro:skip:d")
     await press(h, fac, "ro:skip:p")
-    assert "Salle n° 1 ouverte" in fac.last()["text"] and "Partage libre" in fac.last()["text"]
+    assert "Salle n°\u00a01 ouverte" in fac.last()["text"] and "Partage libre" in fac.last()["text"]
     async with h.db.transaction() as tx:
         room = await RoomRepo(tx).get(1)
     assert (room.theme, room.description, room.capacity) == ("Partage libre", "", 8)

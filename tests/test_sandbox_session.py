@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+from bot.buttons import plain
 from bot.config import Config
 from bot.context import SERVICES_KEY
 from storage.members import MemberRepo
@@ -31,11 +32,19 @@ async def running(data_dir):
 
 
 async def onboard(phone, code=None):
+    """Press the onboarding buttons as shown (the bot seals each one for this chat)."""
     await phone.start(code)
     for step in ("ob:c:fr:", "ob:a:fr:1:", "ob:d:fr:0:"):
-        data = step + (code or "")
-        message = await phone.wait_for(
-            lambda p: next((m for m in reversed(p.received()) if any(d == data for _, d in p.buttons(m))), None), 10)
+        wanted = step + (code or "")
+
+        def shown(p):
+            for message in reversed(p.received()):
+                for _, data in p.buttons(message):
+                    if data and plain(data) == wanted:
+                        return message, data
+            return None
+
+        message, data = await phone.wait_for(shown, 10)
         await phone.press(message, data)
 
 
