@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.buttons import ButtonSeal
 from bot.clock import Clock
@@ -12,7 +12,8 @@ from bot.context import SERVICES_KEY, EntraideContext
 from bot.i18n import Translator
 from bot.ratelimit import PacedRateLimiter
 from bot.services import Services
-from bot.telegram_adapter import TelegramTransport
+from bot.telegram_adapter import ReadableUpdates, TelegramTransport
+from bot.updates import PerChatUpdateProcessor
 from bot.scheduler import Scheduler
 from bot.scheduling import JobQueueScheduler
 from handlers import (
@@ -42,10 +43,13 @@ def build_application(
         .context_types(ContextTypes(context=EntraideContext))
         .rate_limiter(rate_limiter or PacedRateLimiter(config.overall_max_rate, config.per_chat_interval,
                                                        config.max_retries))
-        .concurrent_updates(False)
+        .concurrent_updates(PerChatUpdateProcessor())
     )
     if request is not None:
-        builder = builder.request(request).get_updates_request(updates_request or request)
+        builder = builder.request(request)
+    updates_request = updates_request or request or HTTPXRequest(connection_pool_size=1)
+    readable = ReadableUpdates(updates_request)
+    builder = builder.get_updates_request(readable)
     app = builder.build()
     seal = ButtonSeal(db.keys.purpose_key("buttons"))
     services = Services.build(config, db, TelegramTransport(app.bot, seal), clock or Clock(config.tz),
@@ -54,6 +58,7 @@ def build_application(
                               **({"delivery_class": delivery_class} if delivery_class else {}))
     services.metrics.bind(limiter=app.bot.rate_limiter)  # its count of 429 answers
     app.bot_data[SERVICES_KEY] = services
+    app.bot_data["updates_request"] = readable  # counts the updates skipped as unreadable
     middleware.register(app)
     start.register(app)
     workshops.register(app)

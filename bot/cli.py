@@ -66,7 +66,7 @@ def _open_browser(url: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    from bot.runner import TokenRefused
+    from bot.runner import ApiUnreachable, TokenRefused
 
     try:
         asyncio.run(_run(config, args.port, args.demo, not args.no_browser))
@@ -75,6 +75,11 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
               "/ Telegram refused the TELEGRAM_BOT_TOKEN: check it with @BotFather.",
               file=sys.stderr)
         return EXIT_CONFIG
+    except ApiUnreachable:
+        print("Impossible de joindre l'API Bot de Telegram (TELEGRAM_API_URL) : vérifiez le réseau, "
+              "puis relancez. / The Telegram Bot API could not be reached (TELEGRAM_API_URL): check "
+              "the network, then start again.", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         pass
     except OSError as error:

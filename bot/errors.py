@@ -40,3 +40,7 @@ class NotModified(DeliveryError):
 
 class Rejected(DeliveryError):
     """The platform refused the content itself (too long, bad button): a bug, not a retry."""
+
+
+class TooLarge(Rejected):
+    """A file too big for the platform to hand over (Telegram: over 20 MB for bots)."""

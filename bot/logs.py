@@ -21,6 +21,17 @@ class RedactingFilter(logging.Filter):
     """Rewrites every record's final message with `redact`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram") and record.args:
+            # python-telegram-bot may quote what it received (a whole update, with names,
+            # usernames and text, when it cannot parse one): only numbers pass.
+            def keep(value):
+                return value if isinstance(value, (int, float)) else "[withheld]"
+
+            if isinstance(record.args, dict):
+                record.args = {key: keep(value) for key, value in record.args.items()}
+            else:
+                args = record.args if isinstance(record.args, tuple) else (record.args,)
+                record.args = tuple(keep(value) for value in args)
         message = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:
             # Keep the exception type, drop its message and locals.

@@ -43,7 +43,8 @@ def _retry_seconds(error: RetryAfter) -> float:
 
 class PacedRateLimiter(BaseRateLimiter[dict]):
     def __init__(self, overall_rate: float = 29.0, per_chat_interval: float = 1.0, max_retries: int = 5,
-                 *, clock: Callable[[], float] = time.monotonic, window: float = 1.02) -> None:
+                 *, clock: Callable[[], float] = time.monotonic, window: float = 1.02,
+                 sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep) -> None:
         self.overall_rate = overall_rate
         self.overall_interval = 1.0 / overall_rate if overall_rate > 0 else 0.0
         self.window = window
@@ -53,6 +54,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         self.per_chat_interval = per_chat_interval
         self.max_retries = max_retries
         self.clock = clock
+        self.sleep = sleep  # how a retry waits for Telegram's retry_after
         self._chat_next: dict[int, float] = {}
         self._waiting: list[tuple[int, int, asyncio.Future]] = []
         self._sequence = itertools.count()
@@ -199,11 +201,13 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                     raise
                 log.info("Telegram asked to wait %.1f s before the next send", wait)
                 if chat_id is not None and chat_id > 0:
-                    self._chat_next[chat_id] = self.clock() + wait
+                    self._chat_next[chat_id] = self.clock() + wait  # other sends to this chat wait too
                 else:
                     self._paused_until = self.clock() + wait
-                if not paced:
-                    await asyncio.sleep(wait)
+                # This call waits what Telegram asked, whatever the method: an edit (never
+                # paced per chat) or a call that skips the overall budget would else come
+                # back at once and be refused again.
+                await self.sleep(wait)
             finally:
                 if paced and self.overall_interval > 0:
                     self._answered(priority)

@@ -9,7 +9,7 @@ from contextlib import suppress
 from typing import Callable
 
 from telegram import Update
-from telegram.error import BadRequest, InvalidToken
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 from telegram.request import BaseRequest
 
@@ -30,6 +30,13 @@ class TokenRefused(Exception):
     """Telegram (or the configured server) refused the bot token."""
 
 
+class ApiUnreachable(Exception):
+    """The Bot API could not be reached at start, after a few tries."""
+
+
+MENU_ATTEMPTS = 8
+
+
 async def open_database(config: Config) -> Database:
     key = resolve_master_key(config.data_dir, config.master_key)
     return await Database.open(config.data_dir, key)
@@ -39,13 +46,9 @@ async def start_bot(config: Config, db: Database, *, clock: Clock | None = None,
                     request: BaseRequest | None = None, **build_options) -> Application:
     """Build, check the token with getMe, publish menus and start polling."""
     app = build_application(config, db, clock=clock, request=request, **build_options)
-    try:
-        await app.initialize()  # calls getMe
-    except InvalidToken as exc:
-        raise TokenRefused() from exc
+    await _initialize(app, config)
     services = app.bot_data[SERVICES_KEY]
     facilitators = [(m.chat_id, m.locale) for m in await services.members.facilitators()]
-    await publish_menus(app.bot, services.t, facilitators)
     schedule(app)
     await app.start()
     await services.workshops.rebuild()
@@ -59,9 +62,14 @@ async def start_bot(config: Config, db: Database, *, clock: Clock | None = None,
                 allowed_updates=ALLOWED_UPDATES, timeout=config.poll_timeout, poll_interval=0.0,
                 bootstrap_retries=3,
             )
+    except NetworkError as exc:
+        await stop_bot(app, drain_seconds=1.0)
+        raise ApiUnreachable() from exc
     except BaseException:
         await stop_bot(app, drain_seconds=1.0)
         raise
+    # The menus can come later: a server error there must not stop the bot from starting.
+    app.bot_data["menus"] = asyncio.create_task(_publish_menus(app, config, facilitators))
     log.info("entraide is running as %s (%s)", app.bot.name,  # the bot's own public handle
              "webhook" if config.webhook_url else "long polling")
     return app
@@ -88,9 +96,49 @@ async def start_webhook(app: Application, config: Config) -> None:
         raise ConfigError(f"Telegram refused ENTRAIDE_WEBHOOK_URL: {exc.message}") from exc
 
 
+async def _initialize(app: Application, config: Config) -> None:
+    """`initialize` calls getMe: a refused token stops at once; a network failure or a
+    server error is tried again with back-off, then told in one sentence."""
+    delay = config.startup_backoff
+    for attempt in range(1, config.startup_attempts + 1):
+        try:
+            await app.initialize()
+            return
+        except InvalidToken as exc:
+            raise TokenRefused() from exc
+        except NetworkError as exc:
+            if attempt == config.startup_attempts:
+                with suppress(Exception):
+                    await app.bot.shutdown()
+                raise ApiUnreachable() from exc
+            log.debug("the Bot API did not answer at start (%s): trying again", type(exc).__name__)
+            await asyncio.sleep(delay)
+            delay *= 2
+
+
+async def _publish_menus(app: Application, config: Config, facilitators) -> None:
+    services = app.bot_data[SERVICES_KEY]
+    delay = config.startup_backoff
+    for attempt in range(1, MENU_ATTEMPTS + 1):
+        try:
+            await publish_menus(app.bot, services.t, facilitators)
+            return
+        except TelegramError as exc:
+            if attempt == MENU_ATTEMPTS:
+                log.warning("the command menus could not be published (%s): they will be at the "
+                            "next start", type(exc).__name__)
+                return
+            log.warning("publishing the command menus failed (%s): trying again", type(exc).__name__)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+
+
 async def stop_bot(app: Application, drain_seconds: float = 10.0) -> None:
     """Stop polling, let queued deliveries finish, shut down."""
     services = app.bot_data[SERVICES_KEY]
+    menus = app.bot_data.get("menus")
+    if menus is not None and not menus.done():
+        menus.cancel()
     with suppress(Exception):
         if app.updater.running:
             await app.updater.stop()

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import logging
+
 from telegram import (
     Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, InlineKeyboardButton,
-    InlineKeyboardMarkup, ReplyParameters,
+    InlineKeyboardMarkup, ReplyParameters, Update,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.request import BaseRequest
 
 from bot import errors
 from bot.buttons import ButtonSeal
 from bot.commands import FACILITATOR_COMMANDS, MEMBER_COMMANDS, menu
 from bot.transport import Keyboard, Sent
+
+
+log = logging.getLogger(__name__)
 
 
 def markup(buttons: Keyboard | None, seal=None) -> InlineKeyboardMarkup | None:
@@ -57,6 +64,8 @@ class TelegramTransport:
             raise errors.Unreachable(type(error).__name__) from error
         except BadRequest as error:
             text = error.message.lower()
+            if "file is too big" in text:
+                raise errors.TooLarge() from error
             if "not modified" in text:
                 raise errors.NotModified() from error
             if "not found" in text or "can't be" in text or "no text" in text:
@@ -141,3 +150,61 @@ async def set_facilitator_menu(bot: Bot, t, chat_id: int, locale: str) -> None:
                                   scope=BotCommandScopeChat(chat_id))
     except (Forbidden, BadRequest):
         pass  # the facilitator blocked the bot: their menu can wait
+
+
+class ReadableUpdates(BaseRequest):
+    """The request object for `getUpdates`: an update python-telegram-bot cannot read (a
+    newer Bot API shape, a malformed payload) is replaced by an empty update of the same
+    id before PTB sees the batch. PTB would else fail on the whole batch, never move its
+    offset and ask for the same updates again and again; now the bad one is acknowledged
+    and skipped, counted in `skipped`, and nothing of its content is logged."""
+
+    def __init__(self, inner: BaseRequest) -> None:
+        self.inner = inner
+        self.skipped = 0
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(self, url, method, request_data=None, read_timeout=None, write_timeout=None,
+                         connect_timeout=None, pool_timeout=None) -> tuple[int, bytes]:
+        kwargs = {name: value for name, value in (
+            ("read_timeout", read_timeout), ("write_timeout", write_timeout),
+            ("connect_timeout", connect_timeout), ("pool_timeout", pool_timeout)) if value is not None}
+        status, payload = await self.inner.do_request(url, method, request_data, **kwargs)
+        if status == 200 and url.rstrip("/").endswith("/getUpdates"):
+            payload = self._readable(payload)
+        return status, payload
+
+    def _readable(self, payload: bytes) -> bytes:
+        try:
+            body = json.loads(payload)
+            updates = body["result"]
+        except (ValueError, KeyError, TypeError):
+            return payload  # not a batch: PTB reports it (as "invalid server response")
+        if not isinstance(updates, list):
+            return payload
+        kept, changed = [], False
+        for update in updates:
+            try:
+                Update.de_json(update, None)
+                kept.append(update)
+                continue
+            except Exception:
+                changed = True
+                self.skipped += 1
+                log.warning("skipped an update the bot cannot read (its content is not logged)")
+            update_id = update.get("update_id") if isinstance(update, dict) else None
+            if isinstance(update_id, int):
+                kept.append({"update_id": update_id})  # acknowledged with the next poll
+        if not changed:
+            return payload
+        body["result"] = kept
+        return json.dumps(body).encode()

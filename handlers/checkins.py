@@ -35,7 +35,7 @@ async def mood(update: Update, context: EntraideContext) -> None:
     if chart is None:
         await send(update, context, reply)
         return
-    await context.services.transport.send_photo(update.effective_chat.id, chart, caption=reply.text)
+    context.services.answers.photo(update.effective_chat.id, chart, caption=reply.text, member_id=member.id)
 
 
 async def trends(update: Update, context: EntraideContext) -> None:

@@ -61,13 +61,16 @@ def require_member(context: EntraideContext):
     return context.member
 
 
+def member_id(context: EntraideContext) -> int | None:
+    return context.member.id if context.member is not None else None
+
+
 async def send(update: Update, context: EntraideContext, reply: Reply | None) -> None:
-    """Answer in the chat the update came from."""
+    """Answer in the chat the update came from, through that chat's delivery lane."""
     if reply is None:
         return
-    await context.services.transport.send_text(
-        update.effective_chat.id, reply.text, buttons=reply.buttons
-    )
+    context.services.answers.text(update.effective_chat.id, reply.text, buttons=reply.buttons,
+                                  member_id=member_id(context))
 
 
 async def answer_press(update: Update, context: EntraideContext, reply: Reply | None) -> None:
@@ -77,8 +80,10 @@ async def answer_press(update: Update, context: EntraideContext, reply: Reply | 
     await transport.answer(query.id, reply.notice if reply else None)
     if reply is None or not reply.text:
         return
+    answers = context.services.answers
     if reply.edit and query.message is not None:
-        await transport.edit_text(query.message.chat.id, query.message.message_id, reply.text,
-                                  buttons=reply.buttons)
+        answers.edit(query.message.chat.id, query.message.message_id, reply.text,
+                     buttons=reply.buttons, member_id=member_id(context))
     else:
-        await transport.send_text(update.effective_chat.id, reply.text, buttons=reply.buttons)
+        answers.text(update.effective_chat.id, reply.text, buttons=reply.buttons,
+                     member_id=member_id(context))

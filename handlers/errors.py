@@ -44,7 +44,8 @@ async def on_error(update: object, context: EntraideContext) -> None:
         if update.callback_query is not None:
             await services.transport.answer(update.callback_query.id, text, alert=True)
         elif update.effective_chat is not None and update.effective_message is not None:
-            await services.transport.send_text(update.effective_chat.id, text)
+            services.answers.text(update.effective_chat.id, text,
+                                  member_id=context.member.id if context.member else None)
     except DeliveryError as failure:
         log.warning("could not tell the person about a failure: %s", type(failure).__name__)
 

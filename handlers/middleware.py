@@ -24,7 +24,7 @@ async def identify(update: Update, context: EntraideContext) -> None:
         if update.callback_query:
             await services.transport.answer(update.callback_query.id)
         if update.message:
-            await services.transport.send_text(chat.id, services.t(locale, "common.banned"))
+            services.answers.text(chat.id, services.t(locale, "common.banned"))
         raise ApplicationHandlerStop
     context.member = identity.member
     context.locale = negotiate(identity.member.locale if identity.member else None, user.language_code)
@@ -35,15 +35,29 @@ async def identify(update: Update, context: EntraideContext) -> None:
             await services.transport.answer(update.callback_query.id,
                                             services.t(context.locale, "common.stale_button"), alert=True)
             raise ApplicationHandlerStop
+    if _is_command(update):
+        # Keyed in memory only: the member, else (before onboarding) the person's chat.
+        verdict = services.commands.check(identity.member.id if identity.member else -chat.id)
+        if verdict != "ok":
+            if verdict == "refuse":
+                services.answers.text(chat.id, services.t(context.locale, "common.slow_down_commands"),
+                                      member_id=identity.member.id if identity.member else None)
+            raise ApplicationHandlerStop
     if identity.member is not None and services.onboarding.needs_consent(identity.member):
         if _is_onboarding(update):
             return
         reply = services.onboarding.reconsent_screen(identity.member, context.locale)
         if update.callback_query:
             await services.transport.answer(update.callback_query.id)
-        await services.transport.send_text(chat.id, services.t(context.locale, "onboarding.consent_again"))
-        await services.transport.send_text(chat.id, reply.text, buttons=reply.buttons)
+        services.answers.text(chat.id, services.t(context.locale, "onboarding.consent_again"),
+                              member_id=identity.member.id)
+        services.answers.text(chat.id, reply.text, buttons=reply.buttons, member_id=identity.member.id)
         raise ApplicationHandlerStop
+
+
+def _is_command(update: Update) -> bool:
+    message = update.message
+    return bool(message and message.text and message.text.startswith("/"))
 
 
 def _is_onboarding(update: Update) -> bool:

@@ -32,8 +32,9 @@ async def my_data(update: Update, context: EntraideContext) -> None:
     member = require_member(context)
     services = context.services
     data = await services.privacy.export(member)
-    await services.transport.send_document(update.effective_chat.id, data, "entraide-mes-donnees.json",
-                                           caption=services.t(member.locale, "privacy.export_caption"))
+    services.answers.document(update.effective_chat.id, data, "entraide-mes-donnees.json",
+                              caption=services.t(member.locale, "privacy.export_caption"),
+                              member_id=member.id)
 
 
 async def forget(update: Update, context: EntraideContext) -> None:

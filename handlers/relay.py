@@ -25,6 +25,7 @@ def incoming(message: Message) -> Incoming:
         text=message.text if kind == "text" else message.caption,
         file_ref=file_ref, reply_to=replied_id_of(message),
         quote_position=message.quote.position if message.quote else None,
+        file_size=message.photo[-1].file_size if kind == "photo" else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 from PIL import Image
@@ -100,17 +101,22 @@ class Harness:
         return phone
 
     async def process(self) -> None:
-        """Process pending updates without waiting for deliveries (they go on concurrently)."""
+        """Process pending updates without waiting for deliveries (they go on concurrently).
+
+        As PTB's update fetcher does: each update is handed to the application's update
+        processor as its own task, in arrival order (one chat's in order, chats at once)."""
+        tasks = []
         while self.api._updates:
-            data = self.api._updates.popleft()
-            await self.app.process_update(Update.de_json(data, self.app.bot))
+            update = Update.de_json(self.api._updates.popleft(), self.app.bot)
+            tasks.append(asyncio.create_task(
+                self.app.update_processor.process_update(update, self.app.process_update(update))))
+        if tasks:
+            await asyncio.gather(*tasks)
 
     async def pump(self) -> None:
         """Process every pending update, then wait until every delivery is done."""
         while True:
-            while self.api._updates:
-                data = self.api._updates.popleft()
-                await self.app.process_update(Update.de_json(data, self.app.bot))
+            await self.process()
             await self.services.delivery.drain(10)
             if not self.api._updates:
                 return

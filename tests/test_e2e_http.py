@@ -18,7 +18,8 @@ from tests.privacy import needles_for, scan
 class LiveBot:
     """The fake served on 127.0.0.1 and `bot.runner.serve` (what `entraide run` calls)."""
 
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, **options):
+        self.options = options  # Config tuning (e.g. startup_backoff)
         self.api = FakeTelegram()
         self.server = FakeServer(self.api)
         self.data_dir = data_dir
@@ -28,7 +29,7 @@ class LiveBot:
         if self.server._runner is None:
             await self.server.start()
         self.config = Config(token=self.api.token, api_url=self.server.base_url,
-                             data_dir=self.data_dir, poll_timeout=1)
+                             data_dir=self.data_dir, poll_timeout=1, **self.options)
         self.stop_event = asyncio.Event()
         calls = self.api.counts["getUpdates"]
         self.task = asyncio.create_task(serve(self.config, self.stop_event, on_ready=self._ready))
@@ -92,7 +93,7 @@ async def onboard(phone, locale):
 async def test_live_scenario_then_nothing_identifying_at_rest(tmp_path):
     live = await LiveBot(tmp_path / "data").start()
     api = live.api
-    assert api.counts["setMyCommands"] >= 3
+    await wait(lambda: api.counts["setMyCommands"] >= 3)  # published just after start
     alice = api.phone(5_200_000_011, "Alice", username="alice_qc", language_code="fr")
     bob = api.phone(5_200_000_022, "Bob", username="bob_mtl", language_code="en")
     kid = api.phone(5_200_000_033, "Kiki", username="kiki_12", language_code="fr")

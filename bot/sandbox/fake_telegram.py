@@ -66,6 +66,7 @@ class Fault:
     method: str | None = None
     chat_id: int | None = None
     retry_after: int | None = None
+    description: str | None = None  # for a 400: Telegram's words, e.g. "message can't be edited"
 
     def matches(self, method: str, params: dict) -> bool:
         if self.count <= 0:
@@ -147,6 +148,13 @@ class FakeTelegram:
         self.closing = False
         self.listeners: set[asyncio.Queue] = set()
         self.watchers: list[Callable[["Phone", dict], None]] = []  # called for each bot message
+        # Telegram-like, when on: a call to a chat told to wait (429) that comes back before
+        # retry_after has passed is refused again and counted in `early_retries`.
+        self.enforce_retry_after = False
+        self.early_retries = 0
+        self._retry_until: dict[int | None, float] = {}
+        self.held: dict[int, asyncio.Event] = {}  # chats whose calls wait (a slow phone, a bad link)
+        self.max_download = 20 * 1024 * 1024  # getFile refuses bigger files, as Telegram does
 
     # ------------------------------------------------------------------ phones
     def phone(
@@ -226,11 +234,19 @@ class FakeTelegram:
         if method != "getUpdates":
             if self.latency:
                 await asyncio.sleep(self.latency)
+            held = self.held.get(_as_int(params.get("chat_id")) or 0)
+            if held is not None:
+                await held.wait()
             try:
+                self._check_retry_after(params)
                 self._apply_faults(method, params)
                 self._apply_limits(method, params)
             except ApiError as error:
                 self.errors_sent[error.code] += 1
+                if error.retry_after is not None and self.enforce_retry_after:
+                    key = _as_int(params.get("chat_id"))
+                    self._retry_until[key] = max(self._retry_until.get(key, 0.0),
+                                                 self.clock() + error.retry_after)
                 return error.code, error.payload()
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
@@ -245,6 +261,15 @@ class FakeTelegram:
             await self.notify()
         return 200, {"ok": True, "result": result}
 
+    def _check_retry_after(self, params: dict) -> None:
+        if not self.enforce_retry_after:
+            return
+        until = self._retry_until.get(_as_int(params.get("chat_id")), 0.0)
+        if self.clock() < until:
+            self.early_retries += 1
+            raise ApiError(429, "Too Many Requests: retry after "
+                           f"{math.ceil(until - self.clock())}", math.ceil(until - self.clock()))
+
     def _apply_faults(self, method: str, params: dict) -> None:
         for fault in self.faults:
             if fault.matches(method, params):
@@ -255,7 +280,7 @@ class FakeTelegram:
                 if fault.status == 403:
                     raise ApiError(403, "Forbidden: bot was blocked by the user")
                 raise ApiError(fault.status, "Internal Server Error" if fault.status >= 500
-                               else "Bad Request: injected")
+                               else f"Bad Request: {fault.description or 'injected'}")
 
     def _apply_limits(self, method: str, params: dict) -> None:
         if self.limits is None or method not in SEND_METHODS:
@@ -275,10 +300,26 @@ class FakeTelegram:
             self._sent_times[key].append(now)
 
     def inject(self, status: int, count: int = 1, *, method: str | None = None,
-               chat_id: int | None = None, retry_after: int | None = None) -> Fault:
-        fault = Fault(status, count, method, chat_id, retry_after)
+               chat_id: int | None = None, retry_after: int | None = None,
+               description: str | None = None) -> Fault:
+        fault = Fault(status, count, method, chat_id, retry_after, description)
         self.faults.append(fault)
         return fault
+
+    def hold(self, chat_id: int) -> asyncio.Event:
+        """Calls for this chat wait until the returned event is set (`release`)."""
+        return self.held.setdefault(chat_id, asyncio.Event())
+
+    def release(self, chat_id: int) -> None:
+        event = self.held.pop(chat_id, None)
+        if event is not None:
+            event.set()
+
+    def push_raw_update(self, payload: dict) -> dict:
+        """An update exactly as given (e.g. one python-telegram-bot cannot read)."""
+        update = {"update_id": next(self._update_ids), **copy.deepcopy(payload)}
+        self._updates.append(update)
+        return update
 
     def download(self, token: str, path: str) -> tuple[int, bytes]:
         if token != self.token:
@@ -653,6 +694,8 @@ class FakeTelegram:
         stored = self.files.get(str(params.get("file_id", "")))
         if stored is None:
             raise bad_request("invalid file_id")
+        if len(stored.data) > self.max_download:
+            raise bad_request("file is too big")
         return {"file_id": stored.file_id, "file_unique_id": stored.unique_id,
                 "file_size": len(stored.data), "file_path": stored.path}
 

@@ -11,9 +11,11 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Translator
 from bot.ratelimit import PRIORITY
+from bot.services.answers import Answers
 from bot.services.board import BoardService
 from bot.services.checkins import CheckinService
 from bot.services.delivery import Delivery
+from bot.services.flood import CommandGate
 from bot.services.invites import InviteService
 from bot.services.members import MemberService
 from bot.services.moderation import ModerationService
@@ -43,6 +45,7 @@ class Services:
     t: Translator
     transport: Transport
     delivery: Delivery
+    answers: Answers
     notifier: Notifier
     members: MemberService
     invites: InviteService
@@ -59,6 +62,7 @@ class Services:
     scheduler: Scheduler
     seal: ButtonSeal
     tokens: PressTokens
+    commands: CommandGate
     metrics: metrics_module.Metrics = field(default_factory=metrics_module.Metrics)
     failing: set[int] = field(default_factory=set)
 
@@ -87,6 +91,7 @@ class Services:
         safety = SafetyService(db, clock, t, notifier)
         services = cls(
             config=config, db=db, clock=clock, t=t, transport=transport, delivery=delivery,
+            answers=Answers(transport, delivery),
             notifier=notifier, members=members, invites=invites,
             onboarding=Onboarding(t, members, invites, rooms), rooms=rooms,
             relay=relay,
@@ -98,6 +103,7 @@ class Services:
             checkins=CheckinService(db, clock, t, transport, delivery, scheduler),
             board=BoardService(db, clock, t, notifier, relay, safety),
             scheduler=scheduler, seal=seal, tokens=tokens,
+            commands=CommandGate(config.member_commands_per_minute, clock),
         )
         metrics_module.install(services.metrics).bind(delivery=delivery)
         services.privacy.on_checkins_changed = services.checkins.reschedule

@@ -9,6 +9,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from bot.errors import Refusal
 
 MAX_SIDE = 2560
+MAX_DOWNLOAD = 20 * 1024 * 1024  # what Telegram lets a bot download
 
 
 def strip_photo(data: bytes) -> bytes:
@@ -23,5 +24,7 @@ def strip_photo(data: bytes) -> bytes:
             out = io.BytesIO()
             clean.save(out, format="JPEG", quality=88, optimize=True)
             return out.getvalue()
+    except Image.DecompressionBombError as exc:
+        raise Refusal("relay.photo_too_large") from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise Refusal("relay.photo_unreadable") from exc

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from bot import metrics
 from bot.clock import Clock
 from bot.services.crisis import assess
-from bot.errors import Refusal
+from bot.errors import Refusal, TooLarge
 from bot.i18n import Translator
 from bot.replies import Reply
 from bot.services.delivery import Delivery, ignore_gone
-from bot.services.media import strip_photo
+from bot.services.media import MAX_DOWNLOAD, strip_photo
 from bot.services.notify import Notifier
 from bot.text import MAX_CAPTION, MAX_TEXT, split_text, utf16_len
 from bot.transport import Transport
@@ -46,6 +46,7 @@ class Incoming:
     file_ref: str | None = None
     reply_to: int | None = None
     quote_position: int | None = None  # a quoted part of a coalesced copy picks its line
+    file_size: int | None = None  # as announced by the platform, when it says
 
 
 class FloodGate:
@@ -137,6 +138,8 @@ class RelayService:
                           {"document", "audio", "contact", "location", "poll"} else "relay.refused_other")
         if incoming.kind == "text" and not (incoming.text or "").strip():
             return None
+        if incoming.kind == "photo" and (incoming.file_size or 0) > MAX_DOWNLOAD:
+            raise Refusal("relay.photo_too_large")
         room_id, replied = await self._destination(author, incoming.reply_to, incoming.quote_position)
         view = await self._views.get(room_id, lambda: self._load_view(room_id))
         seat = view.seat_of(author.id)
@@ -162,7 +165,10 @@ class RelayService:
             return Reply(self.t(author.locale, "relay.alone", theme=room.theme), edit=False)
         photo: bytes | None = None
         if incoming.kind == "photo" and incoming.file_ref:
-            photo = strip_photo(await self.transport.fetch_file(incoming.file_ref))
+            try:
+                photo = strip_photo(await self.transport.fetch_file(incoming.file_ref))
+            except TooLarge as exc:  # retrying would fail again: say why
+                raise Refusal("relay.photo_too_large") from exc
         shared: dict[str, str | None] = {"photo_ref": None}
         for recipient_seat in others:
             member = view.members.get(recipient_seat.member_id)

@@ -1,0 +1,55 @@
+"""Answers to what a person just did, sent through their delivery lane.
+
+A handler never waits for a chat's pacing (about one message a second per chat): it
+queues its answer in the person's own lane and returns, so one member's burst of
+commands only ever delays that member's own answers. Lanes keep each chat's order,
+retry rate limits and server errors, and never stop on a person who blocked the bot.
+"""
+
+from __future__ import annotations
+
+from bot.errors import Gone, NotModified, Rejected
+from bot.services.delivery import LIVE, Delivery
+from bot.transport import Keyboard, Transport
+
+
+class Answers:
+    def __init__(self, transport: Transport, delivery: Delivery) -> None:
+        self.transport = transport
+        self.delivery = delivery
+
+    def text(self, chat_id: int, text: str, *, buttons: Keyboard | None = None,
+             member_id: int | None = None, reply_to: int | None = None) -> None:
+        async def job() -> None:
+            await self.transport.send_text(chat_id, text, buttons=buttons, reply_to=reply_to)
+
+        self.delivery.submit(chat_id, job, member_id, priority=LIVE)
+
+    def photo(self, chat_id: int, photo: bytes, *, caption: str | None = None,
+              member_id: int | None = None) -> None:
+        async def job() -> None:
+            await self.transport.send_photo(chat_id, photo, caption=caption)
+
+        self.delivery.submit(chat_id, job, member_id, priority=LIVE)
+
+    def document(self, chat_id: int, data: bytes, filename: str, *, caption: str | None = None,
+                 member_id: int | None = None) -> None:
+        async def job() -> None:
+            await self.transport.send_document(chat_id, data, filename, caption=caption)
+
+        self.delivery.submit(chat_id, job, member_id, priority=LIVE)
+
+    def edit(self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None,
+             member_id: int | None = None, or_send: bool = True) -> None:
+        """Show the result of a press in place; if that message can no longer be edited (too
+        old, deleted), the result comes as a new message: what was done is always said."""
+        async def job() -> None:
+            try:
+                await self.transport.edit_text(chat_id, message_id, text, buttons=buttons)
+            except NotModified:
+                pass
+            except (Gone, Rejected):
+                if or_send:
+                    await self.transport.send_text(chat_id, text, buttons=buttons)
+
+        self.delivery.submit(chat_id, job, member_id, priority=LIVE)
