@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Config, ConfigError
+from bot.datalock import maintenance, rotation
 from bot.logs import setup_logging
 from storage.database import StorageError
 
@@ -103,6 +104,10 @@ def cmd_invite(args: argparse.Namespace, config: Config) -> int:
         username = args.bot_username or asyncio.run(_bot_username(config))
 
     async def create() -> str:
+        with maintenance(config.data_dir):
+            return await _create()
+
+    async def _create() -> str:
         db = await open_database(config)
         try:
             return await InviteService(db, Clock(config.tz)).create()
@@ -156,7 +161,8 @@ def cmd_purge(args: argparse.Namespace, config: Config) -> int:
     if not (config.data_dir / DB_NAME).exists():
         print(f"no database in {config.data_dir}: nothing to purge")
         return EXIT_OK
-    counts = asyncio.run(purge_now(config))
+    with maintenance(config.data_dir):
+        counts = asyncio.run(purge_now(config))
     for name, count in counts.items():
         print(f"{name}: {count}")
     return EXIT_OK
@@ -165,7 +171,8 @@ def cmd_purge(args: argparse.Namespace, config: Config) -> int:
 def cmd_backup(args: argparse.Namespace, config: Config) -> int:
     from bot.operator import make_backup
 
-    path, removed = make_backup(config)
+    with maintenance(config.data_dir):
+        path, removed = make_backup(config)
     print(path)
     for old in removed:
         print(f"removed old backup: {old}", file=sys.stderr)
@@ -175,11 +182,21 @@ def cmd_backup(args: argparse.Namespace, config: Config) -> int:
 def cmd_rotate_key(args: argparse.Namespace, config: Config) -> int:
     from bot.operator import rotate_key
 
-    version, path = rotate_key(config)
-    print(f"key version {version}; new master key in {path}")
+    with rotation(config.data_dir):
+        result = rotate_key(config)
+    print(f"key version {result.version}; new master key in {result.key_path}")
+    for path in result.backups_rekeyed:
+        print(f"backup re-keyed (opens with the new key): {path}")
+    for path in result.backups_already:
+        print(f"backup already under the new key: {path}")
+    for path in result.backups_unreadable:
+        print(f"backup left as it was (opens with neither the old nor the new key: made before "
+              f"an earlier rotation): {path}")
+    if not (result.backups_rekeyed or result.backups_already or result.backups_unreadable):
+        print("no backups to re-key")
     if config.master_key:
         print("ENTRAIDE_MASTER_KEY is set: put the content of that file in it, then delete the file. "
-              "Backups made before the rotation open only with the old key.", file=sys.stderr)
+              "The backups above already open with the new key.", file=sys.stderr)
     return EXIT_OK
 
 
@@ -190,10 +207,13 @@ def cmd_incident(args: argparse.Namespace, config: Config) -> int:
         if not args.nature or not args.measures:
             print("entraide incident add --nature TEXT --measures TEXT [--day YYYY-MM-DD]", file=sys.stderr)
             return EXIT_CONFIG
-        incident = asyncio.run(add_incident(config, args.nature, args.measures, args.day))
+        with maintenance(config.data_dir):
+            incident = asyncio.run(add_incident(config, args.nature, args.measures, args.day))
         print(f"#{incident.id} {incident.day}")
         return EXIT_OK
-    for incident in asyncio.run(list_incidents(config)):
+    with maintenance(config.data_dir):
+        incidents = asyncio.run(list_incidents(config))
+    for incident in incidents:
         print(f"#{incident.id}\t{incident.day}\t{incident.nature}\t{incident.measures}")
     return EXIT_OK
 

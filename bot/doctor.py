@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from urllib.parse import urlsplit
 
 from bot.config import Config
@@ -30,6 +31,20 @@ async def diagnose(config: Config) -> tuple[list[str], bool]:
             healthy = False
         else:
             lines.append(f"  key file:           ok (mode {oct(mode)})")
+        if mode is not None:
+            # Not unhealthy, but worth acting on: one copy of the folder holds lock and key.
+            lines.append("  key file:           WARNING: it sits beside the database and its backups: "
+                         "whoever copies this folder (or a backup of the volume) can read everything. "
+                         "Keep the key apart: ENTRAIDE_MASTER_KEY from a secret store (README, Deploy), "
+                         "then remove the file.")
+    elif mode is not None:
+        lines.append("  key file:           WARNING: ENTRAIDE_MASTER_KEY is set but a key file is still in "
+                     "the data directory, beside the database: remove it once the key is kept elsewhere.")
+    database = config.data_dir / DB_NAME
+    if database.exists() and stat.S_IMODE(database.stat().st_mode) & 0o077:
+        lines.append(f"  database file:      PROBLEM: mode {oct(stat.S_IMODE(database.stat().st_mode))}, "
+                     "should be 0o600 (chmod 600 on entraide.db and its -wal and -shm files)")
+        healthy = False
     if not (config.data_dir / DB_NAME).exists():
         lines.append("  database:           none yet (created on first run)")
         return lines, healthy

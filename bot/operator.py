@@ -14,7 +14,7 @@ from storage.backup import backup, prune
 from storage.crypto import KeyRing
 from storage.database import Database, resolve_master_key
 from storage.incidents import Incident, IncidentRepo
-from storage.rotation import rotate
+from storage.rotation import RotationResult, rotate
 
 
 def _progress(description: str):
@@ -47,15 +47,14 @@ async def _check_opens(config: Config, key: bytes) -> None:
     await db.close()
 
 
-def rotate_key(config: Config) -> tuple[int, str]:
+def rotate_key(config: Config) -> RotationResult:
     key = resolve_master_key(config.data_dir, config.master_key, create=False)
     bar, update = _progress("rotate-key")
     bar.unit = "row"
     try:
-        version, path = rotate(config.data_dir, key, uses_key_file=not config.master_key, progress=update)
+        return rotate(config.data_dir, key, uses_key_file=not config.master_key, progress=update)
     finally:
         bar.close()
-    return version, str(path)
 
 
 async def add_incident(config: Config, nature: str, measures: str, day: str | None) -> Incident:

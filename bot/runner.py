@@ -17,6 +17,7 @@ from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Config, ConfigError
 from bot.context import SERVICES_KEY
+from bot.datalock import running_bot
 from bot.scheduling import schedule
 from bot.telegram_adapter import publish_menus
 from storage.database import Database, resolve_master_key
@@ -152,7 +153,14 @@ async def stop_bot(app: Application, drain_seconds: float = 10.0) -> None:
 async def serve(config: Config, stop: asyncio.Event, *, clock: Clock | None = None,
                 request: BaseRequest | None = None,
                 on_ready: Callable[[Application], None] | None = None) -> None:
-    """Run the bot until `stop` is set; the database is closed on the way out."""
+    """Run the bot until `stop` is set; the database is closed on the way out. The data
+    directory is held for the whole run: a second `entraide run` on it refuses."""
+    with running_bot(config.data_dir):
+        await _serve(config, stop, clock=clock, request=request, on_ready=on_ready)
+
+
+async def _serve(config: Config, stop: asyncio.Event, *, clock: Clock | None,
+                 request: BaseRequest | None, on_ready: Callable[[Application], None] | None) -> None:
     db = await open_database(config)
     health = None
     try:

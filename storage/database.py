@@ -94,8 +94,37 @@ def key_file_mode(data_dir: Path) -> int | None:
     return stat.S_IMODE(path.stat().st_mode) if path.exists() else None
 
 
+def _prove_key(path: Path, raw_key: bytes) -> None:
+    """Check the key on the file alone, read-only and ignoring any WAL (`immutable`): a
+    refused key then touches no file. A normal connection would, on closing, fold the WAL
+    left by an unclean stop into the database (and remove it), whatever the key."""
+    if not path.exists() or path.stat().st_size == 0:
+        return  # a new database: nothing to protect, nothing to check against
+    conn = sqlcipher3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                              isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA key = \"x'{raw_key.hex()}'\"")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        raise WrongKey("the master key does not open this database (nothing was changed)") from exc
+    finally:
+        conn.close()
+
+
+def _create_private(path: Path) -> None:
+    """A new database file is made 0600 (like the key and the backups); SQLite gives its
+    -wal and -shm files the same mode."""
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+
+
 def _open_sqlcipher(path: Path, raw_key: bytes) -> sqlcipher3.Connection:
     """Open the file, apply the key and prove it works before anything is written."""
+    _prove_key(path, raw_key)
+    _create_private(path)
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA key = \"x'{raw_key.hex()}'\"")
     try:

@@ -3,20 +3,38 @@
 Resumable: the new key is written to `master.key.next` before anything changes and the
 target version is recorded in the database, so an interrupted rotation is finished by
 running it again. Rows already moved are skipped. The bot must be stopped meanwhile.
+
+The backups kept under `backups/` are rotated too, before the old key is replaced: each
+one is rotated on a copy that then takes its place, so every backup opens with the new
+key. A backup that opens with neither key (made before an earlier rotation) is left as
+it is and named. The result says what was done to each.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+import sqlcipher3
 
 from storage.crypto import KEY_BYTES, KeyRing, associated_data, open_sealed, seal
 from storage.database import DB_NAME, KEY_FILE_NAME, WrongKey, _decode_key, _open_sqlcipher
 
 NEXT_KEY_FILE = "master.key.next"
 BATCH = 200
+BACKUP_DIR = "backups"  # storage.backup.BACKUP_DIR (not imported: backup imports this module's peers)
+
+
+@dataclass
+class RotationResult:
+    version: int
+    key_path: Path
+    backups_rekeyed: list[Path] = field(default_factory=list)
+    backups_already: list[Path] = field(default_factory=list)  # rotated by an interrupted run
+    backups_unreadable: list[Path] = field(default_factory=list)  # opened by neither key: left alone
 
 
 def _write_key(path: Path, key: bytes) -> None:
@@ -38,8 +56,8 @@ def _set_meta(conn, key: str, value: str | None) -> None:
 
 
 def rotate(data_dir: Path, old_master: bytes, *, uses_key_file: bool,
-           progress: Callable[[int, int], None] | None = None) -> tuple[int, Path]:
-    """Rotate to a new master key; returns (new key version, path of the new key file)."""
+           progress: Callable[[int, int], None] | None = None) -> RotationResult:
+    """Rotate to a new master key, the database and then its backups."""
     next_path = data_dir / NEXT_KEY_FILE
     if next_path.exists():
         new_master = _decode_key(next_path.read_text(), str(next_path))
@@ -54,22 +72,72 @@ def rotate(data_dir: Path, old_master: bytes, *, uses_key_file: bool,
         conn = _open_sqlcipher(data_dir / DB_NAME, new_ring.file_key)  # re-keyed before a stop
         rekeyed = True
     try:
-        current = int(_meta(conn, "key_version") or 1)
-        target = int(_meta(conn, "rotation_target") or current + 1)
-        if not rekeyed:
-            _move_fields(conn, old_ring, new_ring, current, target, progress)
-            conn.execute(f"PRAGMA rekey = \"x'{new_ring.file_key.hex()}'\"")
-        conn.execute("BEGIN IMMEDIATE")
-        _set_meta(conn, "key_version", str(target))
-        _set_meta(conn, "rotation_target", None)
-        conn.execute("COMMIT")
+        target = _rotate_open(conn, old_ring, new_ring, rekeyed, progress)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
+    result = RotationResult(target, next_path)
+    _rotate_backups(data_dir, old_ring, new_ring, result)
     if uses_key_file:
         os.replace(next_path, data_dir / KEY_FILE_NAME)
-        return target, data_dir / KEY_FILE_NAME
-    return target, next_path
+        result.key_path = data_dir / KEY_FILE_NAME
+    return result
+
+
+def _rotate_open(conn, old_ring: KeyRing, new_ring: KeyRing, rekeyed: bool,
+                 progress: Callable[[int, int], None] | None) -> int:
+    """Move the fields of an open database (unless already re-keyed), re-key it, record it."""
+    current = int(_meta(conn, "key_version") or 1)
+    target = int(_meta(conn, "rotation_target") or current + 1)
+    if not rekeyed:
+        _move_fields(conn, old_ring, new_ring, current, target, progress)
+        conn.execute(f"PRAGMA rekey = \"x'{new_ring.file_key.hex()}'\"")
+    conn.execute("BEGIN IMMEDIATE")
+    _set_meta(conn, "key_version", str(target))
+    _set_meta(conn, "rotation_target", None)
+    conn.execute("COMMIT")
+    return target
+
+
+def _opens(path: Path, file_key: bytes) -> bool:
+    conn = sqlcipher3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute(f"PRAGMA key = \"x'{file_key.hex()}'\"")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlcipher3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
+def _rotate_backups(data_dir: Path, old: KeyRing, new: KeyRing, result: RotationResult) -> None:
+    folder = data_dir / BACKUP_DIR
+    if not folder.exists():
+        return
+    for leftover in folder.glob("*.rekey*"):
+        leftover.unlink()  # an interrupted copy: its backup is still there, untouched
+    for path in sorted(folder.glob("entraide-*.db")):
+        if _opens(path, new.file_key):
+            result.backups_already.append(path)
+            continue
+        if not _opens(path, old.file_key):
+            result.backups_unreadable.append(path)  # made under an older key: not ours to judge
+            continue
+        work = path.with_suffix(".rekey")
+        fd = os.open(work, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as target, path.open("rb") as source:
+            while chunk := source.read(1 << 20):
+                target.write(chunk)
+        conn = sqlcipher3.connect(str(work), isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA key = \"x'{old.file_key.hex()}'\"")
+            conn.execute("PRAGMA journal_mode = DELETE")
+            _rotate_open(conn, old, new, False, None)
+        finally:
+            conn.close()
+        os.replace(work, path)
+        result.backups_rekeyed.append(path)
 
 
 def _move_fields(conn, old: KeyRing, new: KeyRing, current: int, target: int,
