@@ -34,6 +34,15 @@ def parse_listen(name: str, value: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def check_contact(value: str) -> str | None:
+    """The person in charge of personal information, as members will read it (one line)."""
+    contact = " ".join(value.split())
+    if len(contact) > 300:
+        raise ConfigError("ENTRAIDE_PRIVACY_CONTACT is longer than 300 characters: "
+                          "a name or title and one way to reach them is enough")
+    return contact or None
+
+
 def check_webhook_url(url: str) -> str:
     """A public https URL; plain http only to this machine (local runs against the fake)."""
     parts = urlsplit(url)
@@ -98,7 +107,7 @@ class Config:
             webhook_listen=parse_listen("ENTRAIDE_WEBHOOK_LISTEN",
                                         env.get("ENTRAIDE_WEBHOOK_LISTEN") or WEBHOOK_LISTEN),
             metrics_listen=parse_listen("ENTRAIDE_METRICS_LISTEN", metrics) if metrics else None,
-            privacy_contact=(env.get("ENTRAIDE_PRIVACY_CONTACT") or "").strip() or None,
+            privacy_contact=check_contact(env.get("ENTRAIDE_PRIVACY_CONTACT") or ""),
             token=(env.get("TELEGRAM_BOT_TOKEN") or "").strip() or None,
             api_url=api_url,
             data_dir=Path(env.get("ENTRAIDE_DATA_DIR") or "./data"),

@@ -107,6 +107,7 @@ class Services:
         )
         metrics_module.install(services.metrics).bind(delivery=delivery)
         services.privacy.on_checkins_changed = services.checkins.reschedule
+        services.privacy.contact = config.privacy_contact
         services.relay.safety = services.safety
         services.safety.relay = services.relay
         holder["s"] = services

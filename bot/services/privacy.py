@@ -35,6 +35,7 @@ class PrivacyService:
         self.transport = transport
         self.delivery = delivery
         self.on_checkins_changed = None  # CheckinService.reschedule, set by Services.build
+        self.contact: str | None = None  # ENTRAIDE_PRIVACY_CONTACT (Law 25), set by Services.build
 
     def overview(self, member: Member) -> Reply:
         """`/confidentialite`: plain words, and a toggle for each optional consent."""
@@ -44,7 +45,10 @@ class PrivacyService:
             on = getattr(member.consents, purpose)
             label = f"{'☑' if on else '☐'} {self.t(locale, f'consent.{purpose}')}"
             rows.append([Button(label, f"pv:{bit}")])
-        return Reply(self.t(locale, "privacy.overview", hours=MAP_HOURS), rows)
+        text = self.t(locale, "privacy.overview", hours=MAP_HOURS)
+        if self.contact:
+            text += "\n\n" + self.t(locale, "privacy.contact", contact=self.contact)
+        return Reply(text, rows)
 
     async def toggle(self, member: Member, bit: int) -> Reply:
         if bit not in _FIELDS:
