@@ -14,8 +14,7 @@ from bot.ratelimit import PacedRateLimiter
 from bot.services import Services
 from bot.telegram_adapter import ReadableUpdates, TelegramTransport
 from bot.updates import PerChatUpdateProcessor
-from bot.scheduler import Scheduler
-from bot.scheduling import JobQueueScheduler
+from bot.scheduler import LoopScheduler, Scheduler
 from handlers import (
     board, checkins, errors, middleware, moderation, privacy, relay, reports, rooms, safety, start, workshops,
 )
@@ -53,7 +52,7 @@ def build_application(
     app = builder.build()
     seal = ButtonSeal(db.keys.purpose_key("buttons"))
     services = Services.build(config, db, TelegramTransport(app.bot, seal), clock or Clock(config.tz),
-                              scheduler or JobQueueScheduler(app), translator,
+                              scheduler or LoopScheduler(), translator,
                               pacer=app.bot.rate_limiter if rate_limiter is None else None, seal=seal,
                               **({"delivery_class": delivery_class} if delivery_class else {}))
     services.metrics.bind(limiter=app.bot.rate_limiter)  # its count of 429 answers

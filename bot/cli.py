@@ -225,6 +225,8 @@ def cmd_bench(args: argparse.Namespace, config: Config) -> int:
                "--per-chat", str(args.per_chat), "--overall", str(args.overall)]
     if args.latency is not None:
         options += ["--latency", str(args.latency)]
+    if args.sizes:
+        options += ["--sizes", args.sizes]
     return bench_main(options)
 
 
@@ -257,6 +259,7 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--latency", type=float, help="seconds per API call on the fake")
     bench.add_argument("--per-chat", type=float, default=1.0, help="emulated messages/s to one chat")
     bench.add_argument("--overall", type=float, default=30.0, help="emulated messages/s overall")
+    bench.add_argument("--sizes", help="scale: member counts, e.g. 1000,10000,100000")
     bench.set_defaults(func=cmd_bench)
     return top
 

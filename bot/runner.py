@@ -143,6 +143,9 @@ async def stop_bot(app: Application, drain_seconds: float = 10.0) -> None:
     with suppress(Exception):
         if app.updater.running:
             await app.updater.stop()
+    stop_jobs = getattr(services.scheduler, "stop", None)
+    if stop_jobs is not None:
+        await stop_jobs()  # no check-in or reminder starts while shutting down
     if not await services.delivery.drain(drain_seconds):
         log.warning("stopping with %d deliveries still queued", await services.delivery.abandon())
     if app.running:

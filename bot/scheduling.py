@@ -1,17 +1,17 @@
-"""Recurring jobs on PTB's JobQueue (APScheduler). Jobs carry opaque names, replace any
-job of the same name, and only call services; anything scheduled per person lives in
-the database and is rebuilt here at start."""
+"""Recurring jobs on PTB's JobQueue (APScheduler): the hourly map purge and the nightly
+retention. Jobs carry opaque names, replace any job of the same name, and only call
+services. What is scheduled per person (check-ins, reminders) lives in the database, is
+rebuilt at start, and runs on `bot.scheduler.LoopScheduler`."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timezone
+from datetime import time
 
 from telegram.ext import Application
 
 from bot.context import SERVICES_KEY
 from bot.retention import apply_retention
-from bot.scheduler import Callback
 
 log = logging.getLogger(__name__)
 
@@ -39,24 +39,3 @@ def schedule(app: Application) -> None:
                         job_kwargs={"id": "map-purge", "replace_existing": True})
     queue.run_daily(_nightly, time(3, 30, tzinfo=services.clock.tz), name="nightly-retention",
                     job_kwargs={"id": "nightly-retention", "replace_existing": True})
-
-
-class JobQueueScheduler:
-    """The scheduler port on PTB's JobQueue (APScheduler, in memory: rebuilt at start)."""
-
-    def __init__(self, app: Application) -> None:
-        self.app = app
-
-    def at(self, name: str, when: float, callback: Callback) -> None:
-        async def run(context) -> None:
-            await callback()
-
-        moment = datetime.fromtimestamp(when, timezone.utc)
-        now = datetime.now(timezone.utc)
-        self.app.job_queue.run_once(run, when=max(moment, now), name=name,
-                                    job_kwargs={"id": name, "replace_existing": True,
-                                                "misfire_grace_time": None})
-
-    def cancel(self, name: str) -> None:
-        for job in self.app.job_queue.get_jobs_by_name(name):
-            job.schedule_removal()

@@ -121,6 +121,9 @@ def _create_private(path: Path) -> None:
             pass
 
 
+CACHE_KIB = 64 * 1024  # at most 64 MiB of decrypted pages
+
+
 def _open_sqlcipher(path: Path, raw_key: bytes) -> sqlcipher3.Connection:
     """Open the file, apply the key and prove it works before anything is written."""
     _prove_key(path, raw_key)
@@ -139,6 +142,10 @@ def _open_sqlcipher(path: Path, raw_key: bytes) -> sqlcipher3.Connection:
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
+    # Decrypted pages kept in memory (filled only as pages are read): SQLCipher's default
+    # 2 MB cache makes every read of a database larger than that decrypt pages again,
+    # so the cost per member grew with the number of members (docs/performance.md).
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     return conn
 
 

@@ -63,3 +63,31 @@ def test_a_missed_target_exits_non_zero_and_logs_stay_out_of_the_table(monkeypat
     assert "MISSED TARGET" in out and "stopping with" not in out
     assert "[bench] log warning: stopping with 338 deliveries still queued" in err
     assert all(len(line) <= 100 for line in out.splitlines())
+
+
+def test_scale_reports_one_entry_per_size_and_draws_its_chart(tmp_path):
+    from xml.etree import ElementTree
+
+    from bot.benchchart import main as chart_main
+
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "scale", "--sizes", "100,300", "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode in (EXIT_OK, EXIT_MISSED), done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    entries = report["results"]
+    assert [e["members"] for e in entries] == [100, 300] and {e["scenario"] for e in entries} == {"scale"}
+    for entry in entries:
+        assert {"members", "rss_mb", "startup_s", "db_mb", "wave_plan_s"} <= set(entry)
+        assert entry["wave_queued"] == entry["wave"] == (entry["members"] + 2) // 3  # a third opted in
+        assert entry["scheduled_jobs"] >= entry["wave"] + entry["rooms"]
+    assert "startup_s_growth" in entries[1]
+    (tmp_path / "scale.json").write_text(done.stdout)
+    assert chart_main([str(tmp_path / "scale.json"), str(tmp_path / "scale.svg")]) == 0
+    svg = ElementTree.parse(tmp_path / "scale.svg").getroot()
+    assert svg.tag.endswith("svg") and len(svg.findall(".//{http://www.w3.org/2000/svg}circle")) == 4 * 2
+
+
+def test_scale_sizes_are_checked():
+    done = subprocess.run([sys.executable, "-m", "bot.bench", "scale", "--sizes", "1000,abc"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--sizes" in done.stderr
