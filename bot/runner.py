@@ -54,6 +54,7 @@ async def start_bot(config: Config, db: Database, *, clock: Clock | None = None,
     await app.start()
     await services.workshops.rebuild()
     await services.checkins.rebuild()
+    await services.relay.report_pending()  # messages a stop left half sent: their senders are told
     try:
         if config.webhook_url:
             await start_webhook(app, config)

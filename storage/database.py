@@ -284,6 +284,9 @@ class Database:
         self.key_version = 1
         self._deferred: list[tuple[RowBatch, tuple]] = []
         self._flush_task: asyncio.Task | None = None
+        self._deferred_count = 0  # rows ever deferred
+        self._committed_count = 0  # of which committed (every one deferred before it)
+        self._durable_task: asyncio.Future | None = None
         self._next_ids: dict[str, int] = {}
         self._changes = 0
         self._data_version: int | None = None
@@ -421,6 +424,7 @@ class Database:
         its batch in one statement. Used for the relay map: one row per relayed message
         and per delivered copy, which must not cost a transaction, nor a trip, each."""
         self._deferred.append((batch, tuple(row)))
+        self._deferred_count += 1
         if self._flush_task is None or self._flush_task.done():
             self._flush_task = asyncio.get_running_loop().create_task(self._flush_soon())
 
@@ -435,11 +439,30 @@ class Database:
             async with self.transaction():
                 pass
 
+    @property
+    def deferred_mark(self) -> int:
+        """How many rows were deferred so far: `durable(mark)` waits for those."""
+        return self._deferred_count
+
+    async def durable(self, mark: int | None = None) -> None:
+        """Return once every row deferred so far (or up to `mark`) is committed. Callers
+        that wait together share one transaction (a burst costs one commit, not one each)."""
+        target = self._deferred_count if mark is None else mark
+        while self._committed_count < target:
+            if self._durable_task is None or self._durable_task.done():
+                self._durable_task = asyncio.ensure_future(self._commit_pending())
+            await asyncio.shield(self._durable_task)
+
+    async def _commit_pending(self) -> None:
+        async with self.transaction():  # waits for one in progress, which may carry them
+            pass
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """A write transaction: committed when the block ends normally, else rolled back."""
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
+            written = self._deferred_count  # every row deferred until now is in this transaction
             if self._deferred:
                 pending, self._deferred = self._deferred, []
                 try:
@@ -461,6 +484,7 @@ class Database:
                 raise
             else:
                 await self._conn.execute("COMMIT")
+                self._committed_count = max(self._committed_count, written)
             finally:
                 if tx.changed_watched:
                     self._changes += 1

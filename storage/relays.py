@@ -29,9 +29,12 @@ _RELAY = "id, room_id, author_id, author_msg_id, kind, created_at"
 # Map rows written in batches, later: a room closed or a person forgotten by then
 # leaves no row (and no failed batch behind).
 _RELAY_ROWS = RowBatch(
-    "INSERT INTO relays (id, room_id, author_id, author_msg_id, kind, created_at) "
+    "INSERT INTO relays (id, room_id, author_id, author_msg_id, kind, created_at, pending) "
     "SELECT v.column1, r.id, (SELECT id FROM members WHERE id = v.column3), v.column4, v.column5, "
-    "v.column6 FROM (VALUES {rows}) v JOIN rooms r ON r.id = v.column2", width=6, stage=0)
+    "v.column6, v.column7 FROM (VALUES {rows}) v JOIN rooms r ON r.id = v.column2", width=7, stage=0)
+# Copies all settled: the relay is no longer pending (written after the rows above).
+_SETTLED_ROWS = RowBatch(
+    "UPDATE relays SET pending = 0 WHERE id IN (SELECT column1 FROM (VALUES {rows}))", width=1, stage=2)
 _COPY_ROWS = RowBatch(
     "INSERT OR REPLACE INTO relay_copies (relay_id, member_id, part, message_id, line) "
     "SELECT r.id, m.id, v.column3, v.column4, v.column5 FROM (VALUES {rows}) v "
@@ -45,12 +48,23 @@ class RelayRepo:
 
     @staticmethod
     async def defer_create(db, room_id: int, author_id: int | None, author_msg_id: int | None,
-                           kind: str, now: int) -> Relay:
+                           kind: str, now: int, *, pending: bool = False) -> Relay:
         """A new relay without a transaction of its own: its id comes from the database's
-        counter and the row is written with the next batch (see Database.defer)."""
+        counter and the row is written with the next batch (see Database.defer).
+        `pending`: marked as having copies still to send (see `defer_settled`)."""
         relay_id = await db.next_id("relays")
-        db.defer(_RELAY_ROWS, (relay_id, room_id, author_id, author_msg_id, kind, now))
+        db.defer(_RELAY_ROWS, (relay_id, room_id, author_id, author_msg_id, kind, now, int(pending)))
         return Relay(relay_id, room_id, author_id, author_msg_id, kind, now)
+
+    @staticmethod
+    def defer_settled(db, relay_id: int) -> None:
+        """Every copy of a relay is settled: it is no longer pending."""
+        db.defer(_SETTLED_ROWS, (relay_id,))
+
+    async def pending(self) -> list[Relay]:
+        """Relays a stopped process left with copies not all sent, oldest first."""
+        rows = await self.tx.all(f"SELECT {_RELAY} FROM relays WHERE pending = 1 ORDER BY id")
+        return [Relay(*row) for row in rows]
 
     async def get(self, relay_id: int) -> Relay | None:
         row = await self.tx.one(f"SELECT {_RELAY} FROM relays WHERE id = ?", (relay_id,))

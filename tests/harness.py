@@ -70,6 +70,7 @@ class Harness:
         await publish_menus(self.app.bot, self.services.t)
         await self.services.workshops.rebuild()
         await self.services.checkins.rebuild()
+        await self.services.relay.report_pending()
         return self
 
     async def tick(self, seconds: float = 0) -> None:

@@ -113,3 +113,44 @@ async def test_retry_after_is_honoured_by_edits_deletes_and_sends(h):
     assert all("version" not in t for t in b.texts())
     assert h.api.errors_sent[429] == 3 and h.api.early_retries == 0
     assert sorted(w for w in waited if w >= 1) == pytest.approx([1.1, 2.1, 3.1])
+
+
+# ------------------------------------------------------------- 7. a stop mid-burst
+async def _crash(h):
+    """What kill -9 leaves: lanes gone mid-send, rows not yet written lost, no drain."""
+    await h.services.delivery.abandon()
+    h.db._deferred.clear()
+    await h.app.shutdown()
+    await h.db.close()
+
+
+async def test_after_a_crash_mid_burst_each_sender_is_told_which_messages_may_be_lost(h):
+    fac, room_id, (a, b, c) = await room_with(h, "Alice", "Bruno", "Chloé")
+    delivered = await h.say(a, "arrivé partout")
+    await h.db.flush()
+    h.api.hold(c.user_id)  # Chloé's copies are still on their way when the process dies
+    burst = []
+    for i in range(3):
+        burst.append(await a.send(f"rafale numéro {i}"))
+        await h.process()
+    mine = await b.send("le mot de Bruno")
+    await h.process()
+    await h.services.delivery.drain(0.5)
+    await _crash(h)
+    h.api.release(c.user_id)
+    before = {phone.user_id: len(phone.received()) for phone in (a, b, c, fac)}
+    await h.start()
+    await h.pump()
+    told = a.received()[before[a.user_id]:]
+    lost = h.services.t("fr", "relay.maybe_lost")
+    assert [m["text"] for m in told] == [lost] * 3
+    assert [m["reply_to_message"]["message_id"] for m in told] == [m["message_id"] for m in burst]
+    assert all("rafale" not in m["text"] for m in told)  # ids only: the words were never kept
+    assert delivered["message_id"] not in [m["reply_to_message"]["message_id"] for m in told]
+    bruno_told = [m for m in b.received()[before[b.user_id]:] if m["text"] == lost]
+    assert [m["reply_to_message"]["message_id"] for m in bruno_told] == [mine["message_id"]]
+    assert not [m for m in c.received()[before[c.user_id]:] + fac.received()[before[fac.user_id]:]
+                if m["text"] == lost]
+    await h.db.flush()
+    await h.restart()  # told once, not at every start
+    assert not [m for m in a.received()[before[a.user_id] + 3:] if m["text"] == lost]

@@ -37,20 +37,19 @@ async def _make_database(data_dir):
 # ------------------------------------------------------------- 9. one bot per directory
 async def test_a_second_run_refuses_and_writing_verbs_cooperate_with_the_running_bot(tmp_path):
     live = await LiveBot(tmp_path / "data").start()
-    bot_env = {"TELEGRAM_BOT_TOKEN": live.api.token, "TELEGRAM_API_URL": live.server.base_url}
-    try:
-        code, out, err = cli(live.data_dir, "run", **bot_env)
+    try:  # live.cli: the same token, URL and folder, without blocking the running bot
+        code, out, err = await live.cli("run")
         lines = [line for line in err.splitlines() if line.strip()]
         assert code == 2 and len(lines) == 1 and "already using this data directory" in lines[0], err
         key_before = (live.data_dir / "master.key").read_bytes()
-        code, out, err = cli(live.data_dir, "rotate-key")
+        code, out, err = await live.cli("rotate-key")
         assert code == 2 and "stop it" in err and "Traceback" not in err
         assert (live.data_dir / "master.key").read_bytes() == key_before
         assert not (live.data_dir / "master.key.next").exists()
         # Online verbs work beside the bot.
-        code, out, err = cli(live.data_dir, "backup")
+        code, out, err = await live.cli("backup")
         assert code == 0, err
-        code, out, err = cli(live.data_dir, "incident", "add", "--nature", "essai", "--measures", "aucune")
+        code, out, err = await live.cli("incident", "add", "--nature", "essai", "--measures", "aucune")
         assert code == 0, err
         alice = live.api.phone(5_200_000_011, "Alice", language_code="fr")
         await alice.start()

@@ -161,6 +161,9 @@ class Delivery:
                 if await self._attempt(job, member_id):
                     metrics.delivered(time.monotonic() - queued)
                 lane.jobs.popleft()
+                settled = getattr(job, "settled", None)
+                if settled is not None:
+                    settled()  # done or given up: not lost to a stop (that is `abandon`)
         finally:
             if not lane.jobs:
                 self._lanes.pop(chat_id, None)

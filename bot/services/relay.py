@@ -18,7 +18,7 @@ from bot.services.crisis import assess
 from bot.errors import Refusal, TooLarge
 from bot.i18n import Translator
 from bot.replies import Reply
-from bot.services.delivery import Delivery, ignore_gone
+from bot.services.delivery import SAFETY, Delivery, ignore_gone
 from bot.services.media import MAX_DOWNLOAD, strip_photo
 from bot.services.notify import Notifier
 from bot.text import MAX_CAPTION, MAX_TEXT, split_text, utf16_len
@@ -81,6 +81,7 @@ class _Plan:
     replied: Relay | None
     steps: list = field(default_factory=list)
     done: int = 0
+    mark: int = 0  # the database's deferred-row count once this relay's pending mark was deferred
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class RelayService:
         self.combined = CombinedCopies()
         self.coalesce = True  # off only where one message per copy is what is measured (bench)
         self._views: ReadCache[int, _RoomView] = ReadCache(db, limit=1_000)
+        self._outstanding: dict[int, int] = {}  # relay id -> copies not settled yet
         self.safety = None  # bot.services.safety.SafetyService, set by Services.build
 
     # --------------------------------------------------------------- labels
@@ -153,9 +155,6 @@ class RelayService:
         at_risk = (not checked and not room.is_support and self.safety is not None
                    and assess(incoming.text).at_risk)
         others = [s for s in view.seats if s.member_id != author.id]
-        if not at_risk and others:
-            relay = await RelayRepo.defer_create(self.db, room.id, author.id, incoming.message_id,
-                                                 incoming.kind, int(self.clock.now()))
         if at_risk:
             return await self.safety.hold(author, room, incoming)
         if not others:
@@ -169,14 +168,25 @@ class RelayService:
                 photo = strip_photo(await self.transport.fetch_file(incoming.file_ref))
             except TooLarge as exc:  # retrying would fail again: say why
                 raise Refusal("relay.photo_too_large") from exc
+        recipients = [m for m in (view.members.get(s.member_id) for s in others) if m is not None]
+        relay = await RelayRepo.defer_create(self.db, room.id, author.id, incoming.message_id,
+                                             incoming.kind, int(self.clock.now()), pending=bool(recipients))
         shared: dict[str, str | None] = {"photo_ref": None}
-        for recipient_seat in others:
-            member = view.members.get(recipient_seat.member_id)
-            if member is None:
-                continue
+        runs = []
+        for member in recipients:
             name = self.name(member.locale, seat, room, view.counts.get(member.id, 0) > 1)
             plan = self._plan(relay, member, name, incoming, author, photo, shared, replied)
-            self.delivery.submit(member.chat_id, self._runner(plan), member.id)
+            runs.append((member, self._runner(plan)))
+        if runs:
+            # Each copy waits until the "pending" mark is on disk before it leaves (one
+            # commit carries a whole burst): if the process dies meanwhile, the sender is
+            # told at the next start (report_pending).
+            mark = self.db.deferred_mark
+            for _, run in runs:
+                run.plan.mark = mark
+            self._outstanding[relay.id] = len(runs)
+        for member, run in runs:
+            self.delivery.submit(member.chat_id, run, member.id)
         metrics.relayed()
         if incoming.kind == "voice" and await self._first_voice_note(author.id):
             return Reply(self.t(author.locale, "relay.voice_warning"), edit=False)
@@ -389,6 +399,39 @@ class RelayService:
 
         return run
 
+    def settled(self, relay_id: int) -> None:
+        """One recipient's copy is settled (sent, or never sendable: a blocked bot)."""
+        left = self._outstanding.get(relay_id, 0) - 1
+        if left > 0:
+            self._outstanding[relay_id] = left
+            return
+        self._outstanding.pop(relay_id, None)
+        RelayRepo.defer_settled(self.db, relay_id)
+
+    async def report_pending(self) -> int:
+        """At start: tell each sender which of their messages may not have reached the room
+        (the process stopped before every copy was sent), as a reply to that message in
+        their own chat. Ids only: the bot never had the words to resend them."""
+        async with self.db.transaction() as tx:
+            pending = await RelayRepo(tx).pending()
+            authors = {m.id: m for m in await MemberRepo(tx).many(
+                sorted({r.author_id for r in pending if r.author_id is not None}))}
+        for relay in pending:
+            author = authors.get(relay.author_id)
+            if author is None or relay.author_msg_id is None:
+                RelayRepo.defer_settled(self.db, relay.id)  # nobody left to tell
+                continue
+            self.delivery.submit(author.chat_id, self._teller(author, relay), author.id, priority=SAFETY)
+        return len(pending)
+
+    def _teller(self, author: Member, relay: Relay):
+        async def run() -> None:
+            await self.transport.send_text(author.chat_id, self.t(author.locale, "relay.maybe_lost"),
+                                           reply_to=relay.author_msg_id)
+            RelayRepo.defer_settled(self.db, relay.id)  # told: not again at the next start
+
+        return run
+
     async def purge(self, now: float | None = None) -> int:
         """Forget message ids older than 48 hours."""
         cutoff = int((now if now is not None else self.clock.now()) - MAP_HOURS * 3600)
@@ -449,6 +492,12 @@ class _RelayRun:
             return None
         return plan.steps[0][1]
 
+    def settled(self) -> None:
+        """Called by the lane once this job is over, whatever its outcome (never when the
+        process stops first): its copy, and those it absorbed, are no longer pending."""
+        for plan in [self.plan] + self.absorbed:
+            self.service.settled(plan.relay_id)
+
     def absorb(self, other) -> bool:
         if not self.service.coalesce or not isinstance(other, _RelayRun) or other.absorbed:
             return False
@@ -462,6 +511,7 @@ class _RelayRun:
         return True
 
     async def __call__(self) -> None:
+        await self.service.db.durable(max(p.mark for p in [self.plan] + self.absorbed))
         if self.absorbed and not self.plan.done:
             await self._send_combined()
             return
