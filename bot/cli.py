@@ -1,19 +1,101 @@
-"""The `entraide` command line: run, invite, doctor, purge, backup, rotate-key, incident, bench."""
+"""The `entraide` command line: run, invite, doctor, purge, backup, rotate-key, incident, bench.
+
+It speaks the operator's language (LC_ALL, else LC_MESSAGES, else LANG: fr* is French,
+anything else English), every string from the same catalogs as the bot (keys `cli.*`
+in locales/), --help and argparse's own messages included.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import re
 import signal
 import sys
+from functools import partial
 from pathlib import Path
 
 from bot.config import Config, ConfigError
 from bot.datalock import maintenance, rotation
+from bot.i18n import Translator
 from bot.logs import setup_logging
 from storage.database import StorageError
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def operator_locale(env: dict[str, str] | None = None) -> str:
+    """The operator's language, as POSIX looks for it: LC_ALL, LC_MESSAGES, then LANG."""
+    env = os.environ if env is None else env
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = (env.get(name) or "").strip()
+        if value:
+            return "fr" if value.lower().startswith("fr") else "en"
+    return "en"
+
+
+class Say:
+    """Every string the CLI shows, in the operator's language (catalog keys `cli.*`)."""
+
+    def __init__(self, locale: str | None = None, translator: Translator | None = None) -> None:
+        self.locale = locale or operator_locale()
+        self.t = translator or Translator()
+
+    def __call__(self, key: str, **params: object) -> str:
+        return self.t(self.locale, f"cli.{key}", **params)
+
+
+# What apply_retention counts (bot/retention.py), as the operator reads it.
+PURGE_KEYS = {
+    "message map entries (older than 48 h)": "purge_map",
+    "invitations (used or expired)": "purge_invites",
+    "reports (older than 30 days)": "purge_reports",
+    "check-in answers (older than 90 days)": "purge_checkins",
+    "closed rooms (after 30 days)": "purge_closed_rooms",
+    "inactive members told (erased in 30 days)": "purge_inactive_told",
+    "inactive members erased": "purge_inactive_erased",
+}
+
+# argparse's own messages (Python 3.11–3.13 wording) -> (catalog key, named groups).
+ARGPARSE_MESSAGES = [
+    (re.compile(r"the following arguments are required: (?P<names>.+)"), "err_required"),
+    (re.compile(r"unrecognized arguments: (?P<names>.+)"), "err_unrecognized"),
+    (re.compile(r"argument (?P<name>[^:]+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)"),
+     "err_invalid_choice"),
+    (re.compile(r"argument (?P<name>[^:]+): expected one argument"), "err_expected_one"),
+    (re.compile(r"argument (?P<name>[^:]+): invalid (?P<kind>\w+) value: (?P<value>.+)"), "err_invalid_value"),
+]
+
+
+def _formatter(say: Say) -> type[argparse.HelpFormatter]:
+    class Formatter(argparse.HelpFormatter):
+        def add_usage(self, usage, actions, groups, prefix=None):
+            return super().add_usage(usage, actions, groups, say("usage") if prefix is None else prefix)
+
+    return Formatter
+
+
+class OperatorParser(argparse.ArgumentParser):
+    """argparse in the operator's language: usage, titles, -h and errors through `Say`."""
+
+    def __init__(self, *args, say: Say, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _formatter(say))
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self.say = say
+        self._positionals.title = say("positionals")
+        self._optionals.title = say("options")
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=say("help_option"))
+
+    def error(self, message: str):
+        for pattern, key in ARGPARSE_MESSAGES:
+            found = pattern.fullmatch(message)
+            if found:
+                message = self.say(key, **found.groupdict())
+                break
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_CONFIG, self.say("error", prog=self.prog, message=message) + "\n")
 
 
 def _stop_event() -> asyncio.Event:
@@ -72,22 +154,17 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     try:
         asyncio.run(_run(config, args.port, args.demo, not args.no_browser))
     except TokenRefused:
-        print("Telegram a refusé le jeton TELEGRAM_BOT_TOKEN. Vérifiez-le auprès de @BotFather. "
-              "/ Telegram refused the TELEGRAM_BOT_TOKEN: check it with @BotFather.",
-              file=sys.stderr)
+        print(args.say("token_refused"), file=sys.stderr)
         return EXIT_CONFIG
     except ApiUnreachable:
-        print("Impossible de joindre l'API Bot de Telegram (TELEGRAM_API_URL) : vérifiez le réseau, "
-              "puis relancez. / The Telegram Bot API could not be reached (TELEGRAM_API_URL): check "
-              "the network, then start again.", file=sys.stderr)
+        print(args.say("api_unreachable"), file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         pass
     except OSError as error:
         if error.errno != 98:  # EADDRINUSE
             raise
-        print(f"Le port {args.port} est déjà utilisé : essayez « entraide run --port {args.port + 1} ». "
-              f"/ Port {args.port} is in use: try 'entraide run --port {args.port + 1}'.", file=sys.stderr)
+        print(args.say("port_in_use", port=args.port, next=args.port + 1), file=sys.stderr)
         return EXIT_CONFIG
     return EXIT_OK
 
@@ -117,17 +194,11 @@ def cmd_invite(args: argparse.Namespace, config: Config) -> int:
     code = asyncio.run(create())
     if sandbox:
         # No real bot behind it: a t.me link would look real and lead nowhere.
-        print("Invitation du bac à sable, pas un lien Telegram\u00a0: sur un téléphone du bac à sable, tapez "
-              f"/start {code}\n"
-              "Sandbox invitation, not a Telegram link: on a sandbox phone, type "
-              f"/start {code}")
-        print(f"(à usage unique, valide {VALID_DAYS}\u00a0jours, dans le bac à sable en marche\u00a0; "
-              "un nouveau «\u202fentraide run\u202f» repart à zéro / one-time, valid "
-              f"{VALID_DAYS} days, in the running sandbox; a new 'entraide run' starts over)", file=sys.stderr)
+        print(args.say("sandbox_invite", code=code))
+        print(args.say("sandbox_invite_note", days=VALID_DAYS), file=sys.stderr)
         return EXIT_OK
     print(deep_link(username, code))
-    print(f"(lien à usage unique, valide {VALID_DAYS} jours / one-time link, valid {VALID_DAYS} days)",
-          file=sys.stderr)
+    print(args.say("invite_note", days=VALID_DAYS), file=sys.stderr)
     return EXIT_OK
 
 
@@ -159,12 +230,13 @@ def cmd_purge(args: argparse.Namespace, config: Config) -> int:
     from storage.database import DB_NAME
 
     if not (config.data_dir / DB_NAME).exists():
-        print(f"no database in {config.data_dir}: nothing to purge")
+        print(args.say("purge_nothing", folder=config.data_dir))
         return EXIT_OK
     with maintenance(config.data_dir):
         counts = asyncio.run(purge_now(config))
     for name, count in counts.items():
-        print(f"{name}: {count}")
+        what = args.say(PURGE_KEYS[name]) if name in PURGE_KEYS else name
+        print(args.say("purge_line", what=what, count=count))
     return EXIT_OK
 
 
@@ -175,7 +247,7 @@ def cmd_backup(args: argparse.Namespace, config: Config) -> int:
         path, removed = make_backup(config)
     print(path)
     for old in removed:
-        print(f"removed old backup: {old}", file=sys.stderr)
+        print(args.say("backup_removed", path=old), file=sys.stderr)
     return EXIT_OK
 
 
@@ -184,19 +256,17 @@ def cmd_rotate_key(args: argparse.Namespace, config: Config) -> int:
 
     with rotation(config.data_dir):
         result = rotate_key(config)
-    print(f"key version {result.version}; new master key in {result.key_path}")
+    print(args.say("rotate_done", version=result.version, path=result.key_path))
     for path in result.backups_rekeyed:
-        print(f"backup re-keyed (opens with the new key): {path}")
+        print(args.say("rotate_rekeyed", path=path))
     for path in result.backups_already:
-        print(f"backup already under the new key: {path}")
+        print(args.say("rotate_already", path=path))
     for path in result.backups_unreadable:
-        print(f"backup left as it was (opens with neither the old nor the new key: made before "
-              f"an earlier rotation): {path}")
+        print(args.say("rotate_unreadable", path=path))
     if not (result.backups_rekeyed or result.backups_already or result.backups_unreadable):
-        print("no backups to re-key")
+        print(args.say("rotate_no_backups"))
     if config.master_key:
-        print("ENTRAIDE_MASTER_KEY is set: put the content of that file in it, then delete the file. "
-              "The backups above already open with the new key.", file=sys.stderr)
+        print(args.say("rotate_env"), file=sys.stderr)
     return EXIT_OK
 
 
@@ -205,16 +275,17 @@ def cmd_incident(args: argparse.Namespace, config: Config) -> int:
 
     if args.action == "add":
         if not args.nature or not args.measures:
-            print("entraide incident add --nature TEXT --measures TEXT [--day YYYY-MM-DD]", file=sys.stderr)
+            print(args.say("incident_usage"), file=sys.stderr)
             return EXIT_CONFIG
         with maintenance(config.data_dir):
             incident = asyncio.run(add_incident(config, args.nature, args.measures, args.day))
-        print(f"#{incident.id} {incident.day}")
+        print(args.say("incident_added", id=incident.id, day=incident.day))
         return EXIT_OK
     with maintenance(config.data_dir):
         incidents = asyncio.run(list_incidents(config))
     for incident in incidents:
-        print(f"#{incident.id}\t{incident.day}\t{incident.nature}\t{incident.measures}")
+        print(args.say("incident_line", id=incident.id, day=incident.day, nature=incident.nature,
+                       measures=incident.measures))
     return EXIT_OK
 
 
@@ -230,55 +301,57 @@ def cmd_bench(args: argparse.Namespace, config: Config) -> int:
     return bench_main(options)
 
 
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="entraide", description="entraide: groupes d'entraide anonymes sur Telegram")
-    verbs = top.add_subparsers(dest="verb", required=True)
-    run = verbs.add_parser("run", help="run the bot (no TELEGRAM_BOT_TOKEN: the local sandbox)")
-    run.add_argument("--port", type=int, default=8765, help="sandbox port on 127.0.0.1 (default 8765)")
-    run.add_argument("--demo", action="store_true", help="sandbox: play a short guided scene")
-    run.add_argument("--no-browser", action="store_true", help="sandbox: do not open the page")
+def parser(say: Say | None = None) -> argparse.ArgumentParser:
+    say = say or Say()
+    top = OperatorParser(prog="entraide", description=say("description"), say=say)
+    verbs = top.add_subparsers(dest="verb", required=True, parser_class=partial(OperatorParser, say=say))
+    run = verbs.add_parser("run", help=say("run_help"), description=say("run_help"))
+    run.add_argument("--port", type=int, default=8765, help=say("run_port"))
+    run.add_argument("--demo", action="store_true", help=say("run_demo"))
+    run.add_argument("--no-browser", action="store_true", help=say("run_no_browser"))
     run.set_defaults(func=cmd_run)
-    invite = verbs.add_parser("invite", help="print a one-time facilitator invitation link")
-    invite.add_argument("--bot-username", help="skip asking Telegram for the bot's username")
-    invite.add_argument("--sandbox", action="store_true", help="invite into the sandbox's data")
+    invite = verbs.add_parser("invite", help=say("invite_help"), description=say("invite_help"))
+    invite.add_argument("--bot-username", help=say("invite_bot_username"))
+    invite.add_argument("--sandbox", action="store_true", help=say("invite_sandbox"))
     invite.set_defaults(func=cmd_invite)
-    verbs.add_parser("doctor", help="check configuration, key and database").set_defaults(func=cmd_doctor)
-    verbs.add_parser("purge", help="apply the retention rules now").set_defaults(func=cmd_purge)
-    verbs.add_parser("backup", help="write an encrypted online backup under data/backups").set_defaults(func=cmd_backup)
-    verbs.add_parser("rotate-key", help="new master key: fields re-encrypted, file re-keyed (resumable; stop the bot first)").set_defaults(func=cmd_rotate_key)
-    incident = verbs.add_parser("incident", help="the confidentiality-incident register (Law 25)")
-    incident.add_argument("action", choices=["add", "list"])
-    incident.add_argument("--nature")
-    incident.add_argument("--measures")
-    incident.add_argument("--day", help="YYYY-MM-DD (default today)")
+    for name, func in (("doctor", cmd_doctor), ("purge", cmd_purge), ("backup", cmd_backup),
+                       ("rotate-key", cmd_rotate_key)):
+        key = name.replace("-", "_") + "_help"
+        verbs.add_parser(name, help=say(key), description=say(key)).set_defaults(func=func)
+    incident = verbs.add_parser("incident", help=say("incident_help"), description=say("incident_help"))
+    incident.add_argument("action", choices=["add", "list"], help=say("incident_action"))
+    incident.add_argument("--nature", help=say("incident_nature"))
+    incident.add_argument("--measures", help=say("incident_measures"))
+    incident.add_argument("--day", help=say("incident_day"))
     incident.set_defaults(func=cmd_incident)
-    bench = verbs.add_parser("bench", help="measure the bot against the fake Bot API (no network)")
-    bench.add_argument("scenarios", nargs="*", help="overhead, fan-out, room-burst, burst, scale (default: all)")
-    bench.add_argument("--quick", action="store_true", help="smaller sizes")
-    bench.add_argument("--json", action="store_true", help="a JSON report on standard output")
-    bench.add_argument("--latency", type=float, help="seconds per API call on the fake")
-    bench.add_argument("--per-chat", type=float, default=1.0, help="emulated messages/s to one chat")
-    bench.add_argument("--overall", type=float, default=30.0, help="emulated messages/s overall")
-    bench.add_argument("--sizes", help="scale: member counts, e.g. 1000,10000,100000")
+    bench = verbs.add_parser("bench", help=say("bench_help"), description=say("bench_help"))
+    bench.add_argument("scenarios", nargs="*", help=say("bench_scenarios"))
+    bench.add_argument("--quick", action="store_true", help=say("bench_quick"))
+    bench.add_argument("--json", action="store_true", help=say("bench_json"))
+    bench.add_argument("--latency", type=float, help=say("bench_latency"))
+    bench.add_argument("--per-chat", type=float, default=1.0, help=say("bench_per_chat"))
+    bench.add_argument("--overall", type=float, default=30.0, help=say("bench_overall"))
+    bench.add_argument("--sizes", help=say("bench_sizes"))
     bench.set_defaults(func=cmd_bench)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    say = Say()
+    args = parser(say).parse_args(argv)
+    args.say = say
     setup_logging()
     try:
         config = Config.from_env()
         return args.func(args, config)
     except (ConfigError, StorageError) as error:
-        print(f"entraide: {error}", file=sys.stderr)
+        print(say("error_prefix", error=error), file=sys.stderr)
         return EXIT_CONFIG
     except Exception as error:  # the token refused during invite, and the like
         from bot.runner import TokenRefused
 
         if isinstance(error, TokenRefused):
-            print("Telegram a refusé le jeton TELEGRAM_BOT_TOKEN. / Telegram refused the token.",
-                  file=sys.stderr)
+            print(say("token_refused"), file=sys.stderr)
             return EXIT_CONFIG
         raise
 

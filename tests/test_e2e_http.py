@@ -52,7 +52,7 @@ class LiveBot:
     async def cli(self, *args):
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", *args,
-            env={**os.environ, "TELEGRAM_BOT_TOKEN": self.api.token,
+            env={**os.environ, "TELEGRAM_BOT_TOKEN": self.api.token, "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8",
                  "ENTRAIDE_DATA_DIR": str(self.data_dir), "TELEGRAM_API_URL": self.server.base_url},
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         out, err = await asyncio.wait_for(proc.communicate(), 60)
@@ -159,7 +159,7 @@ async def test_refused_token_is_one_clear_sentence_and_exit_2(tmp_path):
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run",
         env={**os.environ, "TELEGRAM_BOT_TOKEN": bot_token, "ENTRAIDE_DATA_DIR": str(tmp_path),
-             "TELEGRAM_API_URL": live.server.base_url},
+             "TELEGRAM_API_URL": live.server.base_url, "LC_ALL": "", "LANG": "fr_CA.UTF-8"},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     raw_out, raw_err = await asyncio.wait_for(proc.communicate(), 60)
     code, out, err = proc.returncode, raw_out.decode(), raw_err.decode()

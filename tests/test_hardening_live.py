@@ -85,7 +85,7 @@ async def test_an_unreachable_bot_api_at_start_is_one_plain_sentence(tmp_path):
         port = probe.getsockname()[1]  # closed again: nothing listens there
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run",
-        env={**os.environ, "TELEGRAM_BOT_TOKEN": "123456:TEST-fake-token",
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": "123456:TEST-fake-token", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8",
              "ENTRAIDE_DATA_DIR": str(tmp_path / "data"),
              "TELEGRAM_API_URL": f"http://127.0.0.1:{port}/bot"},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)

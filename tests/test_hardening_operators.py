@@ -19,7 +19,9 @@ from tests.test_rooms import room_with
 def cli(data_dir, *args, **env):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ENTRAIDE_"))}
     proc = subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
-                          timeout=120, env={**base, "ENTRAIDE_DATA_DIR": str(data_dir), **env})
+                          timeout=120, env={**base, "ENTRAIDE_DATA_DIR": str(data_dir),
+                                            "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8",  # English
+                                            **env})
     return proc.returncode, proc.stdout, proc.stderr
 
 

@@ -1,0 +1,135 @@
+"""The operator CLI speaks the operator's language, French first, through the catalogs."""
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from bot.i18n import Translator, placeholders
+from locales.typography import plain
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = (ROOT / "bot" / "cli.py").read_text()
+VERBS = ["run", "invite", "doctor", "purge", "backup", "rotate-key", "incident", "bench"]
+FRENCH = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "fr_CA.UTF-8"}
+ENGLISH = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+
+
+def used_keys() -> set[str]:
+    keys = set(re.findall(r'say\("([a-z_]+)"', SOURCE))
+    keys |= {f"{verb.replace('-', '_')}_help" for verb in ("doctor", "purge", "backup", "rotate-key")}
+    keys |= set(cli.PURGE_KEYS.values()) | {key for _, key in cli.ARGPARSE_MESSAGES}
+    return {f"cli.{key}" for key in keys}
+
+
+def test_the_locale_comes_from_lc_all_then_lc_messages_then_lang():
+    assert cli.operator_locale({"LANG": "fr_CA.UTF-8"}) == "fr"
+    assert cli.operator_locale({"LANG": "fr"}) == "fr"
+    assert cli.operator_locale({"LANG": "en_CA.UTF-8"}) == "en"
+    assert cli.operator_locale({"LANG": "C.UTF-8"}) == "en"
+    assert cli.operator_locale({}) == "en"
+    assert cli.operator_locale({"LC_ALL": "en_US.UTF-8", "LANG": "fr_CA.UTF-8"}) == "en"
+    assert cli.operator_locale({"LC_MESSAGES": "fr_FR.UTF-8", "LANG": "en_CA.UTF-8"}) == "fr"
+    assert cli.operator_locale({"LC_ALL": "", "LC_MESSAGES": "", "LANG": "fr_BE"}) == "fr"
+
+
+def test_every_cli_string_is_in_both_catalogs_and_none_is_left_over():
+    t = Translator()
+    used = used_keys()
+    for locale in ("fr", "en"):
+        missing = used - t.keys(locale)
+        assert not missing, (locale, missing)
+    for key in used:
+        assert placeholders(t.catalogs["fr"][key]) == placeholders(t.catalogs["en"][key]), key
+    defined = {key for key in t.keys("fr") if key.startswith("cli.")}
+    assert defined == used, defined ^ used
+
+
+def test_no_literal_reaches_the_operator_except_through_the_catalogs():
+    """help=, description= and print() in bot/cli.py never take a string written in the code."""
+    tree = ast.parse(SOURCE)
+    offenders = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        for keyword in node.keywords:
+            if keyword.arg in ("help", "description", "epilog") and isinstance(
+                    keyword.value, (ast.Constant, ast.JoinedStr)):
+                offenders.append(f"line {node.lineno}: {keyword.arg}=")
+        if isinstance(node.func, ast.Name) and node.func.id == "print" and node.args and isinstance(
+                node.args[0], (ast.Constant, ast.JoinedStr)):
+            offenders.append(f"line {node.lineno}: print")
+    assert offenders == []
+    for key in cli.PURGE_KEYS:  # every count retention reports is one of those
+        assert key in (ROOT / "bot" / "retention.py").read_text()
+
+
+def run_cli(*args, env):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ENTRAIDE_"))}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
+                          timeout=60, env={**base, **env})
+
+
+def test_entraide_help_is_french_under_a_french_locale():
+    done = run_cli("--help", env=FRENCH)
+    assert done.returncode == 0, done.stderr
+    text = plain(done.stdout)
+    assert text.startswith("utilisation : entraide")
+    assert "afficher cette aide et quitter" in text and "des salles d'entraide anonymes" in text
+    for phrase in ("faire tourner le bot", "lien d'invitation à l'animation", "règles de conservation",
+                   "copie de sécurité chiffrée", "registre des incidents de confidentialité"):
+        assert phrase in " ".join(text.split()), phrase
+    assert "usage:" not in text and "show this help" not in text and "positional arguments" not in text
+    english = run_cli("--help", env=ENGLISH)
+    assert english.stdout.startswith("usage: entraide") and "show this help message and exit" in english.stdout
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_every_verbs_help_is_french(verb, monkeypatch, capsys):
+    for name, value in FRENCH.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exited:
+        cli.main([verb, "--help"])
+    assert exited.value.code == 0
+    text = " ".join(plain(capsys.readouterr().out).split())
+    t = Translator()
+    assert text.startswith(f"utilisation : entraide {verb}")
+    assert "afficher cette aide et quitter" in text
+    assert " ".join(plain(t("fr", f"cli.{verb.replace('-', '_')}_help")).split()) in text
+    for english in ("usage:", "show this help", "(default", "sandbox:", "scale: member"):
+        assert english not in text, english
+
+
+def test_argparse_errors_are_french_too():
+    done = run_cli("incident", env=FRENCH)
+    assert done.returncode == 2
+    assert plain(done.stderr).splitlines()[-1] == "entraide incident : erreur : il manque : action"
+    done = run_cli("bench", "--latency", "vite", env=FRENCH)
+    assert done.returncode == 2 and "valeur invalide (float) : 'vite'" in plain(done.stderr)
+    done = run_cli("ouvrir", env=FRENCH)
+    assert done.returncode == 2 and "choix invalide" in plain(done.stderr)
+    done = run_cli("incident", env=ENGLISH)
+    assert "the following arguments are required: action" in done.stderr
+
+
+async def test_a_french_operator_reads_purge_and_incident_in_french(tmp_path):
+    from storage.database import Database, resolve_master_key
+
+    db = await Database.open(tmp_path, resolve_master_key(tmp_path, None))
+    await db.close()
+    env = {**FRENCH, "ENTRAIDE_DATA_DIR": str(tmp_path)}
+    done = run_cli("purge", env=env)
+    assert done.returncode == 0, done.stderr
+    text = plain(done.stdout)
+    assert "carte des messages (plus de 48 h) : 0" in text and "membres inactifs effacés : 0" in text
+    assert len(text.splitlines()) == len(cli.PURGE_KEYS)
+    assert not any(english in text for english in cli.PURGE_KEYS)
+    done = run_cli("incident", "add", "--nature", "essai", "--measures", "aucune", "--day", "2026-03-04", env=env)
+    assert done.returncode == 0 and plain(done.stdout).strip() == "n° 1 inscrit au registre, le 2026-03-04"
+    done = run_cli("incident", "list", env={**ENGLISH, "ENTRAIDE_DATA_DIR": str(tmp_path)})
+    assert done.stdout.strip() == "#1\t2026-03-04\tessai\taucune"
