@@ -219,7 +219,7 @@ async def _bot_username(config: Config) -> str:
 def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
     from bot.doctor import diagnose
 
-    lines, healthy = asyncio.run(diagnose(config))
+    lines, healthy = asyncio.run(diagnose(config, args.say))
     for line in lines:
         print(line)
     return EXIT_OK if healthy else EXIT_FAILED

@@ -3,62 +3,75 @@
 from __future__ import annotations
 
 import stat
+from typing import Callable
 from urllib.parse import urlsplit
 
 from bot.config import Config
+from bot.i18n import Translator
 from storage.database import (
     DB_NAME, KEY_FILE_NAME, LATEST_SCHEMA, Database, StorageError, key_file_mode,
     resolve_master_key,
 )
 
 
-async def diagnose(config: Config) -> tuple[list[str], bool]:
+async def diagnose(config: Config, say: Callable[..., str] | None = None) -> tuple[list[str], bool]:
+    """The report's lines (in the operator's language: `say` looks up `cli.*` keys) and
+    whether everything is healthy."""
+    if say is None:
+        translator = Translator()
+
+        def say(key: str, **params) -> str:
+            return translator("en", f"cli.{key}", **params)
+
+    labels = {key: say(f"doctor_{key}") for key in ("master_key", "key_file", "db_file", "database",
+                                                     "schema", "check")}
+    width = max(20, *(len(label) + 1 for label in labels.values()))
+
+    def line(label: str, value: str) -> str:
+        return f"  {label.ljust(width)}{value}"
+
     healthy = True
     lines = [
         "entraide doctor",
-        f"  TELEGRAM_BOT_TOKEN: {'set (hidden)' if config.token else 'not set: entraide run starts the sandbox'}",
-        f"  TELEGRAM_API_URL:   {urlsplit(config.api_url).scheme}://{urlsplit(config.api_url).netloc}",
-        f"  ENTRAIDE_DATA_DIR:  {config.data_dir.resolve()}",
-        f"  ENTRAIDE_TZ:        {config.tz}",
-        f"  master key:         {'ENTRAIDE_MASTER_KEY (hidden)' if config.master_key else KEY_FILE_NAME + ' in the data directory'}",
+        line("TELEGRAM_BOT_TOKEN:", say("doctor_token_set") if config.token else say("doctor_token_unset")),
+        line("TELEGRAM_API_URL:", f"{urlsplit(config.api_url).scheme}://{urlsplit(config.api_url).netloc}"),
+        line("ENTRAIDE_DATA_DIR:", str(config.data_dir.resolve())),
+        line("ENTRAIDE_TZ:", config.tz),
+        line(labels["master_key"], say("doctor_master_env") if config.master_key
+             else say("doctor_master_file", file=KEY_FILE_NAME)),
     ]
     mode = key_file_mode(config.data_dir)
     if not config.master_key:
         if mode is None:
-            lines.append("  key file:           none yet (created on first run, mode 0600)")
+            lines.append(line(labels["key_file"], say("doctor_key_none")))
         elif mode & 0o077:
-            lines.append(f"  key file:           PROBLEM: mode {oct(mode)}, should be 0o600 (chmod 600)")
+            lines.append(line(labels["key_file"], say("doctor_key_bad_mode", mode=oct(mode))))
             healthy = False
         else:
-            lines.append(f"  key file:           ok (mode {oct(mode)})")
+            lines.append(line(labels["key_file"], say("doctor_key_ok", mode=oct(mode))))
         if mode is not None:
             # Not unhealthy, but worth acting on: one copy of the folder holds lock and key.
-            lines.append("  key file:           WARNING: it sits beside the database and its backups: "
-                         "whoever copies this folder (or a backup of the volume) can read everything. "
-                         "Keep the key apart: ENTRAIDE_MASTER_KEY from a secret store (README, Deploy), "
-                         "then remove the file.")
+            lines.append(line(labels["key_file"], say("doctor_key_beside")))
     elif mode is not None:
-        lines.append("  key file:           WARNING: ENTRAIDE_MASTER_KEY is set but a key file is still in "
-                     "the data directory, beside the database: remove it once the key is kept elsewhere.")
+        lines.append(line(labels["key_file"], say("doctor_key_env_and_file")))
     database = config.data_dir / DB_NAME
     if database.exists() and stat.S_IMODE(database.stat().st_mode) & 0o077:
-        lines.append(f"  database file:      PROBLEM: mode {oct(stat.S_IMODE(database.stat().st_mode))}, "
-                     "should be 0o600 (chmod 600 on entraide.db and its -wal and -shm files)")
+        lines.append(line(labels["db_file"], say("doctor_db_bad_mode", mode=oct(stat.S_IMODE(database.stat().st_mode)))))
         healthy = False
     if not (config.data_dir / DB_NAME).exists():
-        lines.append("  database:           none yet (created on first run)")
+        lines.append(line(labels["database"], say("doctor_db_none")))
         return lines, healthy
     try:
         key = resolve_master_key(config.data_dir, config.master_key, create=False)
         db = await Database.open(config.data_dir, key)
     except StorageError as error:
-        lines.append(f"  database:           PROBLEM: {error}")
+        lines.append(line(labels["database"], say("doctor_db_problem", error=error)))
         return lines, False
     try:
         version = await db.schema_version()
         check = await db.integrity_check()
-        lines.append(f"  schema version:     {version} (latest {LATEST_SCHEMA})")
-        lines.append(f"  database check:     {check}")
+        lines.append(line(labels["schema"], say("doctor_schema_value", version=version, latest=LATEST_SCHEMA)))
+        lines.append(line(labels["check"], check))
         healthy = healthy and check == "ok" and version == LATEST_SCHEMA
     finally:
         await db.close()

@@ -15,13 +15,16 @@ from locales.typography import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = (ROOT / "bot" / "cli.py").read_text()
+DOCTOR = (ROOT / "bot" / "doctor.py").read_text()
 VERBS = ["run", "invite", "doctor", "purge", "backup", "rotate-key", "incident", "bench"]
 FRENCH = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "fr_CA.UTF-8"}
 ENGLISH = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
 
 
 def used_keys() -> set[str]:
-    keys = set(re.findall(r'say\("([a-z_]+)"', SOURCE))
+    keys = set(re.findall(r'say\("([a-z_]+)"', SOURCE + DOCTOR))
+    labels = re.search(r"for key in \(([^)]*)\)", DOCTOR).group(1)  # say(f"doctor_{key}")
+    keys |= {f"doctor_{key}" for key in re.findall(r'"([a-z_]+)"', labels)}
     keys |= {f"{verb.replace('-', '_')}_help" for verb in ("doctor", "purge", "backup", "rotate-key")}
     keys |= set(cli.PURGE_KEYS.values()) | {key for _, key in cli.ARGPARSE_MESSAGES}
     return {f"cli.{key}" for key in keys}
@@ -115,6 +118,21 @@ def test_argparse_errors_are_french_too():
     assert done.returncode == 2 and "choix invalide" in plain(done.stderr)
     done = run_cli("incident", env=ENGLISH)
     assert "the following arguments are required: action" in done.stderr
+
+
+async def test_doctor_reports_in_the_operators_language(tmp_path):
+    from storage.database import Database, resolve_master_key
+
+    db = await Database.open(tmp_path, resolve_master_key(tmp_path, None))
+    await db.close()
+    french = run_cli("doctor", env={**FRENCH, "ENTRAIDE_DATA_DIR": str(tmp_path)})
+    assert french.returncode == 0, french.stdout + french.stderr
+    text = plain(french.stdout)
+    assert "version du schéma :" in text and re.search(r"vérification : +ok", text)
+    assert "ATTENTION : il est à côté de la base de données" in text
+    assert "schema version" not in text and "WARNING" not in text
+    english = run_cli("doctor", env={**ENGLISH, "ENTRAIDE_DATA_DIR": str(tmp_path)})
+    assert "database check:     ok" in english.stdout and "schema version:" in english.stdout
 
 
 async def test_a_french_operator_reads_purge_and_incident_in_french(tmp_path):
