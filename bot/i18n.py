@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from string import Formatter
 from typing import Callable
 
+from babel.dates import format_date, get_day_names
 from babel.messages.pofile import read_po
 
 LOCALES = ("fr", "en")
@@ -66,6 +68,20 @@ def read_catalog(locale: str) -> Catalog:
 def load_catalog(locale: str) -> dict[str, str]:
     """The plain (non-plural) messages of one language."""
     return read_catalog(locale).messages
+
+
+def format_day(day: date, locale: str) -> str:
+    """A day as people write it: « 30 novembre 2026 », « 1er décembre 2026 », "November 30, 2026"."""
+    if locale == "fr":
+        text = format_date(day, "d MMMM y", locale=BABEL_LOCALES["fr"])
+        return "1er" + text[1:] if day.day == 1 else text
+    return format_date(day, "MMMM d, y", locale=BABEL_LOCALES.get(locale, "en_CA"))
+
+
+def weekday_names(locale: str) -> list[str]:
+    """Monday first, in the language (« lundi », "Monday")."""
+    names = get_day_names("wide", locale=BABEL_LOCALES.get(locale, BABEL_LOCALES[DEFAULT_LOCALE]))
+    return [names[i] for i in range(7)]
 
 
 def placeholders(text: str) -> set[str]:

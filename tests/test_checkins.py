@@ -3,7 +3,8 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.services.checkins import next_checkin, spread
+from bot.services.checkins import next_checkin, period, spread
+from locales.typography import plain
 from storage.checkins import CheckinSettings
 from tests.test_rooms import room_with
 
@@ -157,15 +158,80 @@ async def test_trends_show_nothing_for_4_and_a_distribution_for_5(h):
         await phone.press(message, next(d for _, d in phone.buttons(message) if d.startswith("ci:m:4:")))
     await h.pump()
     await h.cmd(fac, "tendances")
-    assert "moins de 5 personnes" in fac.last()["text"].split("\n")[1]
+    lines = plain(fac.last()["text"]).split("\n")
+    # Weeks named by Babel in the member's language, the rule said once for the hidden weeks.
+    assert lines[1:5] == ["Semaine du 16 novembre 2026 : —", "Semaine du 9 novembre 2026 : —",
+                          "Semaine du 2 novembre 2026 : —", "Semaine du 26 octobre 2026 : —"]
+    assert len(lines) == 6 and "moins de 5 personnes" in lines[5]
+    assert sum("moins de 5" in line for line in lines) == 1 and "2026-11" not in fac.last()["text"]
     message = checkins_received(phones[4])[-1]
     await phones[4].press(message, next(d for _, d in phones[4].buttons(message) if d.startswith("ci:m:2:")))
     await h.pump()
     await h.cmd(fac, "tendances")
-    week = fac.last()["text"].split("\n")[1]
-    assert "(5 personnes)" in week and "▆ 4" in week and "▂ 1" in week
+    lines = plain(fac.last()["text"]).split("\n")
+    week = lines[1]
+    assert week.startswith("Semaine du 16 novembre 2026 (5 personnes) :")
+    assert "▆ 4" in week and "▂ 1" in week
+    assert sum("moins de 5" in line for line in lines) == 1  # three weeks still hidden, one rule
+    await h.cmd(fac, "langue")
+    await fac.press(fac.last(), next(d for label, d in fac.buttons() if label == "English"))
+    await h.pump()
+    await h.cmd(fac, "trends")
+    lines = plain(fac.last()["text"]).split("\n")
+    assert lines[1].startswith("Week of November 16, 2026 (5 people):") and lines[2] == "Week of November 9, 2026: —"
+    assert sum("fewer than 5" in line for line in lines) == 1
     await h.cmd(phones[0], "tendances")
     assert "réservée à l'animation" in phones[0].last()["text"]
+
+
+async def test_the_checkin_greets_by_the_time_of_day(h):
+    """A 9:00 check-in says « ce matin » and « Bonne journée », never « ce soir »."""
+    alice = h.phone("Alice")
+    await h.onboard(alice)
+    await h.cmd(alice, "bilan", "09:00")
+    now = datetime.fromtimestamp(h.clock.now(), MTL)  # Wednesday 06:06
+    await h.tick((now.replace(hour=9, minute=4) - now).total_seconds())
+    (message,) = checkins_received(alice)
+    assert plain(message["text"]) == "Bonjour 🌤 Comment ça va ce matin ?"
+    assert "Pas aujourd'hui" in [label for label, _ in alice.buttons(message)]
+    await press_latest(h, alice, "ci:m:4:")
+    await alice.press(message, next(d for _, d in alice.buttons(message) if d.startswith("ci:done:")))
+    await h.pump()
+    assert message["text"] == "Merci. Bonne journée 🌤"
+    assert not any("ce soir" in t.lower() or "soirée" in t.lower() for t in alice.texts())
+    # The same member at 20:00 the next day: an evening greeting.
+    await h.cmd(alice, "bilan", "20:00")
+    now = datetime.fromtimestamp(h.clock.now(), MTL)
+    await h.tick((now.replace(hour=20, minute=4) + timedelta(days=1) - now).total_seconds())
+    evening = checkins_received(alice)[-1]
+    assert plain(evening["text"]) == "Comment ça va ce soir ? 🌙"
+    await press_latest(h, alice, "ci:m:3:")
+    await alice.press(evening, next(d for _, d in alice.buttons(evening) if d.startswith("ci:done:")))
+    await h.pump()
+    assert evening["text"] == "Merci. Bonne soirée 🌙"
+
+
+def test_periods_of_the_day():
+    def at(hour):
+        return datetime(2026, 11, 18, hour, 30, tzinfo=MTL).timestamp()
+
+    assert [period(at(hour), "America/Montreal") for hour in (4, 5, 11, 12, 16, 17, 21, 22, 23)] == [
+        "night", "morning", "morning", "afternoon", "afternoon", "evening", "evening", "night", "night"]
+    assert period(at(12), "Europe/Paris") == "evening"  # 18:30 in Paris
+
+
+async def test_time_zones_are_named_in_the_members_language(h):
+    alice, bob = h.phone("Alice"), h.phone("Bob", language_code="en")
+    await h.onboard(alice)
+    await h.onboard(bob, "en")
+    await h.cmd(alice, "bilan")
+    labels = [label for label, _ in alice.buttons()]
+    assert "• Montréal" in labels and "Montreal" not in " ".join(labels)
+    assert "Fuseau : Montréal" in plain(alice.last()["text"]) and "America/" not in alice.last()["text"]
+    await h.cmd(bob, "checkin")
+    assert "• Montreal" in [label for label, _ in bob.buttons()]
+    await h.cmd(alice, "bilan", "Europe/Berlin")
+    assert "Fuseau : Berlin" in plain(alice.last()["text"])
 
 
 def test_spread_is_stable_and_within_three_minutes():

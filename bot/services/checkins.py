@@ -15,12 +15,13 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import get_timezone_location
 from babel.numbers import format_decimal
 
 from bot import metrics
 from bot.clock import Clock
 from bot.errors import Refusal
-from bot.i18n import BABEL_LOCALES, Translator
+from bot.i18n import BABEL_LOCALES, Translator, format_day
 from bot.replies import Reply
 from bot.services.rooms import room_or_active
 from bot.ratelimit import PLANNING, PRIORITY
@@ -39,6 +40,11 @@ PAUSE = 7 * 86400
 TAGS = (("sleep", 1), ("money", 2), ("loneliness", 4), ("health", 8), ("relations", 16), ("work", 32))
 HOURS = (18, 19, 20, 21, 22)
 ZONES = ("America/Montreal", "America/Halifax", "America/Winnipeg", "America/Vancouver", "Europe/Paris")
+# The zones of the buttons are named in the catalogs (CLDR calls America/Montreal « Toronto »);
+# any other zone by Babel's exemplar city in the member's language.
+ZONE_KEYS = {"America/Montreal": "montreal", "America/Toronto": "toronto", "America/Halifax": "halifax",
+             "America/Winnipeg": "winnipeg", "America/Vancouver": "vancouver", "Europe/Paris": "paris"}
+PERIODS = ((5, "morning"), (12, "afternoon"), (17, "evening"), (22, "night"))
 TRENDS_MINIMUM = 5
 SPARK = "▁▂▄▆█"
 RETENTION_DAYS = 90
@@ -66,6 +72,16 @@ def next_checkin(settings: CheckinSettings, after: float) -> float | None:
 def spread(member_id: int) -> int:
     """A stable offset in [0, 180) s so thousands of 20:00 check-ins do not go at once."""
     return int.from_bytes(hashlib.sha256(f"spread:{member_id}".encode()).digest()[:4], "big") % SPREAD_SECONDS
+
+
+def period(epoch: float, tz: str) -> str:
+    """The time of day where the member is: morning, afternoon, evening or night."""
+    hour = datetime.fromtimestamp(epoch, timezone.utc).astimezone(ZoneInfo(tz)).hour
+    name = "night"
+    for start, label in PERIODS:
+        if hour >= start:
+            name = label
+    return name
 
 
 def local_day(epoch: float, tz: str) -> str:
@@ -106,18 +122,29 @@ class CheckinService:
         chosen = " ".join(n for i, n in enumerate(day_names) if settings.days & (1 << i)) or "—"
         paused = settings.paused_until > self.clock.now()
         key = "checkins.screen_on" if on else "checkins.screen_off"
-        text = self.t(locale, key, hour=hour, days=chosen, tz=settings.tz)
+        text = self.t(locale, key, hour=hour, days=chosen, tz=self.zone_name(settings.tz, locale))
         if on and paused:
-            text += "\n" + self.t(locale, "checkins.paused_until", day=local_day(settings.paused_until, settings.tz))
+            day = date.fromisoformat(local_day(settings.paused_until, settings.tz))
+            text += "\n" + self.t(locale, "checkins.paused_until", day=format_day(day, locale))
         rows = [[Button(self.t(locale, "checkins.button_off" if on else "checkins.button_on"),
                         "cis:off" if on else "cis:on")]]
         rows.append([Button(("• " if settings.minute_of_day == h * 60 else "") + f"{h}:00", f"cis:h:{h}")
                      for h in HOURS])
         rows.append([Button(("• " if settings.days & (1 << i) else "") + name, f"cis:d:{i}")
                      for i, name in enumerate(day_names)])
-        rows.append([Button(("• " if settings.tz == z else "") + z.split("/")[-1].replace("_", " "), f"cis:z:{i}")
+        rows.append([Button(("• " if settings.tz == z else "") + self.zone_name(z, locale), f"cis:z:{i}")
                      for i, z in enumerate(ZONES)])
         return Reply(text, rows, notice=notice)
+
+    def zone_name(self, tz: str, locale: str) -> str:
+        """« Montréal », "Montreal", « Paris »: a zone as the member would name it."""
+        key = ZONE_KEYS.get(tz)
+        if key is not None:
+            return self.t(locale, f"checkins.zone_{key}")
+        try:
+            return get_timezone_location(tz, locale=BABEL_LOCALES.get(locale, "fr_CA"), return_city=True)
+        except LookupError:
+            return tz
 
     async def command(self, member: Member, args: str) -> Reply:
         """`/bilan 21:30` sets a precise hour; `/bilan Europe/Paris` a time zone."""
@@ -228,12 +255,12 @@ class CheckinService:
         if send:
             # The day is claimed by the delivery itself, right before it goes: a restart in
             # between recomputes it from the database, and it never goes twice.
-            self._send(member, day, claim=not snoozed)
+            self._send(member, day, settings.tz, claim=not snoozed)
         if not snoozed:  # nothing in this path changed the settings read above
             self.scheduler.at(f"ci:{member_id}", (next_checkin(settings, now) or now + 86400) + spread(member_id),
                               self._firer(member_id, snoozed=False))
 
-    def _send(self, member: Member, day: str, claim: bool = False) -> None:
+    def _send(self, member: Member, day: str, tz: str, claim: bool = False) -> None:
         locale = member.locale
         moods = [Button(self.t(locale, f"checkins.mood_{level}"), f"ci:m:{level}:{day}") for level in range(1, 6)]
         buttons = [moods[:3], moods[3:], [
@@ -243,7 +270,7 @@ class CheckinService:
             Button(self.t(locale, "checkins.button_pause"), f"ci:pause:{day}"),
             Button(self.t(locale, "checkins.button_stop"), f"ci:stop:{day}"),
         ]]
-        text = self.t(locale, "checkins.question")
+        text = self.t(locale, f"checkins.question_{period(self.clock.now(), tz)}")  # no « ce soir » at 9 a.m.
 
         async def claim_day() -> bool:
             async with self.db.transaction() as tx:
@@ -293,7 +320,7 @@ class CheckinService:
                 raise Refusal("common.stale_button")
             return Reply(self.t(locale, "checkins.thanks"), self._tag_buttons(locale, day, tags))
         if len(parts) == 3 and parts[1] == "done":
-            return Reply(self.t(locale, "checkins.done"))
+            return Reply(self.t(locale, f"checkins.done_{period(self.clock.now(), settings.tz)}"))
         if len(parts) == 3 and parts[1] in ("snooze", "skip", "pause", "stop"):
             self._check_day(parts[2], settings.tz)
             return await self._control(member, settings, parts[1])
@@ -369,15 +396,20 @@ class CheckinService:
                 weeks.append((start, rows))
         locale = actor.locale
         lines = [self.t(locale, "checkins.trends_title", theme=room.theme)]
+        hidden = False
         for start, rows in weeks:
             respondents = len({member for member, _ in rows})
+            week = format_day(start, locale)
             if respondents < TRENDS_MINIMUM:
-                lines.append(self.t(locale, "checkins.trends_too_few", week=start.isoformat(), minimum=TRENDS_MINIMUM))
+                lines.append(self.t(locale, "checkins.trends_week_hidden", week=week))
+                hidden = True
                 continue
             counts = Counter(mood for _, mood in rows)
             spread_text = "  ".join(f"{SPARK[level - 1]} {counts.get(level, 0)}" for level in range(1, 6))
-            lines.append(self.t(locale, "checkins.trends_week", week=start.isoformat(),
-                                people=respondents, distribution=spread_text))
+            lines.append(self.t(locale, "checkins.trends_week", week=week, people=respondents,
+                                distribution=spread_text))
+        if hidden:  # the rule, once for every hidden week
+            lines.append(self.t(locale, "checkins.trends_rule", minimum=TRENDS_MINIMUM))
         return Reply("\n".join(lines))
 
 
