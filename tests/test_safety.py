@@ -75,6 +75,31 @@ async def test_talk_with_a_facilitator_privately_without_unmasking(h):
     assert "Soutien" not in other.last()["text"]
 
 
+async def test_support_is_labelled_in_the_members_language_and_closes_with_a_warm_goodbye(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await h.say(a, "j'ai des idées noires")
+    held = a.last()
+    await a.press(held, data=a.buttons(held)[0][1])
+    await h.pump()
+    alert = fac.last()
+    support_id = int(fac.buttons(alert)[0][1].split(":")[1])
+    await fac.press(alert, data=fac.buttons(alert)[0][1])
+    await h.pump()
+    await h.say(fac, "Je suis là.")
+    # Alice is in two rooms: the label names the support room in her language, not both.
+    assert plain(a.last()["text"]).startswith("[Soutien privé] ") and "Support" not in a.last()["text"]
+    await h.cmd(fac, "fermer", str(support_id))
+    goodbye = plain(a.last()["text"])
+    assert goodbye.startswith("L'animation a terminé votre conversation privée")
+    assert "1 866 APPELLE" in goodbye and "9-8-8" in goodbye
+    assert goodbye.endswith("Ce que tu écris maintenant va de nouveau à « Stress et argent ».")
+    assert "ferme maintenant" not in goodbye and "Soutien" not in goodbye
+    assert "La conversation privée est terminée" in fac.last()["text"]
+    # And it is true: her next words go to her room again.
+    await h.say(a, "merci pour tout")
+    assert b.last()["text"].endswith("merci pour tout")
+
+
 async def test_alert_consent_tells_facilitators_right_away(h):
     fac = h.phone("Fatou")
     await h.make_facilitator(fac)

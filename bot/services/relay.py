@@ -21,6 +21,7 @@ from bot.replies import Reply
 from bot.services.delivery import SAFETY, Delivery, ignore_gone
 from bot.services.media import MAX_DOWNLOAD, strip_photo
 from bot.services.notify import Notifier
+from bot.services.rooms import display_theme
 from bot.text import MAX_CAPTION, MAX_TEXT, split_text, utf16_len
 from bot.transport import Transport
 from storage.cache import ReadCache
@@ -119,7 +120,7 @@ class RelayService:
         if seat.is_facilitator:
             name += self.t(locale, "relay.facilitator_mark")
         if multi_room:
-            name = self.t(locale, "relay.room_prefix", theme=room.theme) + name
+            name = self.t(locale, "relay.room_prefix", theme=display_theme(self.t, locale, room)) + name
         return name
 
     def lines(self, locale: str, name: str, body: str, limit: int = MAX_TEXT) -> list[str]:

@@ -37,6 +37,11 @@ def parse_room_ref(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def display_theme(t: Translator, locale: str, room: Room) -> str:
+    """A room's theme as a person reads it: a private support room in their own language."""
+    return t(locale, "safety.support_theme") if room.is_support else room.theme
+
+
 def room_or_active(actor: Member, args: str) -> int | None:
     """The room a facilitator names (« 3 », « #3 »), else the one they write in."""
     return parse_room_ref(args) if args.strip() else actor.active_room_id
@@ -106,6 +111,7 @@ class RoomService:
         self.t = t
         self.notifier = notifier
         self.drafts: dict[int, RoomDraft] = {}
+        self.on_close: list = []  # async callbacks(room) run after a room closes (Services.build)
 
     # ------------------------------------------------------------ facilitator
     async def open(self, actor: Member, args: str) -> Reply:
@@ -182,11 +188,38 @@ class RoomService:
             waiting = await MemberRepo(tx).many(await rooms.waiting(room_id))
             await RelayRepo(tx).purge_room(room_id)
             await rooms.close(room_id, self.clock.day())
+            back = await self._back_to_room(tx, people) if room.is_support else {}
+        for hook in self.on_close:  # e.g. its workshops are called off
+            await hook(room)
+        if room.is_support:
+            self._support_goodbye(people, back)
+            return Reply(self.t(actor.locale, "safety.support_closed_done"))
         for person in people:
             self.notifier.send(person, "rooms.closed_notice", theme=room.theme)
         for person in waiting:
             self.notifier.send(person, "rooms.closed_waiting", theme=room.theme)
         return Reply(self.t(actor.locale, "rooms.closed", id=room.id, theme=room.theme))
+
+    async def _back_to_room(self, tx: Tx, people: list[Member]) -> dict[int, Room]:
+        """After a support conversation, each person writes again to their room, if they have one."""
+        rooms = RoomRepo(tx)
+        back = {}
+        for person in people:
+            mine = [await rooms.get(s.room_id) for s in await rooms.seats_of(person.id)]
+            open_rooms = [r for r in mine if r is not None and r.is_open and not r.is_support]
+            if len(open_rooms) == 1:
+                await MemberRepo(tx).set_active_room(person.id, open_rooms[0].id)
+                back[person.id] = open_rooms[0]
+        return back
+
+    def _support_goodbye(self, people: list[Member], back: dict[int, Room]) -> None:
+        """A warm goodbye with the resources, not the notice of an ordinary room closing."""
+        for person in people:
+            t, locale = self.t, person.locale
+            room = back.get(person.id)
+            parts = [t(locale, "safety.support_goodbye"), t(locale, "safety.resources"),
+                     t(locale, "safety.support_back", theme=room.theme) if room else t(locale, "safety.support_back_rooms")]
+            self.notifier.send_text(person, "\n\n".join(parts))
 
     # ---------------------------------------------------------------- members
     def _room_line(self, locale: str, room: Room, joined: bool) -> str:
@@ -231,7 +264,8 @@ class RoomService:
             seat = await rooms.seat(room_id, actor.id)
             if seat is not None:
                 await MemberRepo(tx).set_active_room(actor.id, room_id)
-                return Reply(self.t(locale, "rooms.switched", theme=room.theme, pseudonym=seat.pseudonym))
+                return Reply(self.t(locale, "rooms.switched", theme=display_theme(self.t, locale, room),
+                                    pseudonym=seat.pseudonym))
             if room.is_support:
                 raise Refusal("rooms.unknown", id=room_id)
             if await rooms.is_banned(room_id, actor.id):
@@ -283,7 +317,8 @@ class RoomService:
             raise Refusal("rooms.leave_usage")
         if room_id is None:
             if len(seats) > 1:
-                buttons = [[Button(self.t(actor.locale, "rooms.button_leave", theme=rooms[s.room_id].theme),
+                buttons = [[Button(self.t(actor.locale, "rooms.button_leave",
+                                          theme=display_theme(self.t, actor.locale, rooms[s.room_id])),
                                    f"leave:{s.room_id}")] for s in seats]
                 return Reply(self.t(actor.locale, "rooms.leave_which"), buttons)
             room_id = seats[0].room_id
@@ -304,7 +339,8 @@ class RoomService:
                 await rooms.stop_waiting(room_id, person.id)
         small = 0 < member_count(remaining) <= SMALL_ROOM
         for person in [] if quiet else others:
-            self.notifier.send(person, "rooms.left_notice", pseudonym=seat.pseudonym, theme=room.theme)
+            self.notifier.send(person, "rooms.left_notice", pseudonym=seat.pseudonym,
+                               theme=display_theme(self.t, person.locale, room))
             if small:
                 self.notifier.send(person, "rooms.small_warning")
         if not seat.is_facilitator:
@@ -313,7 +349,7 @@ class RoomService:
                     person, "rooms.place_free", theme=room.theme,
                     buttons=lambda loc: [[Button(self.t(loc, "rooms.button_join", id=room.id), f"join:{room.id}")]],
                 )
-        return Reply(self.t(actor.locale, "rooms.left", theme=room.theme))
+        return Reply(self.t(actor.locale, "rooms.left", theme=display_theme(self.t, actor.locale, room)))
 
     async def leave_everywhere(self, member: Member) -> None:
         """Take a member out of all their rooms (unreachable, banned or erased).
