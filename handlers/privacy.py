@@ -28,11 +28,11 @@ async def privacy_press(update: Update, context: EntraideContext) -> None:
 
 
 async def my_data(update: Update, context: EntraideContext) -> None:
-    """Everything kept about the member, as a JSON file in the chat."""
+    """Everything kept about the member, as a JSON file in the chat, in their language."""
     member = require_member(context)
     services = context.services
     data = await services.privacy.export(member)
-    services.answers.document(update.effective_chat.id, data, "entraide-mes-donnees.json",
+    services.answers.document(update.effective_chat.id, data, services.t(member.locale, "privacy.export_filename"),
                               caption=services.t(member.locale, "privacy.export_caption"),
                               member_id=member.id)
 

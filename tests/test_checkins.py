@@ -143,7 +143,7 @@ async def test_snooze_skip_pause_stop(h):
     await h.cmd(alice, "mesdonnees")
     import json
     data = json.loads(h.api.files[alice.last()["document"]["file_id"]].data)
-    assert data["member"]["consents"]["evening_checkins"] is False
+    assert data["Toi"]["Tes accords"]["Bilan du soir (petit message doux)"] == "non"
 
 
 async def test_trends_show_nothing_for_4_and_a_distribution_for_5(h):

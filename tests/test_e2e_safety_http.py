@@ -48,7 +48,7 @@ async def test_safety_and_rights_over_http_with_clean_logs(tmp_path, caplog):
     await b.command("mesdonnees")
     exported = await b.wait_for(lambda p: next((m for m in p.received() if "document" in m), None))
     data = json.loads(api.files[exported["document"]["file_id"]].data)
-    assert data["reports_about_you"][0]["reason"] == "identity"
+    assert data["Signalements à ton sujet"][0]["Raison"] == "Révèle l'identité de quelqu'un"
     await b.command("oublier")
     await press_when_shown(b, "fg:yes")
     await b.wait_text("tout ce qu'on gardait")

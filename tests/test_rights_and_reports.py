@@ -1,10 +1,12 @@
 """Reports without the reporter, privacy toggles, export and erasure."""
 
 import json
+from datetime import datetime
 
 from storage.members import MemberRepo
 from storage.rooms import RoomRepo
 from tests.privacy import needles_for, scan
+from tests.test_checkins import MTL, press_latest
 from tests.test_rooms import pseudonym_of, room_with
 
 
@@ -66,11 +68,48 @@ async def test_my_data_contains_mine_and_nobody_elses(h):
     await h.cmd(a, "mesdonnees")
     document = a.last()["document"]
     data = json.loads(h.api.files[document["file_id"]].data)
-    assert data["member"]["language"] == "fr"
-    assert data["rooms"][0]["pseudonym"] == pseudonym_of(a)
+    assert data["Toi"]["Langue"] == "français" and data["Toi"]["Rôle"] == "membre"
+    assert data["Tes salles"][0]["Pseudonyme"] == pseudonym_of(a)
+    assert data["Tes salles"][0]["Thème"] == "Stress et argent"
     blob = json.dumps(data, ensure_ascii=False)
     assert pseudonym_of(b) not in blob and "Bruno" not in blob and "Alice" not in blob
     assert str(a.user_id) not in blob and "mon message à moi" not in blob
+
+
+async def test_my_data_speaks_the_members_language_with_readable_values(h):
+    """Tag names, weekday names and words, not `"tags": 3` or days 0–6; English for English."""
+    fac, room_id, (a,) = await room_with(h, "Alice")
+    bob = h.phone("Bob", language_code="en")
+    await h.onboard(bob, "en")
+    await h.cmd(bob, "join", str(room_id))
+    for phone in (a, bob):
+        await h.cmd(phone, "bilan", "20:00")
+        screen = phone.last()
+        await phone.press(screen, next(d for _, d in phone.buttons(screen) if d == "cis:d:6"))  # no Sundays
+        await h.pump()
+    now = datetime.fromtimestamp(h.clock.now(), MTL)
+    await h.tick((now.replace(hour=20, minute=5) - now).total_seconds())
+    for phone in (a, bob):
+        await press_latest(h, phone, "ci:m:2:")
+        await press_latest(h, phone, "ci:t:2:")  # money
+        await press_latest(h, phone, "ci:t:1:")  # sleep
+        await h.cmd(phone, "mesdonnees")
+    fr = json.loads(h.api.files[a.last()["document"]["file_id"]].data)
+    en = json.loads(h.api.files[bob.last()["document"]["file_id"]].data)
+    settings = fr["Bilan du soir"]["Réglages"]
+    assert settings["Jours"] == ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"]
+    assert settings["Fuseau horaire"] == "Montréal" and settings["Heure"] == "20:00"
+    (answer,) = fr["Bilan du soir"]["Tes réponses"]
+    assert answer["Humeur"] == "2 sur 5 (🙁 Difficile)" and answer["Ce qui a pesé"] == ["Sommeil", "Argent"]
+    assert fr["Toi"]["Tes accords"]["Participer aux salles"] == "oui"
+    assert en["You"]["Language"] == "English"
+    settings = en["Evening check-in"]["Settings"]
+    assert settings["Days"] == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    assert settings["Time zone"] == "Montreal"
+    (answer,) = en["Evening check-in"]["Your answers"]
+    assert answer["What weighed on you"] == ["Sleep", "Money"] and answer["Mood"].startswith("2 out of 5")
+    blob = json.dumps(en)
+    assert '"tags"' not in blob and '"days"' not in blob and "Humeur" not in blob
 
 
 async def test_forget_erases_member_deletes_recent_copies_and_keeps_no_trace(h):

@@ -74,6 +74,17 @@ def spread(member_id: int) -> int:
     return int.from_bytes(hashlib.sha256(f"spread:{member_id}".encode()).digest()[:4], "big") % SPREAD_SECONDS
 
 
+def zone_name(t: Translator, tz: str, locale: str) -> str:
+    """« Montréal », "Montreal", « Paris »: a zone as the member would name it."""
+    key = ZONE_KEYS.get(tz)
+    if key is not None:
+        return t(locale, f"checkins.zone_{key}")
+    try:
+        return get_timezone_location(tz, locale=BABEL_LOCALES.get(locale, "fr_CA"), return_city=True)
+    except LookupError:
+        return tz
+
+
 def period(epoch: float, tz: str) -> str:
     """The time of day where the member is: morning, afternoon, evening or night."""
     hour = datetime.fromtimestamp(epoch, timezone.utc).astimezone(ZoneInfo(tz)).hour
@@ -137,14 +148,7 @@ class CheckinService:
         return Reply(text, rows, notice=notice)
 
     def zone_name(self, tz: str, locale: str) -> str:
-        """« Montréal », "Montreal", « Paris »: a zone as the member would name it."""
-        key = ZONE_KEYS.get(tz)
-        if key is not None:
-            return self.t(locale, f"checkins.zone_{key}")
-        try:
-            return get_timezone_location(tz, locale=BABEL_LOCALES.get(locale, "fr_CA"), return_city=True)
-        except LookupError:
-            return tz
+        return zone_name(self.t, tz, locale)
 
     async def command(self, member: Member, args: str) -> Reply:
         """`/bilan 21:30` sets a precise hour; `/bilan Europe/Paris` a time zone."""

@@ -8,11 +8,15 @@ from dataclasses import replace
 from bot.buttons import PressTokens
 from bot.clock import Clock
 from bot.errors import Refusal
-from bot.i18n import Translator
+from bot.i18n import Translator, weekday_names
 from bot.replies import Reply
 from bot.services.delivery import Delivery, ignore_gone
 from bot.services.onboarding import CONSENT_VERSION, OPTIONAL
+from bot.services.checkins import TAGS, zone_name
 from bot.services.relay import MAP_HOURS
+from bot.services.reports import REASONS
+from bot.services.rooms import display_theme
+from bot.services.workshops import when_text
 from bot.transport import Button, Transport
 from storage.checkins import CheckinRepo
 from storage.database import Database
@@ -82,36 +86,64 @@ class PrivacyService:
             rsvps = await WorkshopRepo(tx).answers_of(member.id)
             settings = await CheckinRepo(tx).settings(member.id, self.clock.tz.key)
             answers = await CheckinRepo(tx).answers(member.id, "0000-00-00")
+        locale = member.locale
+        t = self.t
+
+        def k(name: str) -> str:  # a key of the file, in the member's language
+            return t(locale, f"export.{name}")
+
+        def yes_no(value: bool) -> str:
+            return k("yes" if value else "no")
+
+        def moment(epoch: int) -> str | None:
+            return when_text(epoch, self.clock.tz.key, locale) if epoch else None
+
+        def reason(code: str) -> str:
+            return t(locale, f"reports.reason_{code}") if code in REASONS else code
+
+        def report(r) -> dict:
+            return {k("room"): r.room_id, k("reason"): reason(r.reason), k("day"): r.day}
+
+        weekdays = weekday_names(locale)
         data = {
-            "about": self.t(member.locale, "privacy.export_about"),
-            "exported_day": self.clock.day(),
-            "member": {
-                "language": member.locale, "role": member.role,
-                "joined_day": member.created_day, "last_seen_day": member.last_seen_day,
-                "consent_version": member.consent_version,
-                "consents": {"rooms": member.consents.rooms, "workshop_reminders": member.consents.reminders,
-                             "evening_checkins": member.consents.checkins,
-                             "facilitator_alerts": member.consents.alerts},
+            k("about"): t(locale, "privacy.export_about"),
+            k("exported_day"): self.clock.day(),
+            k("member"): {
+                k("language"): k(f"language_{member.locale}"),
+                k("role"): k("role_facilitator" if member.is_facilitator else "role_member"),
+                k("joined_day"): member.created_day, k("last_seen_day"): member.last_seen_day,
+                k("consent_version"): member.consent_version,
+                k("consents"): {k("consent_rooms"): yes_no(member.consents.rooms),
+                                **{t(locale, f"consent.{purpose}"): yes_no(getattr(member.consents, purpose))
+                                   for purpose, _ in OPTIONAL}},
             },
-            "rooms": [{
-                "room": s.room_id, "theme": room_rows[s.room_id].theme if room_rows[s.room_id] else None,
-                "kind": room_rows[s.room_id].kind if room_rows[s.room_id] else None,
-                "pseudonym": s.pseudonym, "facilitator": s.is_facilitator,
-                "muted_until": s.muted_until or None, "warnings": s.warnings,
+            k("rooms"): [{
+                k("room"): s.room_id,
+                k("theme"): display_theme(t, locale, room_rows[s.room_id]) if room_rows[s.room_id] else None,
+                k("kind"): k(f"kind_{room_rows[s.room_id].kind}") if room_rows[s.room_id] else None,
+                k("pseudonym"): s.pseudonym, k("facilitator"): yes_no(s.is_facilitator),
+                k("muted_until"): moment(s.muted_until), k("warnings"): s.warnings,
             } for s in seats],
-            "waiting_lists": [{"room": r, "theme": t, "since_day": d} for r, t, d in waiting],
-            "removed_from_rooms": [r[0] for r in banned_from],
-            "message_map_last_48h": {"messages_you_sent": relayed, "messages_you_received": received,
-                                     "note": self.t(member.locale, "privacy.export_map_note")},
-            "reports_about_you": [{"room": r.room_id, "reason": r.reason, "day": r.day} for r in about],
-            "reports_you_made": [{"room": r.room_id, "reason": r.reason, "day": r.day} for r in made],
-            "workshop_rsvps": [{"workshop": w, "title": title, "answer": answer, "day": day}
-                               for w, title, answer, day in rsvps],
-            "evening_checkins": {
-                "settings": {"hour": f"{settings.minute_of_day // 60:02d}:{settings.minute_of_day % 60:02d}",
-                             "days": [d for d in range(7) if settings.days & (1 << d)],
-                             "time_zone": settings.tz, "paused_until": settings.paused_until or None},
-                "answers": [{"day": a.day, "mood": a.mood, "tags": a.tags} for a in answers],
+            k("waiting_lists"): [{k("room"): r, k("theme"): theme, k("since_day"): d} for r, theme, d in waiting],
+            k("removed_from_rooms"): [r[0] for r in banned_from],
+            k("message_map"): {k("messages_sent"): relayed, k("messages_received"): received,
+                               k("note"): t(locale, "privacy.export_map_note")},
+            k("reports_about_you"): [report(r) for r in about],
+            k("reports_you_made"): [report(r) for r in made],
+            k("workshop_rsvps"): [{k("workshop"): w, k("title"): title,
+                                   k("answer"): t(locale, f"workshops.mine_{answer}"), k("day"): day}
+                                  for w, title, answer, day in rsvps],
+            k("checkins"): {
+                k("settings"): {
+                    k("hour"): f"{settings.minute_of_day // 60:02d}:{settings.minute_of_day % 60:02d}",
+                    k("days"): [weekdays[d] for d in range(7) if settings.days & (1 << d)],
+                    k("time_zone"): zone_name(t, settings.tz, locale),
+                    k("paused_until"): moment(settings.paused_until)},
+                k("answers"): [{
+                    k("day"): a.day,
+                    k("mood"): t(locale, "export.mood_value", level=a.mood, label=t(locale, f"checkins.mood_{a.mood}")),
+                    k("tags"): [t(locale, f"checkins.tag_{name}") for name, bit in TAGS if a.tags & bit],
+                } for a in answers],
             },
         }
         return json.dumps(data, ensure_ascii=False, indent=2).encode()
