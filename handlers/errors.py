@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot.context import EntraideContext
 from bot.errors import DeliveryError, Refusal
+from bot.i18n import negotiate
 
 log = logging.getLogger("entraide.errors")
 
@@ -23,13 +24,26 @@ async def unsupported_update(update: Update, context: EntraideContext) -> None:
     raise Refusal("common.stale_button")
 
 
+async def _locale(update: Update, context: EntraideContext) -> str:
+    """The person's language again: PTB gives an error handler a fresh context, without
+    what the identity middleware resolved for the update."""
+    user = update.effective_user
+    if user is None:
+        return context.locale
+    try:
+        identity = await context.services.members.identify(user.id)
+    except Exception:  # the database itself failing: answer in Telegram's language
+        return negotiate(None, user.language_code)
+    return negotiate(identity.member.locale if identity.member else None, user.language_code)
+
+
 async def on_error(update: object, context: EntraideContext) -> None:
     error = context.error
     services = context.services
     if not isinstance(update, Update):
         log.error("background failure: %s", type(error).__name__)
         return
-    locale = context.locale
+    locale = await _locale(update, context)
     if isinstance(error, Refusal):
         text = services.t(locale, error.key, **error.params)
     else:

@@ -238,3 +238,18 @@ async def test_a_facilitators_welcome_says_how_to_open_a_room(h):
     assert fac.buttons(welcome) == [("Ouvrir une salle", "ro:new"), ("Voir les salles", "rooms:list")]
     await h.cmd(fac, "aide")
     assert "/ouvrir\u00a0: ouvrir une salle, je te guide" in fac.last()["text"]
+
+
+async def test_refusals_are_in_the_members_language(h):
+    """The error handler gets a fresh context from PTB: it finds the member's language again."""
+    bob = h.phone("Bob", language_code="fr")  # Telegram in French, the bot chosen in English
+    await bob.start()
+    await h.pump()
+    await press(h, bob, "ob:l:en:")
+    for data in ("ob:c:en:", "ob:a:en:1:", "ob:d:en:0:"):
+        await press(h, bob, data)
+    await bob.send_media("document", b"%PDF-1.4", extra={"file_name": "notes.pdf"})
+    await h.pump()
+    assert bob.last()["text"].startswith("Files are not passed on")
+    await h.cmd(bob, "open", "Solitude")
+    assert "Les" not in bob.last()["text"] and "facilitator" in bob.last()["text"].lower()
