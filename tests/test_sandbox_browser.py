@@ -1,6 +1,7 @@
 """The sandbox page in headless Chromium (Playwright, Debian's chromium; no browser download)."""
 
 import asyncio
+import json
 import os
 import shutil
 from pathlib import Path
@@ -21,22 +22,38 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture
-async def sandbox(tmp_path):
+async def _running(tmp_path, **options):
     from bot.sandbox.session import Sandbox
 
-    box = Sandbox(tmp_path / "sandbox", port=0)
+    box = Sandbox(tmp_path / "sandbox", port=0, **options)
     await box.start()
     stop = asyncio.Event()
     task = asyncio.create_task(box.run(Config(token=None, data_dir=tmp_path, poll_timeout=1), stop))
     for _ in range(200):
-        if box.app is not None:
+        if box.app is not None and box.invite_code is not None:
             break
         await asyncio.sleep(0.05)
-    yield box
+    return box, stop, task
+
+
+async def _stopped(box, stop, task):
     stop.set()
     await asyncio.wait_for(task, 20)
     await box.stop()
+
+
+@pytest.fixture
+async def sandbox(tmp_path):
+    box, stop, task = await _running(tmp_path)
+    yield box
+    await _stopped(box, stop, task)
+
+
+@pytest.fixture
+async def demo_sandbox(tmp_path):
+    box, stop, task = await _running(tmp_path, demo=True, demo_pause=0.05)
+    yield box
+    await _stopped(box, stop, task)
 
 
 @pytest.fixture
@@ -166,6 +183,11 @@ async def test_the_sandbox_walk_facilitator_opens_a_room_member_joins_and_writes
     """Issue 16: open the page, the facilitator opens a room (guided), a member joins and writes."""
     ARTIFACTS.mkdir(exist_ok=True)
     await page.goto(sandbox.url)
+    # The page says where to begin (issue 16, item 4): the facilitator, shown first.
+    await page.get_by_text("Pour commencer\u00a0: Fatou (animation) appuie sur «\u00a0Démarrer\u00a0» et ouvre une salle").wait_for()
+    assert await page.locator("section.phone").first.get_attribute("data-slot") == "fatou"
+    await expect_text(page, "fatou", "Commence ici")
+    await expect_text(page, "alice", "Quand Fatou aura ouvert une salle")
     fatou = Taps(page, "fatou")
     for name in ("Démarrer", "J'ai lu, ça me va", "J'ai 14 ans ou plus", "Confirmer et participer aux salles ➜"):
         await fatou.tap(name)
@@ -188,3 +210,138 @@ async def test_the_sandbox_walk_facilitator_opens_a_room_member_joins_and_writes
     mine = await phone(page, "alice").locator(".msg.mine").all_inner_texts()
     assert [text.split("\n")[0] for text in mine] == ["/start", "Bonjour, je suis nouvelle ici"]  # no command typed
     await page.screenshot(path=str(ARTIFACTS / "sandbox-walk.png"))
+
+
+async def scroll_state(page, slot):
+    return await phone(page, slot).locator(".chat").evaluate(
+        "c => ({top: c.scrollTop, bottom: c.scrollHeight - c.scrollTop - c.clientHeight <= 2,"
+        " scrollable: c.scrollHeight > c.clientHeight + 50})")
+
+
+async def wait_messages(page, slot, count):
+    await page.wait_for_function(
+        f"document.querySelectorAll('section[data-slot=\"{slot}\"] .msg').length >= {count}", timeout=10_000)
+    return await phone(page, slot).locator(".msg").count()
+
+
+async def test_each_chat_keeps_its_place_and_follows_only_at_the_bottom(sandbox, page):
+    """Issue 16, item 5: another phone acting, a new message, an image or a reload move no chat."""
+    await page.goto(sandbox.url)
+    await onboard(page, "alice")
+    for _ in range(3):
+        count = await phone(page, "alice").locator(".msg").count()
+        await type_and_send(page, "alice", "/aide")
+        await wait_messages(page, "alice", count + 2)
+    assert (await scroll_state(page, "alice"))["bottom"], "a new chat opens at its newest message"
+    chat = phone(page, "alice").locator(".chat")
+    await chat.evaluate("c => { c.scrollTop = 0; c.dispatchEvent(new Event('scroll')); }")
+    assert (await scroll_state(page, "alice"))["scrollable"]
+
+    await onboard(page, "bruno", english=True)  # another phone acts
+    assert (await scroll_state(page, "alice"))["top"] == 0
+
+    count = await phone(page, "alice").locator(".msg").count()
+    await sandbox.phones["alice"].command("/aide")  # a new message arrives while she reads above
+    count = await wait_messages(page, "alice", count + 2)
+    assert (await scroll_state(page, "alice"))["top"] == 0
+    jump = phone(page, "alice").get_by_role("button", name="Nouveaux messages ↓")
+    await jump.wait_for()
+
+    await page.reload()
+    await wait_messages(page, "alice", count)
+    assert (await scroll_state(page, "alice"))["top"] == 0, "the place survives a reload"
+    assert (await scroll_state(page, "bruno"))["bottom"]
+    assert not await phone(page, "bruno").locator(".jump").is_visible()
+
+    down = phone(page, "alice").get_by_role("button", name="Aller en bas ↓")  # scrolled up: the arrow is there
+    await down.click()
+    assert (await scroll_state(page, "alice"))["bottom"]
+    await down.wait_for(state="hidden")
+    await sandbox.phones["alice"].command("/aide")
+    count = await wait_messages(page, "alice", count + 2)
+    assert (await scroll_state(page, "alice"))["bottom"], "at the bottom, it follows"
+    await phone(page, "alice").get_by_role("button", name="Envoyer une photo d'exemple (avec des métadonnées GPS)").click()
+    image = phone(page, "alice").locator(".msg img").last
+    await image.wait_for()
+    await page.wait_for_function(
+        "(() => { const c = document.getElementById('chat-alice'); const i = c.querySelector('img');"
+        " return i && i.complete && i.naturalHeight > 0 && c.scrollHeight - c.scrollTop - c.clientHeight <= 2; })()",
+        timeout=10_000)
+
+
+async def test_answers_to_presses_show_as_a_toast_or_an_alert_box(sandbox, page):
+    """Issue 16, item 6: answerCallbackQuery notices and alerts, as Telegram shows them."""
+    await page.goto(sandbox.url)
+    await onboard(page, "fatou")
+    await type_and_send(page, "fatou", "/ouvrir Solitude")
+    await expect_text(page, "fatou", "Solitude")
+    await onboard(page, "alice")
+    await type_and_send(page, "alice", "/confidentialite")
+    await click(page, "alice", "☐ Rappels d'ateliers\u00a0: non")
+    toast = phone(page, "alice").get_by_role("status").get_by_text("Activé")
+    await toast.wait_for(timeout=10_000)
+    await click(page, "alice", "☑ Rappels d'ateliers\u00a0: oui")
+    await phone(page, "alice").get_by_role("status").get_by_text("Désactivé").wait_for(timeout=10_000)
+
+    await type_and_send(page, "alice", "/salles")
+    await expect_text(page, "alice", "Salles ouvertes")
+    await type_and_send(page, "fatou", "/fermer 1")
+    await expect_text(page, "fatou", "fermée")
+    await click(page, "alice", "Rejoindre n°\u00a01")  # a button from before the room closed
+    alert = phone(page, "alice").get_by_role("alertdialog")
+    await alert.wait_for(timeout=10_000)
+    assert "n'existe pas ou est fermée" in await alert.inner_text()
+    await page.screenshot(path=str(ARTIFACTS / "sandbox-alert.png"))
+    await alert.get_by_role("button", name="OK").click()
+    await alert.wait_for(state="detached")
+    await page.reload()  # answers already shown are not shown again
+    await expect_text(page, "alice", "Salles ouvertes")
+    assert await phone(page, "alice").get_by_role("alertdialog").count() == 0
+
+
+async def test_documents_the_data_file_the_caption_and_the_icon(sandbox, page):
+    """Issue 16, item 9."""
+    icon = await page.request.get(sandbox.url + "favicon.ico")
+    assert icon.status == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert (await icon.body())[:4] == b"\x00\x00\x01\x00"
+    await page.goto(sandbox.url)
+    assert await page.locator('link[rel="icon"]').get_attribute("href") == "/favicon.ico"
+    await onboard(page, "alice")
+    await phone(page, "alice").get_by_role("button", name="Envoyer un document d'exemple (le bot le refuse)").click()
+    await expect_text(page, "alice", "Les fichiers ne sont pas transmis")
+    await phone(page, "alice").locator(".msg.mine a.file", has_text="budget-novembre.pdf").wait_for()
+
+    await type_and_send(page, "alice", "/mesdonnees")
+    link = phone(page, "alice").locator(".msg a.file", has_text="entraide-mes-donnees.json")
+    await link.wait_for(timeout=10_000)
+    async with page.expect_download() as download:
+        await link.click()
+    saved = await (await download.value).path()
+    data = json.loads(Path(saved).read_text(encoding="utf-8"))
+    assert isinstance(data, dict) and data
+    assert (await download.value).suggested_filename == "entraide-mes-donnees.json"
+
+    box = phone(page, "alice").get_by_role("textbox")
+    await box.fill("mon tableau")
+    await phone(page, "alice").get_by_role("button", name="Envoyer une photo d'exemple (avec des métadonnées GPS)").click()
+    await phone(page, "alice").locator(".msg.mine", has_text="mon tableau").wait_for(timeout=10_000)
+    assert await box.input_value() == ""
+
+
+async def test_the_demo_waits_for_a_page_and_can_be_replayed(demo_sandbox, page):
+    """Issue 16, item 8."""
+    box = demo_sandbox
+    assert box.demo_plays == 0 and not box.demo_playing
+    assert not any(p.started for p in box.phones.values()), "nothing plays before someone watches"
+    await page.goto(box.url)
+    await expect_text(page, "fatou", "La salle est invitée à répondre", timeout=30_000)
+    await expect_text(page, "alice", "Budget sans gêne")
+    assert box.demo_plays == 1
+    await page.get_by_role("button", name="Rejouer la démo").click()
+    for _ in range(600):
+        if box.demo_plays == 2 and not box.demo_playing:
+            break
+        await asyncio.sleep(0.05)
+    await expect_text(page, "fatou", "La salle est invitée à répondre", timeout=30_000)
+    opened = await phone(page, "fatou").locator(".msg", has_text="Salle n°\u00a01 ouverte").count()
+    assert box.demo_plays == 2 and opened == 1, "played again from a clean start"

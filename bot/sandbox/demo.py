@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 from bot.sandbox.fake_telegram import Phone
 
@@ -15,7 +16,7 @@ log = logging.getLogger("entraide.sandbox.demo")
 PAUSE = 1.2
 
 
-async def _button(phone: Phone, prefix: str, timeout: float = 10.0) -> None:
+async def _button(phone: Phone, prefix: str, pause: float, timeout: float = 10.0) -> None:
     def find(p: Phone):
         for message in reversed(p.received()):
             for _label, data in p.buttons(message):
@@ -24,52 +25,56 @@ async def _button(phone: Phone, prefix: str, timeout: float = 10.0) -> None:
         return None
 
     message, data = await phone.wait_for(find, timeout)
-    await asyncio.sleep(PAUSE / 2)
+    await asyncio.sleep(pause / 2)
     await phone.press(message, data)
 
 
-async def _onboard(phone: Phone, locale: str, code: str = "") -> None:
+async def _onboard(phone: Phone, locale: str, pause: float, code: str = "") -> None:
     await phone.start(code or None)
     for step in (f"ob:c:{locale}:", f"ob:a:{locale}:1:", f"ob:d:{locale}:"):
-        await _button(phone, step)
-    await asyncio.sleep(PAUSE)
+        await _button(phone, step, pause)
+    await asyncio.sleep(pause)
 
 
 async def play(sandbox) -> None:
     """Play the scene; a visitor watches it happen on the four phones."""
+    pause = getattr(sandbox, "demo_pause", PAUSE)
     try:
         phones = sandbox.phones
         fatou, alice, bruno = phones["fatou"], phones["alice"], phones["bruno"]
-        await asyncio.sleep(PAUSE)
-        await _onboard(fatou, "fr", sandbox.invite_code or "")
-        await fatou.wait_text("animation", timeout=10)
+        await asyncio.sleep(pause)
+        await _onboard(fatou, "fr", pause, sandbox.invite_code or "")
+        await fatou.wait_text("Tu fais maintenant partie de l'animation", timeout=10)
         await fatou.command("/ouvrir", "Stress et argent | Parler d'argent sans gêne | 8")
         opened = await fatou.wait_text("Salle n°", timeout=10)
-        room = opened["text"].split("n° ", 1)[1].split(" ", 1)[0]
-        await asyncio.sleep(PAUSE)
-        await _onboard(alice, "fr")
-        await alice.command("/rejoindre", room)
+        room = re.search(r"n°\s*(\d+)", opened["text"]).group(1)
+        await asyncio.sleep(pause)
+        await _onboard(alice, "fr", pause)
+        await _button(alice, f"join:{room}", pause)  # the join button at the end of onboarding
         await alice.wait_text("Bienvenue dans", timeout=10)
-        await _onboard(bruno, "en")
-        await bruno.command("/join", room)
+        await _onboard(bruno, "en", pause)
+        await _button(bruno, f"join:{room}", pause)
         await bruno.wait_text("Welcome to", timeout=10)
-        await asyncio.sleep(PAUSE)
+        await asyncio.sleep(pause)
         await alice.send("Moi, je planifie mes achats le dimanche : une liste, un montant, et je m'y tiens. "
                          "Ça m'enlève beaucoup de stress.")
-        await asyncio.sleep(PAUSE * 2)
+        await asyncio.sleep(pause * 2)
         await bruno.send("Thanks. There's also a free budget-help organisation near me, an ACEF. It helped a lot.")
-        await asyncio.sleep(PAUSE)
+        await asyncio.sleep(pause)
         await alice.command("/partager", "Liste du dimanche | Je fais ma liste et je fixe un montant avant l'épicerie.")
-        await asyncio.sleep(PAUSE)
+        await asyncio.sleep(pause)
         await bruno.command("/share", "ACEF | Free help to make a budget, no judgement | https://www.consommateur.qc.ca/")
-        await asyncio.sleep(PAUSE * 2)
+        await asyncio.sleep(pause * 2)
         await fatou.command("/atelier")
         await fatou.wait_text("titre", timeout=10)
         await fatou.send("Budget sans gêne")
         await fatou.wait_text("Quand", timeout=10)
         await fatou.send("jeudi 19 h")
-        await _button(fatou, "wsd:ok")
-        await fatou.wait_text("description", timeout=10)
+        await _button(fatou, "wsd:ok", pause)
+        await fatou.wait_text("Une courte description", timeout=10)
         await fatou.send("On met en commun nos trucs pour traverser la fin du mois.")
+        await fatou.wait_text("La salle est invitée à répondre", timeout=10)
+    except asyncio.CancelledError:
+        raise  # « Rejouer » or « Réinitialiser »
     except Exception as error:  # a demo hiccup must never stop the sandbox
         log.warning("the demo stopped early: %s", type(error).__name__)

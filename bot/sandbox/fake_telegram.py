@@ -93,6 +93,18 @@ class StoredFile:
     unique_id: str
     data: bytes
     path: str
+    name: str | None = None  # the file name a document was uploaded with
+
+
+class NamedBytes(bytes):
+    """An uploaded file's bytes, with the file name the multipart part carried."""
+
+    filename: str | None = None
+
+    def __new__(cls, data: bytes, filename: str | None = None) -> "NamedBytes":
+        value = super().__new__(cls, data)
+        value.filename = filename
+        return value
 
 
 def _as_int(value: Any) -> int | None:
@@ -139,6 +151,8 @@ class FakeTelegram:
         self._sent_times: dict[int | None, deque[float]] = {}
         self._changed: asyncio.Condition | None = None
         self.callback_answers: dict[str, dict] = {}
+        self._query_owners: dict[str, int] = {}  # which phone pressed, until the bot answers
+        self._notice_ids = itertools.count(1)
         self.webhook_deleted = 0
         self.webhook: dict | None = None  # url, secret, allowed_updates while a webhook is set
         self.webhook_posts: Counter[int | None] = Counter()  # HTTP status of each POST (None: no answer)
@@ -192,6 +206,7 @@ class FakeTelegram:
         self._files_by_path.clear()
         self._updates.clear()
         self.callback_answers.clear()
+        self._query_owners.clear()
         self.commands.clear()
 
     def _new_message_id(self, chat_id: int) -> int:
@@ -207,11 +222,11 @@ class FakeTelegram:
         self._updates.append(update)
         return update
 
-    def store_file(self, data: bytes, kind: str) -> StoredFile:
+    def store_file(self, data: bytes, kind: str, name: str | None = None) -> StoredFile:
         unique = secrets.token_hex(8)
         stored = StoredFile(
             file_id=f"{kind}-{unique}-{len(self.files)}", unique_id=unique, data=bytes(data),
-            path=f"{kind}s/file_{len(self.files)}.{'jpg' if kind == 'photo' else 'bin'}",
+            path=f"{kind}s/file_{len(self.files)}.{'jpg' if kind == 'photo' else 'bin'}", name=name,
         )
         self.files[stored.file_id] = stored
         self._files_by_path[stored.path] = stored
@@ -418,7 +433,7 @@ class FakeTelegram:
         elif value is None:
             value = files.get(key)
         if isinstance(value, (bytes, bytearray)):
-            return self.store_file(bytes(value), key)
+            return self.store_file(bytes(value), key, getattr(value, "filename", None))
         if isinstance(value, str) and value in self.files:
             return self.files[value]
         raise bad_request("wrong file identifier/HTTP URL specified")
@@ -589,7 +604,7 @@ class FakeTelegram:
         stored = self._input_file(params, files, "document")
         content: dict[str, Any] = {"document": {
             "file_id": stored.file_id, "file_unique_id": stored.unique_id,
-            "file_name": "document", "file_size": len(stored.data)}}
+            "file_name": stored.name or "document", "file_size": len(stored.data)}}
         if caption:
             content["caption"] = caption
         return self._bot_message(phone, params, content)
@@ -688,6 +703,12 @@ class FakeTelegram:
         if self.callback_answers[query_id]:
             raise bad_request("query is too old and response timeout expired or query ID is invalid")
         self.callback_answers[query_id] = {"text": params.get("text"), "show_alert": params.get("show_alert")}
+        phone = self.phones.get(self._query_owners.pop(query_id, 0))
+        if phone is not None and params.get("text"):
+            # What Telegram shows the person: a toast, or an alert box to dismiss.
+            phone.notices.append({"id": next(self._notice_ids), "text": str(params["text"]),
+                                  "alert": params.get("show_alert") in (True, "true", "True", 1)})
+            del phone.notices[:-20]
         return True
 
     async def _m_getFile(self, params, files):
@@ -735,6 +756,7 @@ class Phone:
     started: bool = False
     inbox: list[dict] = field(default_factory=list)
     sent: list[dict] = field(default_factory=list)
+    notices: list[dict] = field(default_factory=list)  # answers to button presses, newest last
 
     def user_dict(self) -> dict:
         user: dict[str, Any] = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
@@ -797,7 +819,7 @@ class Phone:
 
     async def send_media(self, kind: str, data: bytes = b"media", *, extra: dict | None = None) -> dict:
         """Send a sticker, voice, video, animation, document, audio or video_note."""
-        stored = self.api.store_file(data, kind)
+        stored = self.api.store_file(data, kind, (extra or {}).get("file_name"))
         body = {"file_id": stored.file_id, "file_unique_id": stored.unique_id, **(extra or {})}
         defaults = {
             "sticker": {"width": 512, "height": 512, "is_animated": False, "is_video": False, "type": "regular"},
@@ -838,6 +860,7 @@ class Phone:
             data = chosen[0].get("callback_data")
         query_id = str(next(self.api._callback_ids)) + secrets.token_hex(4)
         self.api.callback_answers[query_id] = {}
+        self.api._query_owners[query_id] = self.user_id
         query = {
             "id": query_id, "from": self.user_dict(), "chat_instance": str(self.user_id * 7),
             "message": _shallow(message), "data": data,

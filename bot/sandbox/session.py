@@ -31,9 +31,13 @@ PEOPLE = (
 
 
 class Sandbox:
-    def __init__(self, data_dir: Path, port: int = 8765, *, demo: bool = False) -> None:
+    def __init__(self, data_dir: Path, port: int = 8765, *, demo: bool = False, demo_pause: float = 1.2) -> None:
         self.data_dir = data_dir
         self.demo = demo
+        self.demo_pause = demo_pause
+        self.demo_task: asyncio.Task | None = None
+        self.demo_plays = 0
+        self._page_seen = asyncio.Event()  # a page connected: the demo has someone to play for
         self.api = self._new_api()
         self.server = FakeServer(self.api, port=port)
         self.phones: dict[str, Phone] = {}
@@ -89,7 +93,37 @@ class Sandbox:
         )
 
     def request_reset(self) -> None:
+        self._stop_demo()
         self._reset.set()
+
+    def page_connected(self) -> None:
+        """A page opened the event stream: with --demo, the scene starts now (once per run)."""
+        self._page_seen.set()
+
+    def replay(self) -> None:
+        """« Rejouer »: start over with empty data, and play the scene again."""
+        if self.demo:
+            self.request_reset()
+
+    @property
+    def demo_playing(self) -> bool:
+        return self._page_seen.is_set() and self.demo_task is not None and not self.demo_task.done()
+
+    def _stop_demo(self) -> None:
+        if self.demo_task is not None and not self.demo_task.done():
+            self.demo_task.cancel()
+        self.demo_task = None
+
+    async def _demo_when_a_page_is_open(self) -> None:
+        from bot.sandbox.demo import play
+
+        await self._page_seen.wait()
+        self.demo_plays += 1
+        await self.api.notify()
+        try:
+            await play(self)
+        finally:
+            await self.api.notify()
 
     async def run(self, config: Config, stop: asyncio.Event) -> None:
         """Run the bot until `stop`; « Réinitialiser » starts over with empty data."""
@@ -112,6 +146,7 @@ class Sandbox:
             await asyncio.wait(waiters + [task], return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+            self._stop_demo()
             bot_stop.set()
             await task
             self.app = None
@@ -124,9 +159,7 @@ class Sandbox:
         self.invite_code = await services.invites.create()
         await self.api.notify()
         if self.demo:
-            from bot.sandbox.demo import play
-
-            asyncio.create_task(play(self))
+            self.demo_task = asyncio.create_task(self._demo_when_a_page_is_open())
 
     async def _wipe(self) -> None:
         self.invite_code = None

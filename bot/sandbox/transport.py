@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 from aiohttp import web
 from telegram.request import BaseRequest, RequestData
 
-from bot.sandbox.fake_telegram import FakeTelegram
+from bot.sandbox.fake_telegram import FakeTelegram, NamedBytes
 
 # Fields whose value is a string even when it looks like JSON (PTB does not encode them).
 STRING_FIELDS = {
@@ -67,7 +67,7 @@ class FakeRequest(BaseRequest):
         if request_data and request_data.contains_files:
             for name, part in request_data.multipart_data.items():
                 content = part[1]
-                files[name] = content if isinstance(content, bytes) else content.read()
+                files[name] = NamedBytes(content if isinstance(content, bytes) else content.read(), part[0])
         status, body = await self.api.handle(token, tail, params, files)
         return status, json.dumps(body).encode()
 
@@ -114,7 +114,7 @@ class FakeServer:
             reader = await request.multipart()
             async for part in reader:
                 if part.filename is not None:
-                    files[part.name] = bytes(await part.read())
+                    files[part.name] = NamedBytes(bytes(await part.read()), part.filename)
                 else:
                     params[part.name] = decode_field(part.name, await part.text())
         elif request.can_read_body:

@@ -45,6 +45,35 @@ def sample_photo() -> bytes:
     return out.getvalue()
 
 
+def sample_document() -> bytes:
+    """A small PDF whose metadata names its author: the bot refuses documents, to see why."""
+    return (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+            b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+            b"3 0 obj << /Author (Prenom Nom) /Title (Budget de novembre) >> endobj\n"
+            b"trailer << /Root 1 0 R /Info 3 0 R >>\n%%EOF\n")
+
+
+_FAVICON: bytes | None = None
+
+
+def favicon() -> bytes:
+    """The page's icon: a green sprout on a round leaf, drawn once."""
+    global _FAVICON
+    if _FAVICON is None:
+        from PIL import Image, ImageDraw
+
+        image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        draw.ellipse([2, 2, 62, 62], fill=(31, 111, 92, 255))
+        draw.ellipse([16, 14, 34, 32], fill=(223, 241, 232, 255))
+        draw.ellipse([30, 14, 48, 32], fill=(223, 241, 232, 255))
+        draw.rectangle([30, 28, 34, 50], fill=(223, 241, 232, 255))
+        out = io.BytesIO()
+        image.save(out, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
+        _FAVICON = out.getvalue()
+    return _FAVICON
+
+
 def _message_view(message: dict, mine: bool) -> dict:
     view = {
         "id": message["message_id"], "mine": mine,
@@ -58,6 +87,10 @@ def _message_view(message: dict, mine: bool) -> dict:
             view["kind"] = kind
             file_id = message[kind][-1]["file_id"] if kind == "photo" else message[kind]["file_id"]
             view["file"] = f"/api/file/{file_id}"
+            if kind == "photo":  # the size is known before the image loads: the chat does not jump
+                view["width"], view["height"] = message[kind][-1]["width"], message[kind][-1]["height"]
+            elif kind == "document":
+                view["file_name"] = message[kind].get("file_name") or "document"
     reply = message.get("reply_to_message")
     if reply:
         view["reply_to"] = {"id": reply["message_id"],
@@ -69,7 +102,8 @@ def state(sandbox: "Sandbox") -> dict:
     from bot.sandbox.session import PEOPLE
 
     phones = []
-    for slot, name, language, facilitator in PEOPLE:
+    # The facilitator first: the walk starts with her opening a room.
+    for slot, name, language, facilitator in sorted(PEOPLE, key=lambda person: not person[3]):
         phone = sandbox.phones.get(slot)
         if phone is None:
             continue
@@ -77,8 +111,9 @@ def state(sandbox: "Sandbox") -> dict:
         chat += [_message_view(m, True) for m in phone.sent if (phone.user_id, m["message_id"]) in sandbox.api.messages]
         chat.sort(key=lambda m: m["id"])
         phones.append({"slot": slot, "name": name, "language": language, "facilitator": facilitator,
-                       "started": phone.started, "messages": chat})
-    return {"ready": sandbox.app is not None, "language": sandbox.language, "phones": phones}
+                       "started": phone.started, "messages": chat, "notices": phone.notices[-5:]})
+    return {"ready": sandbox.app is not None, "language": sandbox.language, "phones": phones,
+            "demo": {"enabled": sandbox.demo, "playing": sandbox.demo_playing}}
 
 
 def attach(sandbox: "Sandbox") -> None:
@@ -101,6 +136,11 @@ def attach(sandbox: "Sandbox") -> None:
     @routes.get("/")
     async def index(request: web.Request) -> web.Response:
         return web.Response(body=_static("index.html"), content_type="text/html", charset="utf-8")
+
+    @routes.get("/favicon.ico")
+    async def icon(request: web.Request) -> web.Response:
+        return web.Response(body=favicon(), content_type="image/x-icon",
+                            headers={"Cache-Control": "max-age=86400"})
 
     @routes.get("/static/{name}")
     async def static(request: web.Request) -> web.Response:
@@ -129,6 +169,7 @@ def attach(sandbox: "Sandbox") -> None:
         await response.prepare(request)
         queue: asyncio.Queue = asyncio.Queue()
         sandbox.api.listeners.add(queue)
+        sandbox.page_connected()
         try:
             await response.write(b"event: change\ndata: {}\n\n")
             while not sandbox.api.closing:
@@ -148,8 +189,14 @@ def attach(sandbox: "Sandbox") -> None:
         stored = sandbox.api.files.get(request.match_info["file_id"])
         if stored is None:
             raise web.HTTPNotFound()
-        return web.Response(body=stored.data, content_type="image/jpeg" if stored.path.endswith(".jpg")
-                            else "application/octet-stream")
+        if stored.path.endswith(".jpg"):
+            return web.Response(body=stored.data, content_type="image/jpeg")
+        name = stored.name or "document"
+        kind = "application/json" if name.endswith(".json") else (
+            "application/pdf" if name.endswith(".pdf") else "application/octet-stream")
+        safe = "".join(c for c in name if c.isalnum() or c in "._-") or "document"
+        return web.Response(body=stored.data, content_type=kind,
+                            headers={"Content-Disposition": f'attachment; filename="{safe}"'})
 
     @routes.post("/api/{slot}/start")
     async def start(request: web.Request) -> web.Response:
@@ -204,6 +251,20 @@ def attach(sandbox: "Sandbox") -> None:
     async def photo(request: web.Request) -> web.Response:
         phone, data = phone_of(request), await body(request)
         await phone.send_photo(sample_photo(), caption=str(data.get("caption", ""))[:1000] or None)
+        return web.json_response({"ok": True})
+
+    @routes.post("/api/{slot}/document")
+    async def document(request: web.Request) -> web.Response:
+        """A sample document, to see the bot refuse it (files can carry who made them)."""
+        phone = phone_of(request)
+        data = sample_document()
+        await phone.send_media("document", data, extra={"file_name": "budget-novembre.pdf",
+                                                        "mime_type": "application/pdf", "file_size": len(data)})
+        return web.json_response({"ok": True})
+
+    @routes.post("/api/replay")
+    async def replay(request: web.Request) -> web.Response:
+        sandbox.replay()
         return web.json_response({"ok": True})
 
     @routes.post("/api/reset")

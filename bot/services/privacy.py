@@ -47,7 +47,9 @@ class PrivacyService:
         rows = []
         for purpose, bit in OPTIONAL:
             on = getattr(member.consents, purpose)
-            label = f"{'☑' if on else '☐'} {self.t(locale, f'consent.{purpose}')}"
+            # The same toggles as at onboarding: a box and « oui » / « non ».
+            label = self.t(locale, "onboarding.toggle_on" if on else "onboarding.toggle_off",
+                           purpose=self.t(locale, f"consent.{purpose}"))
             rows.append([Button(label, f"pv:{bit}")])
         text = self.t(locale, "privacy.overview", hours=MAP_HOURS)
         if self.contact:
