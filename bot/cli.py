@@ -68,6 +68,42 @@ ARGPARSE_MESSAGES = [
 ]
 
 
+# Errors the configuration and the storage raise (their text is English, shared with the
+# logs): recognised here and told in the operator's language; any other is shown as is.
+ERROR_MESSAGES = [(re.compile(pattern, re.S), key) for pattern, key in [
+    (r"(?P<name>[A-Z_]+)=(?P<value>.*) must be host:port, e\.g\. 127\.0\.0\.1:8443", "err_listen"),
+    (r"ENTRAIDE_PRIVACY_CONTACT is longer than 300 characters: .*", "err_contact_long"),
+    (r"ENTRAIDE_WEBHOOK_URL must be a public https:// URL .*", "err_webhook_https"),
+    (r"ENTRAIDE_WEBHOOK_URL must not carry a query or a fragment", "err_webhook_query"),
+    (r"ENTRAIDE_TZ=(?P<tz>.*) is not a known time zone", "err_tz"),
+    (r"TELEGRAM_API_URL must start with http:// or https://", "err_api_url"),
+    (r"(?P<name>[A-Z_]+)=(?P<where>\S+): cannot listen there \((?P<why>.*)\)", "err_cannot_listen"),
+    (r"Telegram refused ENTRAIDE_WEBHOOK_URL: (?P<why>.*)", "err_webhook_refused"),
+    (r"the master key does not open this database \(nothing was changed\)", "err_wrong_key"),
+    (r"a database exists in (?P<folder>.*) but neither ENTRAIDE_MASTER_KEY nor (?P<path>.*) is there to open it",
+     "err_missing_key"),
+    (r"no key yet in (?P<folder>.*)", "err_no_key"),
+    (r"(?P<origin>.*) is not valid base64", "err_key_base64"),
+    (r"(?P<origin>.*) must decode to (?P<expected>\d+) bytes, not (?P<found>\d+)", "err_key_length"),
+    (r"a key rotation is not finished: run `entraide rotate-key` again", "err_rotation_pending"),
+    (r".*\((?P<folder>[^()]*)\).*another 'entraide run' is already using this data directory.*", "err_busy_running"),
+    (r".*\((?P<folder>[^()]*)\).*the bot is running on this data directory: stop it.*", "err_busy_stop_bot"),
+    (r".*\((?P<folder>[^()]*)\).*another entraide command is working on this data directory.*", "err_busy_other_verb"),
+    (r".*\((?P<folder>[^()]*)\).*a key rotation is running on this data directory.*", "err_busy_rotating"),
+]]
+
+
+def explain(error: Exception, say: Say) -> str:
+    """One line for the operator about a configuration or storage error."""
+    text = str(error)
+    for pattern, key in ERROR_MESSAGES:
+        found = pattern.fullmatch(text)
+        if found:
+            text = say(key, **found.groupdict())
+            break
+    return say("error_prefix", error=text)
+
+
 def _formatter(say: Say) -> type[argparse.HelpFormatter]:
     class Formatter(argparse.HelpFormatter):
         def add_usage(self, usage, actions, groups, prefix=None):
@@ -345,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         config = Config.from_env()
         return args.func(args, config)
     except (ConfigError, StorageError) as error:
-        print(say("error_prefix", error=error), file=sys.stderr)
+        print(explain(error, say), file=sys.stderr)
         return EXIT_CONFIG
     except Exception as error:  # the token refused during invite, and the like
         from bot.runner import TokenRefused

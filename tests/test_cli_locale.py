@@ -26,7 +26,7 @@ def used_keys() -> set[str]:
     labels = re.search(r"for key in \(([^)]*)\)", DOCTOR).group(1)  # say(f"doctor_{key}")
     keys |= {f"doctor_{key}" for key in re.findall(r'"([a-z_]+)"', labels)}
     keys |= {f"{verb.replace('-', '_')}_help" for verb in ("doctor", "purge", "backup", "rotate-key")}
-    keys |= set(cli.PURGE_KEYS.values()) | {key for _, key in cli.ARGPARSE_MESSAGES}
+    keys |= set(cli.PURGE_KEYS.values()) | {key for _, key in cli.ARGPARSE_MESSAGES + cli.ERROR_MESSAGES}
     return {f"cli.{key}" for key in keys}
 
 
@@ -151,3 +151,63 @@ async def test_a_french_operator_reads_purge_and_incident_in_french(tmp_path):
     assert done.returncode == 0 and plain(done.stdout).strip() == "n° 1 inscrit au registre, le 2026-03-04"
     done = run_cli("incident", "list", env={**ENGLISH, "ENTRAIDE_DATA_DIR": str(tmp_path)})
     assert done.stdout.strip() == "#1\t2026-03-04\tessai\taucune"
+
+
+def real_errors(tmp_path) -> list[Exception]:
+    """Errors as the configuration, the key handling and the locks really word them."""
+    from bot import datalock
+    from bot.config import ConfigError, check_contact, check_webhook_url, parse_listen
+    from storage import database
+    from storage.database import Database, resolve_master_key
+
+    found = []
+
+    def catch(call, *args, **kwargs):
+        try:
+            call(*args, **kwargs)
+        except Exception as error:  # each call below must raise
+            found.append(error)
+        else:
+            raise AssertionError(f"{call} did not raise")
+
+    catch(parse_listen, "ENTRAIDE_WEBHOOK_LISTEN", "8443")
+    catch(check_contact, "x" * 301)
+    catch(check_webhook_url, "http://example.org/hook")
+    catch(check_webhook_url, "https://example.org/hook?x=1")
+    catch(cli.Config.from_env, {"ENTRAIDE_TZ": "Mars/Olympus"})
+    catch(cli.Config.from_env, {"TELEGRAM_API_URL": "ftp://x"})
+    found.append(ConfigError("ENTRAIDE_METRICS_LISTEN=127.0.0.1:9464: cannot listen there (Address already in use)"))
+    found.append(ConfigError("Telegram refused ENTRAIDE_WEBHOOK_URL: bad webhook: Failed to resolve host"))
+    catch(database._decode_key, "pas du base64 !", "ENTRAIDE_MASTER_KEY")
+    catch(database._decode_key, "QUFB", "ENTRAIDE_MASTER_KEY")
+    catch(resolve_master_key, tmp_path / "nothing", None, create=False)
+    (tmp_path / "orphan").mkdir()
+    (tmp_path / "orphan" / database.DB_NAME).write_bytes(b"")
+    catch(resolve_master_key, tmp_path / "orphan", None)
+    message = re.search(r'RotationPending\("([^"]+)"\)', (ROOT / "storage" / "database.py").read_text()).group(1)
+    found.append(database.RotationPending(message))
+    found.append(database.WrongKey("the master key does not open this database (nothing was changed)"))
+    for refusal in (datalock.BOT_RUNNING, datalock.STOP_THE_BOT, datalock.OTHER_VERB, datalock.ROTATING):
+        found.append(datalock.DataDirBusy(refusal.format(dir=tmp_path)))
+    return found
+
+
+def test_configuration_and_storage_errors_are_told_in_french(tmp_path):
+    say = cli.Say("fr")
+    errors = real_errors(tmp_path)
+    matched = set()
+    for error in errors:
+        keys = [key for pattern, key in cli.ERROR_MESSAGES if pattern.fullmatch(str(error))]
+        assert keys, f"no French for: {error}"
+        matched.add(keys[0])
+        told = plain(cli.explain(error, say))
+        assert told.startswith("entraide : ") and str(error) not in told
+        assert " / " not in told  # one language, not both
+    assert matched == {key for _, key in cli.ERROR_MESSAGES}  # no pattern is dead
+
+
+def test_a_french_operator_gets_a_french_error_from_the_cli(tmp_path):
+    done = run_cli("purge", env={**FRENCH, "ENTRAIDE_DATA_DIR": str(tmp_path), "ENTRAIDE_TZ": "Mars/Olympus"})
+    assert done.returncode == 2
+    assert plain(done.stderr).strip() == ("entraide : ENTRAIDE_TZ='Mars/Olympus' n'est pas un fuseau horaire "
+                                          "connu (par exemple America/Montreal)")

@@ -207,7 +207,7 @@ async def test_wrong_master_key_is_a_clear_error(tmp_path):
     before = (tmp_path / "entraide.db").read_bytes()
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "purge",
-        env={**os.environ, "ENTRAIDE_DATA_DIR": str(tmp_path),
+        env={**os.environ, "ENTRAIDE_DATA_DIR": str(tmp_path), "LC_ALL": "", "LANG": "C.UTF-8",
              "ENTRAIDE_MASTER_KEY": "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await proc.communicate()
