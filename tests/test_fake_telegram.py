@@ -125,3 +125,25 @@ async def test_files_round_trip_and_forwards_are_counted(bot_and_api):
     await bot.forward_message(bob.user_id, alice.user_id, sent["message_id"])
     assert api.counts["forwardMessage"] == 1
     assert "forward_origin" in bob.last()
+
+
+async def test_answers_to_presses_reach_the_phone_that_pressed_and_documents_keep_their_name(bot_and_api):
+    """What the sandbox page shows: a toast or an alert per phone, and a named file to download."""
+    bot, api = bot_and_api
+    alice, bob = api.phone(5_000_000_001, "Alice"), api.phone(5_000_000_002, "Bob")
+    await alice.start()
+    await bob.start()
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="go")]])
+    sent = await bot.send_message(alice.user_id, "press", reply_markup=markup)
+    first = await alice.press(sent.message_id, "go")
+    second = await alice.press(sent.message_id, "go")
+    third = await alice.press(sent.message_id, "go")
+    await bot.answer_callback_query(first, text="Noté : tu viens")
+    await bot.answer_callback_query(second, text="Ce bouton n'est plus valide.", show_alert=True)
+    await bot.answer_callback_query(third)  # no text: nothing to show
+    assert [(n["text"], n["alert"]) for n in alice.notices] == [
+        ("Noté : tu viens", False), ("Ce bouton n'est plus valide.", True)]
+    assert alice.notices[0]["id"] < alice.notices[1]["id"] and bob.notices == []
+    document = await bot.send_document(bob.user_id, b'{"a": 1}', filename="entraide-mes-donnees.json")
+    assert document.document.file_name == "entraide-mes-donnees.json"
+    assert api.files[document.document.file_id].name == "entraide-mes-donnees.json"

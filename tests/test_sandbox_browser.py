@@ -345,3 +345,12 @@ async def test_the_demo_waits_for_a_page_and_can_be_replayed(demo_sandbox, page)
     await expect_text(page, "fatou", "La salle est invitée à répondre", timeout=30_000)
     opened = await phone(page, "fatou").locator(".msg", has_text="Salle n°\u00a01 ouverte").count()
     assert box.demo_plays == 2 and opened == 1, "played again from a clean start"
+    # « Réinitialiser » gives empty phones to try things by hand: no scene this time.
+    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await page.get_by_role("button", name="Réinitialiser").click()
+    await phone(page, "fatou").get_by_role("button", name="Démarrer").wait_for(timeout=15_000)
+    for _ in range(200):
+        if box.app is not None and box.invite_code is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert box.demo_task is None and box.demo_plays == 2

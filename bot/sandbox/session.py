@@ -37,6 +37,7 @@ class Sandbox:
         self.demo_pause = demo_pause
         self.demo_task: asyncio.Task | None = None
         self.demo_plays = 0
+        self._demo_due = demo  # play at the next start: the first one, or after « Rejouer »
         self._page_seen = asyncio.Event()  # a page connected: the demo has someone to play for
         self.api = self._new_api()
         self.server = FakeServer(self.api, port=port)
@@ -92,8 +93,10 @@ class Sandbox:
             "  Ctrl+C to stop."
         )
 
-    def request_reset(self) -> None:
+    def request_reset(self, *, replay: bool = False) -> None:
+        """« Réinitialiser »: empty phones (the demo plays again only after « Rejouer »)."""
         self._stop_demo()
+        self._demo_due = replay and self.demo
         self._reset.set()
 
     def page_connected(self) -> None:
@@ -103,7 +106,7 @@ class Sandbox:
     def replay(self) -> None:
         """« Rejouer »: start over with empty data, and play the scene again."""
         if self.demo:
-            self.request_reset()
+            self.request_reset(replay=True)
 
     @property
     def demo_playing(self) -> bool:
@@ -156,10 +159,12 @@ class Sandbox:
 
     async def _after_start(self) -> None:
         services = self.app.bot_data[SERVICES_KEY]
-        self.invite_code = await services.invites.create()
-        await self.api.notify()
-        if self.demo:
+        code = await services.invites.create()
+        if self._demo_due:
+            self._demo_due = False
             self.demo_task = asyncio.create_task(self._demo_when_a_page_is_open())
+        self.invite_code = code  # the sandbox is ready: the demo, if due, is already decided
+        await self.api.notify()
 
     async def _wipe(self) -> None:
         self.invite_code = None
