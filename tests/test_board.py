@@ -1,6 +1,7 @@
 """The shared knowledge board: no author at rest, withdraw by the author, pin and remove."""
 
 from bot.retention import apply_retention
+from bot.services.board import normalise_link
 from tests.privacy import needles_for, scan
 from tests.test_rooms import pseudonym_of, room_with
 from locales.typography import plain
@@ -9,8 +10,11 @@ from locales.typography import plain
 async def test_share_relays_under_pseudonym_and_keeps_no_author(h):
     fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
     await h.cmd(a, "partager", "ACEF | Aide gratuite pour faire un budget | https://www.consommateur.qc.ca")
-    assert "sans ton nom" in a.last()["text"]
-    shared = b.last()["text"]
+    # What the sender reads is exactly what happened: the room saw the pseudonym, the board keeps no author.
+    thanks = plain(a.last()["text"])
+    assert f"La salle l'a reçu sous ton pseudonyme, « {pseudonym_of(a)} »." in thanks
+    assert "gardé sans auteur" in thanks and "sans ton nom ni ton pseudonyme" not in thanks
+    shared = plain(b.last()["text"])
     assert shared.startswith(f"📚 {pseudonym_of(a)} partage") and "ACEF" in shared and "https://" in shared
     async with h.db.transaction() as tx:
         columns = {row[1] for row in await tx.all("PRAGMA table_info(board_entries)")}
@@ -19,6 +23,8 @@ async def test_share_relays_under_pseudonym_and_keeps_no_author(h):
     await h.cmd(b, "ressources")
     text = plain(b.last()["text"])
     assert text.index("1 866 APPELLE") < text.index("ACEF")  # resources first
+    assert "\n\n\n" not in text  # one blank line between the resources and the board, no more
+    assert "\n\nLe tableau de « Stress et argent »" in text
     await h.stop()
     assert scan(h.data_dir, needles_for([a, b, fac])) == []
     await h.start()
@@ -72,6 +78,44 @@ async def test_bad_share_input_and_risk_words_are_held(h):
     count = len(b.inbox)
     await h.cmd(a, "partager", "Ma liste | je veux plus vivre")
     assert "1 866 APPELLE" in plain(a.last()["text"]) and len(b.inbox) == count
+
+
+def test_links_as_people_type_them():
+    assert normalise_link("www.consommateur.qc.ca") == "https://www.consommateur.qc.ca"
+    assert normalise_link("consommateur.qc.ca/budget?x=1") == "https://consommateur.qc.ca/budget?x=1"
+    assert normalise_link("http://www.acef.org.") == "http://www.acef.org"
+    assert normalise_link("https://www.québec.ca") == "https://www.québec.ca"
+    for bad in ("pas-un-lien", "javascript:alert(1)", "https://user:pw@evil.example.com", "http://localhost",
+                "https://www.-bad-.com", "https://example.c0m", "ftp://example.org", "https://exa mple.org",
+                "https://example.org:port", "www", "https://"):
+        assert normalise_link(bad) is None, bad
+
+
+async def test_a_bare_host_is_accepted_and_shown_with_https(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await h.cmd(a, "partager", "Office de la protection du consommateur | Droits et recours | www.consommateur.qc.ca")
+    assert "La salle l'a reçu" in a.last()["text"]
+    assert b.last()["text"].endswith("https://www.consommateur.qc.ca")
+    await h.cmd(a, "partager", "ACEF\nUn budget gratuit, voir www.acef-centre.org")
+    assert "www.acef-centre.org" in b.last()["text"] and "https://www.acef-centre.org" not in b.last()["text"]
+    count = len(b.inbox)
+    await h.cmd(a, "partager", "Piège | texte | https://user:pw@evil.example.com")
+    assert "www.consommateur.qc.ca" in plain(a.last()["text"]) and len(b.inbox) == count
+    await h.cmd(fac, "ressources")
+    board = fac.last()["text"]
+    assert "https://www.consommateur.qc.ca" in board and "Piège" not in board
+
+
+async def test_alone_in_the_room_the_thanks_says_so(h):
+    fac = h.phone("Fatou")
+    await h.make_facilitator(fac)
+    await h.cmd(fac, "ouvrir", "Solitude")
+    await h.cmd(fac, "partager", "Marcher | Une marche le matin")
+    assert "Personne d'autre n'est dans la salle" in a_text(fac) and "La salle l'a reçu" not in a_text(fac)
+
+
+def a_text(phone) -> str:
+    return plain(phone.last()["text"])
 
 
 async def test_board_goes_with_the_room_after_retention(h):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from urllib.parse import urlsplit
 
 from bot.clock import Clock
 from bot.errors import Refusal
@@ -29,6 +30,37 @@ MAX_TITLE = 80
 MAX_BODY = 600
 MAX_LINK = 300
 _URL = re.compile(r"https?://\S+")
+# A link as people type it: with its scheme, or a bare host such as « www.consommateur.qc.ca ».
+_LINK_IN_TEXT = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_BARE = re.compile(r"^[\w.-]+\.[\w-]+(?:[/?#]\S*)?$")
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def normalise_link(link: str) -> str | None:
+    """The link with https:// when it was left out, or None when it is not a web address.
+
+    The host must be a real domain name (labels of letters, digits and hyphens, a
+    top-level domain of letters or punycode); no user name or password before it."""
+    link = link.strip().rstrip(".,;:!?)»”")
+    if not re.match(r"^https?://", link, re.IGNORECASE):
+        if not _BARE.match(link):
+            return None
+        link = "https://" + link
+    try:
+        parts = urlsplit(link)
+        host = (parts.hostname or "").encode("idna").decode("ascii").lower()
+        parts.port  # raises ValueError for a port that is not a number
+    except (ValueError, UnicodeError):
+        return None
+    if parts.scheme.lower() not in ("http", "https") or "@" in parts.netloc or not host:
+        return None
+    labels = host.split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        return None
+    top = labels[-1]
+    if not (top.isalpha() and len(top) >= 2) and not top.startswith("xn--"):
+        return None
+    return link
 
 
 def _hash(token: str) -> bytes:
@@ -47,13 +79,15 @@ def parse_share(text: str) -> tuple[str, str, str]:
         lines = text.splitlines()
         title, body, link = (lines[0].strip() if lines else ""), "\n".join(lines[1:]).strip(), ""
     if not link:
-        found = _URL.search(body) or _URL.search(title)
+        found = _LINK_IN_TEXT.search(body) or _LINK_IN_TEXT.search(title)
         if found:
             link = found.group(0)
     if not title:
         raise Refusal("board.usage")
-    if link and not _URL.fullmatch(link):
-        raise Refusal("board.bad_link")
+    if link:
+        link = normalise_link(link)
+        if link is None:
+            raise Refusal("board.bad_link")
     if len(title) > MAX_TITLE or len(body) > MAX_BODY or len(link) > MAX_LINK:
         raise Refusal("board.too_long", title=MAX_TITLE, body=MAX_BODY)
     return title, body, link
@@ -73,7 +107,8 @@ class BoardService:
         lines = [f"{'📌 ' if entry.pinned else '• '}{entry.title}"]
         if entry.body:
             lines.append(entry.body)
-        if entry.link and entry.link not in entry.body:
+        bare = entry.link.split("://", 1)[-1]
+        if entry.link and entry.link not in entry.body and bare not in entry.body:
             lines.append(entry.link)
         return "\n".join(lines)
 
@@ -101,7 +136,9 @@ class BoardService:
             name = self.relay.name(person.locale, seat, room, counts.get(person.id, 0) > 1)
             self.notifier.send_text(person, self.t(person.locale, "board.shared", name=name,
                                                    entry=self._entry_text(person.locale, entry)), protect=True)
-        return Reply(self.t(member.locale, "board.thanks", theme=room.theme),
+        # Exactly what happened: the room saw the pseudonym; the board keeps no author.
+        key = "board.thanks" if others else "board.thanks_alone"
+        return Reply(self.t(member.locale, key, theme=room.theme, pseudonym=seat.pseudonym),
                      [[Button(self.t(member.locale, "board.button_withdraw"), f"bdw:{entry.id}:{token}")]])
 
     async def withdraw(self, member: Member, entry_id: int, token: str) -> Reply:
@@ -128,7 +165,7 @@ class BoardService:
             return Reply(text + "\n\n" + self.t(locale, "board.no_board"))
         if not entries:
             return Reply(text + "\n\n" + self.t(locale, "board.empty", theme=room.theme))
-        lines = [text, "", self.t(locale, "board.title", theme=room.theme)]
+        lines = [text, self.t(locale, "board.title", theme=room.theme)]  # one blank line between blocks
         lines += [self._entry_text(locale, e) for e in entries]
         buttons = None
         if member.is_facilitator:
