@@ -116,6 +116,34 @@ async def test_cancelled_workshop_sends_no_more_and_tells_who_answered(h):
     assert reminders(a, "Demain") == [] and reminders(a, "C'est maintenant") == []
 
 
+async def test_closing_the_room_calls_its_workshops_off(h):
+    """After /fermer, no post keeps live RSVP buttons and whoever said « Je viens » is told."""
+    fac, room_id, (a, b, c) = await room_with(h, "Alice", "Bruno", "Chloé")
+    await opt_in(h, a)
+    await schedule(h, fac)
+    await answer(h, a, "y")
+    await answer(h, b, "n")
+    posts = {p.first_name: next(m for m in p.received() if m.get("text", "").startswith("📅 Atelier"))
+             for p in (a, b, c, fac)}
+    assert all(p.buttons(posts[p.first_name]) for p in (a, b, c))
+    await h.cmd(fac, "fermer", str(room_id))
+    for phone in (a, b, c, fac):
+        post = posts[phone.first_name]
+        assert post["text"].startswith("📅 Atelier annulé") and not phone.buttons(post), phone.first_name
+    told = [plain(t) for t in a.texts() if "n'aura pas lieu" in t]
+    assert len(told) == 1 and "« Budget sans gêne »" in told[0] and "la salle « Stress et argent » a fermé" in told[0]
+    assert a.texts().index(next(t for t in a.texts() if "ferme maintenant" in t)) < a.texts().index(
+        next(t for t in a.texts() if "n'aura pas lieu" in t))  # the room's goodbye first
+    assert not any("n'aura pas lieu" in t for t in b.texts() + c.texts())  # no, or no answer: not told
+    # Nothing more goes for it: no reminder, no invitation to share afterwards.
+    await h.tick(3 * 86400)
+    assert reminders(a, "Demain") == [] and reminders(a, "C'est maintenant") == []
+    assert not any("Merci pour l'atelier" in t for t in a.texts())
+    query = await a.press(posts["Alice"], "rsvp:1:y", forge=True)
+    await h.pump()
+    assert h.api.callback_answers[query]["text"]  # an old press is answered, and changes nothing
+
+
 async def test_change_date_and_list(h):
     fac, room_id, (a,) = await room_with(h, "Alice")
     await schedule(h, fac, description="On parle budget")

@@ -109,6 +109,7 @@ class Services:
         services.privacy.on_checkins_changed = services.checkins.reschedule
         services.privacy.contact = config.privacy_contact
         services.relay.safety = services.safety
+        services.rooms.on_close.append(services.workshops.room_closed)
         services.safety.relay = services.relay
         holder["s"] = services
         return services

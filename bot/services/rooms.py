@@ -189,8 +189,6 @@ class RoomService:
             await RelayRepo(tx).purge_room(room_id)
             await rooms.close(room_id, self.clock.day())
             back = await self._back_to_room(tx, people) if room.is_support else {}
-        for hook in self.on_close:  # e.g. its workshops are called off
-            await hook(room)
         if room.is_support:
             self._support_goodbye(people, back)
             return Reply(self.t(actor.locale, "safety.support_closed_done"))
@@ -198,6 +196,8 @@ class RoomService:
             self.notifier.send(person, "rooms.closed_notice", theme=room.theme)
         for person in waiting:
             self.notifier.send(person, "rooms.closed_waiting", theme=room.theme)
+        for hook in self.on_close:  # its workshops are called off (WorkshopService.room_closed)
+            await hook(room)
         return Reply(self.t(actor.locale, "rooms.closed", id=room.id, theme=room.theme))
 
     async def _back_to_room(self, tx: Tx, people: list[Member]) -> dict[int, Room]:

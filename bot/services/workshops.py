@@ -27,7 +27,7 @@ from bot.services.notify import Notifier
 from bot.transport import Button, Transport
 from storage.database import Database
 from storage.members import Member, MemberRepo
-from storage.rooms import RoomRepo
+from storage.rooms import Room, RoomRepo
 from storage.workshops import KINDS, Workshop, WorkshopRepo
 
 OFFSETS = {"24h": -24 * 3600, "1h": -3600, "start": 0, "after": 90 * 60}
@@ -194,6 +194,26 @@ class WorkshopService:
         await self._refresh_posts(workshop.id)
         return Reply(self.t(actor.locale, "workshops.cancelled", title=workshop.title))
 
+    async def room_closed(self, room: Room) -> None:
+        """The room closed: its workshops to come are off, those who said they would come
+        (or maybe) are told, and no post keeps live answer buttons."""
+        now = int(self.clock.now())
+        async with self.db.transaction() as tx:
+            repo = WorkshopRepo(tx)
+            workshops = await repo.upcoming([room.id], 0)  # every one still scheduled, begun or not
+            told: dict[int, list[Member]] = {}
+            for workshop in workshops:
+                if workshop.starts_at > now:
+                    await repo.cancel(workshop.id)
+                    told[workshop.id] = await MemberRepo(tx).many(await repo.answered(workshop.id, ("yes", "maybe")))
+        for workshop in workshops:
+            for kind in KINDS:
+                self.scheduler.cancel(f"ws:{workshop.id}:{kind}")
+            for person in told.get(workshop.id, []):
+                self.notifier.send(person, "workshops.room_closed_notice", title=workshop.title, theme=room.theme,
+                                   when=when_text(workshop.starts_at, workshop.tz, person.locale))
+            await self._refresh_posts(workshop.id, buttons=False)
+
     # ------------------------------------------------------------------ posts
     def _post_text(self, workshop: Workshop, locale: str, counts: dict[str, int]) -> str:
         key = "workshops.post" if workshop.is_scheduled else "workshops.post_cancelled"
@@ -219,7 +239,7 @@ class WorkshopService:
 
         self.delivery.submit(person.chat_id, job, person.id)
 
-    async def _refresh_posts(self, workshop_id: int) -> None:
+    async def _refresh_posts(self, workshop_id: int, *, buttons: bool = True) -> None:
         async with self.db.transaction() as tx:
             repo = WorkshopRepo(tx)
             workshop = await repo.get(workshop_id)
@@ -231,10 +251,10 @@ class WorkshopService:
             if person is None:
                 continue
             text = self._post_text(workshop, person.locale, counts)
-            buttons = self._rsvp_buttons(workshop, person.locale)
+            rsvp = self._rsvp_buttons(workshop, person.locale) if buttons else None
 
-            async def job(person=person, message_id=message_id, text=text, buttons=buttons) -> None:
-                await ignore_gone(self.transport.edit_text(person.chat_id, message_id, text, buttons=buttons))
+            async def job(person=person, message_id=message_id, text=text, rsvp=rsvp) -> None:
+                await ignore_gone(self.transport.edit_text(person.chat_id, message_id, text, buttons=rsvp))
 
             self.delivery.submit(person.chat_id, job, person.id)
 
