@@ -10,7 +10,6 @@ from bot.context import EntraideContext
 from bot.errors import Refusal
 from bot.replies import Reply
 from bot.telegram_adapter import set_facilitator_menu
-from bot.transport import Button
 from handlers.common import add_commands, answer_press, args_text, button, pressed, require_member, send
 
 START, HELP, LANGUAGE = (next(c for c in MEMBER_COMMANDS if c.fr == name)
@@ -51,23 +50,16 @@ async def help_command(update: Update, context: EntraideContext) -> None:
     await send(update, context, Reply(text))
 
 
-def _language_buttons() -> list[list[Button]]:
-    return [[Button("Français", "lang:fr"), Button("English", "lang:en")]]
-
-
 async def language(update: Update, context: EntraideContext) -> None:
     """Choose the language of the bot's messages."""
-    require_member(context)
-    await send(update, context, Reply(context.services.t(context.locale, "language.choose"),
-                                      _language_buttons()))
+    member = require_member(context)
+    await send(update, context, context.services.language.prompt(member, context.locale))
 
 
 async def language_press(update: Update, context: EntraideContext) -> None:
+    """A button of the latest /langue message; an older one says it is stale."""
     member = require_member(context)
-    choice = (pressed(context)).split(":", 1)[-1]
-    if choice not in ("fr", "en"):
-        raise Refusal("common.stale_button")
-    await context.services.members.set_locale(member.id, choice)
+    choice = await context.services.language.choose(member, pressed(context))
     context.locale = choice
     await answer_press(update, context, Reply(context.services.t(choice, "language.set")))
     if member.is_facilitator:

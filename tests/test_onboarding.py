@@ -2,6 +2,7 @@
 
 from storage.members import Consents, MemberRepo
 from locales.typography import plain
+from tests.harness import shown_data
 
 
 async def test_french_member_onboards_with_only_required_consent(h):
@@ -112,6 +113,48 @@ async def test_language_can_be_changed(h):
     await h.cmd(alice, "help")
     assert "How it works" in alice.last()["text"]
     assert "no medical or clinical advice" in alice.last()["text"]
+
+
+async def test_a_stale_language_button_says_so_and_changes_nothing(h):
+    alice = h.phone("Alice")
+    await h.onboard(alice)
+    await h.cmd(alice, "langue")
+    older = alice.last()
+    await h.cmd(alice, "langue")
+    latest = alice.last()
+    query = await alice.press(older, "lang:en")  # a button of the earlier /langue message
+    await h.pump()
+    answer = h.api.callback_answers[query]
+    assert "plus à jour" in answer["text"] and answer.get("show_alert")
+    await h.cmd(alice, "aide")
+    assert "Comment ça marche" in alice.last()["text"]  # still French
+    await alice.press(latest, "lang:en")
+    await h.pump()
+    assert latest["text"] == h.services.t("en", "language.set") and not alice.buttons(latest)
+    # The same button again (a double tap), or after a restart: stale, nothing switches.
+    sealed = next(d for d in shown_data(alice, older) if "lang:fr" in d)
+    query = await alice.press(older, sealed, forge=True)
+    await h.pump()
+    assert "out of date" in h.api.callback_answers[query]["text"]  # in her language now
+    await h.cmd(alice, "language")
+    prompt = alice.last()
+    await h.restart()
+    query = await alice.press(prompt, "lang:fr")
+    await h.pump()
+    assert "out of date" in h.api.callback_answers[query]["text"]
+    await h.cmd(alice, "help")
+    assert "How it works" in alice.last()["text"]
+
+
+async def test_refusals_speak_the_members_language(h):
+    """The error handler's context is a fresh one: it finds the member's language again."""
+    bob = h.phone("Bob", language_code="fr")  # Telegram says French, he chose English
+    await h.onboard(bob, "en")
+    await h.cmd(bob, "join", "99")
+    assert bob.last()["text"].startswith("Room #") and "doesn't exist" in bob.last()["text"]
+    query = await bob.press(bob.last(), "join:99", forge=True)
+    await h.pump()
+    assert h.api.callback_answers[query]["text"] == h.services.t("en", "common.stale_button")
 
 
 async def test_a_failure_inside_a_handler_gets_a_kind_answer_and_a_clean_log(h, monkeypatch, caplog):

@@ -17,6 +17,7 @@ from bot.services.checkins import CheckinService
 from bot.services.delivery import Delivery
 from bot.services.flood import CommandGate
 from bot.services.invites import InviteService
+from bot.services.language import LanguageService
 from bot.services.members import MemberService
 from bot.services.moderation import ModerationService
 from bot.services.notify import Notifier
@@ -62,6 +63,7 @@ class Services:
     scheduler: Scheduler
     seal: ButtonSeal
     tokens: PressTokens
+    language: LanguageService
     commands: CommandGate
     metrics: metrics_module.Metrics = field(default_factory=metrics_module.Metrics)
     failing: set[int] = field(default_factory=set)
@@ -102,7 +104,7 @@ class Services:
             workshops=WorkshopService(db, clock, t, transport, delivery, notifier, scheduler, tokens),
             checkins=CheckinService(db, clock, t, transport, delivery, scheduler),
             board=BoardService(db, clock, t, notifier, relay, safety),
-            scheduler=scheduler, seal=seal, tokens=tokens,
+            scheduler=scheduler, seal=seal, tokens=tokens, language=LanguageService(t, members),
             commands=CommandGate(config.member_commands_per_minute, clock),
         )
         metrics_module.install(services.metrics).bind(delivery=delivery)
