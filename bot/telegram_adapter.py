@@ -7,7 +7,7 @@ import logging
 
 from telegram import (
     Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, InlineKeyboardButton,
-    InlineKeyboardMarkup, ReplyParameters, Update,
+    InlineKeyboardMarkup, Message, MessageEntity, ReplyParameters, Update,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest
@@ -15,7 +15,8 @@ from telegram.request import BaseRequest
 from bot import errors
 from bot.buttons import ButtonSeal
 from bot.commands import FACILITATOR_COMMANDS, MEMBER_COMMANDS, menu
-from bot.transport import Keyboard, Sent
+from bot.text import Entity, Styled
+from bot.transport import Button, Keyboard, Sent
 
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,10 @@ def _reply(reply_to: int | None) -> ReplyParameters | None:
     if reply_to is None:
         return None
     return ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+
+
+def _entities(entities) -> list[MessageEntity] | None:
+    return [MessageEntity(e.kind, e.offset, e.length) for e in entities] or None
 
 
 def _retry_seconds(error: RetryAfter) -> float:
@@ -74,17 +79,19 @@ class TelegramTransport:
         except (TimedOut, NetworkError) as error:
             raise errors.Transient(type(error).__name__) from error
 
-    async def send_text(self, chat_id, text, *, buttons=None, reply_to=None, protect=False) -> Sent:
+    async def send_text(self, chat_id, text, *, buttons=None, reply_to=None, protect=False,
+                        entities=()) -> Sent:
         message = await self._call(self.bot.send_message(
             chat_id, text, reply_markup=self._markup(chat_id, buttons), reply_parameters=_reply(reply_to),
-            protect_content=protect, parse_mode=None,
+            protect_content=protect, parse_mode=None, entities=_entities(entities),
         ))
         return Sent(message.message_id)
 
-    async def send_photo(self, chat_id, photo, *, caption=None, reply_to=None, protect=False) -> Sent:
+    async def send_photo(self, chat_id, photo, *, caption=None, reply_to=None, protect=False,
+                         entities=()) -> Sent:
         message = await self._call(self.bot.send_photo(
             chat_id, photo, caption=caption, reply_parameters=_reply(reply_to),
-            protect_content=protect, parse_mode=None,
+            protect_content=protect, parse_mode=None, caption_entities=_entities(entities),
         ))
         return Sent(message.message_id, message.photo[-1].file_id if message.photo else None)
 
@@ -95,23 +102,37 @@ class TelegramTransport:
         return Sent(message.message_id)
 
     async def copy(self, chat_id, from_chat_id, message_id, *, caption=None, reply_to=None,
-                   protect=False) -> Sent:
+                   protect=False, entities=()) -> Sent:
         message_id_obj = await self._call(self.bot.copy_message(
             chat_id, from_chat_id, message_id, caption=caption, parse_mode=None,
             reply_parameters=_reply(reply_to), protect_content=protect,
+            caption_entities=_entities(entities),
         ))
         return Sent(message_id_obj.message_id)
 
-    async def edit_text(self, chat_id, message_id, text, *, buttons=None) -> None:
+    async def edit_text(self, chat_id, message_id, text, *, buttons=None, entities=()) -> None:
         await self._call(self.bot.edit_message_text(
             text, chat_id=chat_id, message_id=message_id, reply_markup=self._markup(chat_id, buttons),
-            parse_mode=None,
+            parse_mode=None, entities=_entities(entities),
         ))
 
-    async def edit_caption(self, chat_id, message_id, caption) -> None:
+    async def edit_caption(self, chat_id, message_id, caption, *, entities=()) -> None:
         await self._call(self.bot.edit_message_caption(
             chat_id=chat_id, message_id=message_id, caption=caption, parse_mode=None,
+            caption_entities=_entities(entities),
         ))
+
+    async def recall(self, chat_id, message_id) -> Styled | None:
+        """Telegram has no method that reads a message, but an edit answers with the message
+        edited: a one-button keyboard is set for that, and the caller's next edit (or
+        delete) takes it away."""
+        keyboard = self._markup(chat_id, [[Button("…", "noop")]])
+        message = await self._call(self.bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=message_id, reply_markup=keyboard))
+        if not isinstance(message, Message) or message.text is None:
+            return None
+        return Styled(message.text, tuple(Entity(str(getattr(e.type, "value", e.type)), e.offset, e.length)
+                                          for e in message.entities or ()))
 
     async def delete(self, chat_id, message_id) -> None:
         await self._call(self.bot.delete_message(chat_id, message_id))

@@ -5,13 +5,17 @@ implement it later. Implementations raise the delivery errors of `bot.errors`:
 `Unreachable` (the person blocked the bot), `RateLimited` (wait `retry_after`
 seconds), `Transient` (5xx, network), `Gone` (the message no longer exists),
 `NotModified` (an edit changed nothing). Chat ids are plain integers; buttons carry
-short stable ids, never translated labels.
+short stable ids, never translated labels. Text goes without any parse mode; the only
+formatting is the `entities` the bot computes itself (UTF-16 offsets, `bot.text.Entity`):
+a label in bold that nothing a member types can produce.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, Sequence
+
+from bot.text import Entity, Styled
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,14 @@ class Sent:
 
 class Transport(Protocol):
     async def send_text(self, chat_id: int, text: str, *, buttons: Keyboard | None = None,
-                        reply_to: int | None = None, protect: bool = False) -> Sent:
-        """Send plain text (no parse mode: nothing typed can become formatting)."""
+                        reply_to: int | None = None, protect: bool = False,
+                        entities: Sequence[Entity] = ()) -> Sent:
+        """Send plain text (no parse mode: nothing typed can become formatting), with the
+        bot's own entities if any."""
 
     async def send_photo(self, chat_id: int, photo: bytes | str, *, caption: str | None = None,
-                         reply_to: int | None = None, protect: bool = False) -> Sent:
+                         reply_to: int | None = None, protect: bool = False,
+                         entities: Sequence[Entity] = ()) -> Sent:
         """Send a photo from bytes or from a file reference returned earlier."""
 
     async def send_document(self, chat_id: int, data: bytes, filename: str, *,
@@ -47,15 +54,21 @@ class Transport(Protocol):
 
     async def copy(self, chat_id: int, from_chat_id: int, message_id: int, *,
                    caption: str | None = None, reply_to: int | None = None,
-                   protect: bool = False) -> Sent:
+                   protect: bool = False, entities: Sequence[Entity] = ()) -> Sent:
         """Copy a message without any link to its origin (never a forward)."""
 
     async def edit_text(self, chat_id: int, message_id: int, text: str, *,
-                        buttons: Keyboard | None = None) -> None:
-        """Replace the text (and buttons) of a message the bot sent."""
+                        buttons: Keyboard | None = None, entities: Sequence[Entity] = ()) -> None:
+        """Replace the text (and buttons, and entities) of a message the bot sent."""
 
-    async def edit_caption(self, chat_id: int, message_id: int, caption: str | None) -> None:
+    async def edit_caption(self, chat_id: int, message_id: int, caption: str | None, *,
+                           entities: Sequence[Entity] = ()) -> None:
         """Replace the caption of a media message the bot sent."""
+
+    async def recall(self, chat_id: int, message_id: int) -> Styled | None:
+        """The text and entities of a text message the bot sent, as the platform holds it
+        now (None if it cannot tell). Used, in memory only, to take one line out of a
+        combined copy after a restart; nothing of it is kept."""
 
     async def delete(self, chat_id: int, message_id: int) -> None:
         """Delete a message in a chat."""

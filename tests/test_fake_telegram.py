@@ -147,3 +147,31 @@ async def test_answers_to_presses_reach_the_phone_that_pressed_and_documents_kee
     document = await bot.send_document(bob.user_id, b'{"a": 1}', filename="entraide-mes-donnees.json")
     assert document.document.file_name == "entraide-mes-donnees.json"
     assert api.files[document.document.file_id].name == "entraide-mes-donnees.json"
+
+async def test_entities_are_checked_recorded_and_returned_by_edits(bot_and_api):
+    from telegram import MessageEntity
+    from telegram.error import BadRequest
+
+    bot, api = bot_and_api
+    alice = api.phone(5_000_000_001, "Alice")
+    await alice.send("hi")
+    text = "🌱 Lilas : allo"  # the emoji counts two UTF-16 units
+    sent = await bot.send_message(alice.user_id, text, entities=[MessageEntity("bold", 0, 8)])
+    assert alice.last()["entities"] == [{"type": "bold", "offset": 0, "length": 8}]
+    assert sent.entities[0].type == "bold" and sent.entities[0].length == 8
+    for wrong in (MessageEntity("bold", 10, 9), MessageEntity("bold", -1, 2)):
+        try:
+            await bot.send_message(alice.user_id, text, entities=[wrong])
+        except BadRequest as error:
+            assert "entities" in error.message
+        else:
+            raise AssertionError("an entity beyond the text was accepted")
+    await bot.edit_message_text("Lilas : allo", chat_id=alice.user_id, message_id=sent.message_id,
+                                entities=[MessageEntity("bold", 0, 5)])
+    assert alice.last()["entities"] == [{"type": "bold", "offset": 0, "length": 5}]
+    # An edit of the buttons answers with the message, text and entities as they are.
+    edited = await bot.edit_message_reply_markup(chat_id=alice.user_id, message_id=sent.message_id,
+                                                 reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("…", callback_data="x")]]))
+    assert edited.text == "Lilas : allo" and edited.entities[0].length == 5
+    await bot.edit_message_text("plain", chat_id=alice.user_id, message_id=sent.message_id)
+    assert "entities" not in alice.last() and "reply_markup" not in alice.last()

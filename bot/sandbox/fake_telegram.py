@@ -30,6 +30,11 @@ SEND_METHODS = {
     "sendMessage", "sendPhoto", "copyMessage", "forwardMessage", "sendDocument",
     "sendSticker", "sendVoice", "sendVideo", "sendAnimation", "sendAudio",
 }
+ENTITY_TYPES = {
+    "mention", "hashtag", "cashtag", "bot_command", "url", "email", "phone_number", "bold", "italic",
+    "underline", "strikethrough", "spoiler", "blockquote", "expandable_blockquote", "code", "pre",
+    "text_link", "text_mention", "custom_emoji",
+}
 FILE_KINDS = ("photo", "sticker", "voice", "video", "animation", "document", "audio", "video_note")
 
 
@@ -426,6 +431,28 @@ class FakeTelegram:
             raise bad_request("message is too long" if key == "text" else "message caption is too long")
         return text
 
+    @staticmethod
+    def _entities(params: dict, key: str, text: str | None) -> list[dict] | None:
+        """Entities sent with a text or caption, checked like Telegram does (type, UTF-16
+        offsets inside the text) and kept as given, in offset order."""
+        raw = params.get(key)
+        if raw is None or raw == "":
+            return None
+        if isinstance(raw, str):
+            raw = json.loads(raw)
+        if not isinstance(raw, list):
+            raise bad_request(f"can't parse {key} JSON object")
+        size = utf16_len(text or "")
+        kept = []
+        for entity in raw:
+            kind, offset, length = entity.get("type"), _as_int(entity.get("offset")), _as_int(entity.get("length"))
+            if kind not in ENTITY_TYPES or offset is None or length is None:
+                raise bad_request(f"can't parse entities: unsupported entity {kind!r}")
+            if offset < 0 or length <= 0 or offset + length > size:
+                raise bad_request("can't parse entities: entity beyond the end of the text")
+            kept.append({k: v for k, v in entity.items() if v is not None})
+        return sorted(kept, key=lambda e: (e["offset"], -e["length"])) or None
+
     def _input_file(self, params: dict, files: dict[str, bytes], key: str) -> StoredFile:
         value = params.get(key)
         if isinstance(value, str) and value.startswith("attach://"):
@@ -587,7 +614,11 @@ class FakeTelegram:
     async def _m_sendMessage(self, params, files):
         phone = self._chat(params)
         text = self._text(params)
-        return self._bot_message(phone, params, {"text": text})
+        content: dict[str, Any] = {"text": text}
+        entities = self._entities(params, "entities", text)
+        if entities:
+            content["entities"] = entities
+        return self._bot_message(phone, params, content)
 
     async def _m_sendPhoto(self, params, files):
         phone = self._chat(params)
@@ -596,6 +627,9 @@ class FakeTelegram:
         content: dict[str, Any] = {"photo": self.photo_sizes(stored)}
         if caption:
             content["caption"] = caption
+            entities = self._entities(params, "caption_entities", caption)
+            if entities:
+                content["caption_entities"] = entities
         return self._bot_message(phone, params, content)
 
     async def _m_sendDocument(self, params, files):
@@ -621,6 +655,9 @@ class FakeTelegram:
             content.pop("caption_entities", None)
             if caption:
                 content["caption"] = caption
+                entities = self._entities(params, "caption_entities", caption)
+                if entities:
+                    content["caption_entities"] = entities
             else:
                 content.pop("caption", None)
         message = self._bot_message(phone, params, content)
@@ -654,10 +691,12 @@ class FakeTelegram:
         if "text" not in message:
             raise bad_request("there is no text in the message to edit")
         text = self._text(params)
+        entities = self._entities(params, "entities", text)
         markup = self._check_markup(params)
-        if text == message["text"] and markup == message.get("reply_markup"):
+        if text == message["text"] and entities == message.get("entities") and markup == message.get("reply_markup"):
             raise self._not_modified()
         message["text"] = text
+        _set_entities(message, "entities", entities)
         message["edit_date"] = self.now()
         _set_markup(message, markup)
         return message
@@ -667,13 +706,16 @@ class FakeTelegram:
         if not any(k in message for k in FILE_KINDS):
             raise bad_request("there is no caption in the message to edit")
         caption = self._text(params, "caption", MAX_CAPTION, required=False)
+        entities = self._entities(params, "caption_entities", caption) if caption else None
         markup = self._check_markup(params)
-        if caption == message.get("caption") and markup == message.get("reply_markup"):
+        if (caption == message.get("caption") and entities == message.get("caption_entities")
+                and markup == message.get("reply_markup")):
             raise self._not_modified()
         if caption:
             message["caption"] = caption
         else:
             message.pop("caption", None)
+        _set_entities(message, "caption_entities", entities)
         message["edit_date"] = self.now()
         _set_markup(message, markup)
         return message
@@ -719,6 +761,13 @@ class FakeTelegram:
             raise bad_request("file is too big")
         return {"file_id": stored.file_id, "file_unique_id": stored.unique_id,
                 "file_size": len(stored.data), "file_path": stored.path}
+
+
+def _set_entities(message: dict, key: str, entities: list[dict] | None) -> None:
+    if entities:
+        message[key] = entities
+    else:
+        message.pop(key, None)
 
 
 def _set_markup(message: dict, markup: dict | None) -> None:

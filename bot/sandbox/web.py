@@ -78,6 +78,9 @@ def _message_view(message: dict, mine: bool) -> dict:
     view = {
         "id": message["message_id"], "mine": mine,
         "text": message.get("text"), "caption": message.get("caption"),
+        # Bold spans (UTF-16 offsets, as JavaScript strings count): the bot's labels.
+        "bold": [[e["offset"], e["length"]] for e in message.get("entities") or message.get("caption_entities") or []
+                 if e.get("type") == "bold"],
         "edited": "edit_date" in message, "protected": bool(message.get("has_protected_content")),
         "buttons": [[{"label": b["text"], "data": b.get("callback_data"), "url": b.get("url")} for b in row]
                     for row in message.get("reply_markup", {}).get("inline_keyboard", [])],

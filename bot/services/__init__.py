@@ -112,6 +112,7 @@ class Services:
         services.privacy.contact = config.privacy_contact
         services.relay.safety = services.safety
         services.rooms.on_close.append(services.workshops.room_closed)
+        services.privacy.relay = services.relay
         services.safety.relay = services.relay
         holder["s"] = services
         return services

@@ -20,6 +20,7 @@ from bot.services.crisis import assess
 from bot.services.notify import Notifier
 from bot.services.relay import Incoming, RelayService
 from bot.services.safety import SafetyService
+from bot.text import labelled, mark_lines
 from bot.transport import Button
 from storage.board import BoardRepo, Entry
 from storage.database import Database
@@ -134,8 +135,10 @@ class BoardService:
             counts = await RoomRepo(tx).seat_counts([m.id for m in others])
         for person in others:
             name = self.relay.name(person.locale, seat, room, counts.get(person.id, 0) > 1)
-            self.notifier.send_text(person, self.t(person.locale, "board.shared", name=name,
-                                                   entry=self._entry_text(person.locale, entry)), protect=True)
+            mark = self.t(person.locale, "relay.continuation")
+            shared = labelled(lambda x: self.t(person.locale, "board.shared", name=name, entry=x),
+                              mark_lines(self._entry_text(person.locale, entry), mark), mark)
+            self.notifier.send_text(person, shared.text, protect=True, entities=shared.entities)
         # Exactly what happened: the room saw the pseudonym; the board keeps no author.
         key = "board.thanks" if others else "board.thanks_alone"
         return Reply(self.t(member.locale, key, theme=room.theme, pseudonym=seat.pseudonym),

@@ -16,6 +16,7 @@ from bot.i18n import Translator
 from bot.replies import Reply
 from bot.services.notify import Notifier
 from bot.services.rooms import RoomService
+from bot.text import labelled, mark_lines, neutralise
 from storage.database import Database
 from storage.members import Member, MemberRepo
 from storage.relays import RelayRepo
@@ -132,9 +133,10 @@ class ModerationService:
                 raise Refusal("moderation.announce_no_room")
             seats = await RoomRepo(tx).seats(room.id)
             people = await MemberRepo(tx).many([s.member_id for s in seats if s.member_id != actor.id])
+        theme = neutralise(room.theme).replace("\n", " ")
         for person in people:
-            self.notifier.send_text(
-                person, self.t(person.locale, "moderation.announcement", theme=room.theme, text=text),
-                protect=True,
-            )
+            # « 📣 Animation (thème) » in bold, set by the bot: no member's line can look like it.
+            words = mark_lines(text, self.t(person.locale, "relay.continuation"))
+            line = labelled(lambda x: self.t(person.locale, "moderation.announcement", theme=theme, text=x), words)
+            self.notifier.send_text(person, line.text, protect=True, entities=line.entities)
         return Reply(self.t.plural(actor.locale, "moderation.announce_done", len(people), theme=room.theme))

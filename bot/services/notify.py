@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 from bot.i18n import Translator
 from bot.services.delivery import LIVE, Delivery
+from bot.text import Entity
 from bot.transport import Keyboard, Transport
 from storage.members import Member
 
@@ -23,8 +24,9 @@ class Notifier:
         self.send_text(member, text, buttons(member.locale) if buttons else None, priority=priority)
 
     def send_text(self, member: Member, text: str, buttons: Keyboard | None = None,
-                  protect: bool = False, priority: str = LIVE) -> None:
+                  protect: bool = False, priority: str = LIVE, entities: Sequence[Entity] = ()) -> None:
         async def job() -> None:
-            await self.transport.send_text(member.chat_id, text, buttons=buttons, protect=protect)
+            await self.transport.send_text(member.chat_id, text, buttons=buttons, protect=protect,
+                                           entities=entities)
 
         self.delivery.submit(member.chat_id, job, member.id, priority=priority)

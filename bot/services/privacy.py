@@ -10,7 +10,7 @@ from bot.clock import Clock
 from bot.errors import Refusal
 from bot.i18n import Translator, weekday_names
 from bot.replies import Reply
-from bot.services.delivery import Delivery, ignore_gone
+from bot.services.delivery import Delivery
 from bot.services.onboarding import CONSENT_VERSION, OPTIONAL
 from bot.services.checkins import TAGS, zone_name
 from bot.services.relay import MAP_HOURS
@@ -40,6 +40,7 @@ class PrivacyService:
         self.delivery = delivery
         self.on_checkins_changed = None  # CheckinService.reschedule, set by Services.build
         self.contact: str | None = None  # ENTRAIDE_PRIVACY_CONTACT (Law 25), set by Services.build
+        self.relay = None  # RelayService, set by Services.build: takes relayed copies down
 
     def overview(self, member: Member) -> Reply:
         """`/confidentialite`: plain words, and a toggle for each optional consent."""
@@ -166,27 +167,22 @@ class PrivacyService:
         return Reply(self.t.plural(member.locale, "privacy.forgotten", copies))
 
     async def erase(self, member: Member) -> int:
-        """Erase a member everywhere; returns how many relayed copies are being deleted."""
+        """Erase a member everywhere; returns how many relayed copies are being deleted.
+        A copy that shares a message with other people's lines loses only its own line."""
         async with self.db.transaction() as tx:
             relays = await tx.all("SELECT id FROM relays WHERE author_id = ?", (member.id,))
-            targets: list[tuple[int, int, int]] = []
+            targets: list[tuple[int, int, int, list[tuple[int, int]]]] = []
             for (relay_id,) in relays:
                 for copy in await RelayRepo(tx).copies(relay_id):
-                    targets.append((copy.member_id, copy.message_id, relay_id))
+                    sharing = await RelayRepo(tx).sharing(copy.member_id, copy.message_id)
+                    targets.append((copy.member_id, copy.message_id, relay_id, sharing))
             people = {m.id: m for m in await MemberRepo(tx).many(sorted({t[0] for t in targets}))}
             for (relay_id,) in relays:
                 await RelayRepo(tx).delete(relay_id)
             await MemberRepo(tx).erase(member.id)
-        for member_id, message_id, _ in targets:
+        for member_id, message_id, relay_id, sharing in targets:
             person = people.get(member_id)
             if person is not None:
-                self.delivery.submit(person.chat_id, _deleter(self.transport, person.chat_id, message_id),
-                                     person.id)
+                self.relay.take_down(person, message_id, relay_id, sharing)
         await self.db.checkpoint()
         return len(targets)
-
-
-def _deleter(transport: Transport, chat_id: int, message_id: int):
-    async def run() -> None:
-        await ignore_gone(transport.delete(chat_id, message_id))
-    return run

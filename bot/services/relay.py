@@ -1,6 +1,8 @@
 """The pseudonymous relay: a member's words reach their room, under a per-room pseudonym.
 
-Text is sent as a new message « Pseudonyme : texte » (no parse mode); photos are
+Text is sent as a new message « Pseudonyme : texte » (no parse mode; the pseudonym is set
+in bold by an entity the bot computes, and every further line of the member's words is
+marked as a continuation, so nothing typed can pass for another speaker); photos are
 re-encoded without metadata; voice notes, stickers, animations and videos are copied
 (never forwarded); other content is refused with a reason. Every relayed message is
 protected. Only message ids are mapped (48 h), so edits, deletes and replies reach every copy.
@@ -8,6 +10,7 @@ protected. Only message ids are mapped (48 h), so edits, deletes and replies rea
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict, deque
 from datetime import datetime, timezone
 from dataclasses import dataclass, field
@@ -18,11 +21,15 @@ from bot.services.crisis import assess
 from bot.errors import Refusal, TooLarge
 from bot.i18n import Translator
 from bot.replies import Reply
+from bot.errors import Gone
 from bot.services.delivery import SAFETY, Delivery, ignore_gone
 from bot.services.media import MAX_DOWNLOAD, strip_photo
 from bot.services.notify import Notifier
 from bot.services.rooms import display_theme
-from bot.text import MAX_CAPTION, MAX_TEXT, split_text, utf16_len
+from bot.text import (
+    MAX_CAPTION, MAX_TEXT, Entity, Styled, join_lines, labelled, mark_lines, neutralise, split_labelled,
+    split_text, utf16_len,
+)
 from bot.transport import Transport
 from storage.cache import ReadCache
 from storage.database import Database
@@ -35,6 +42,8 @@ COPIED_WITH_LABEL = {"sticker", "video_note"}
 REFUSED = {"document", "audio", "contact", "location", "venue", "poll", "dice", "game",
            "story", "other"}
 MAP_HOURS = 48
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,18 +125,30 @@ class RelayService:
 
     # --------------------------------------------------------------- labels
     def name(self, locale: str, seat: Seat, room: Room, multi_room: bool) -> str:
-        name = seat.pseudonym
+        name = neutralise(seat.pseudonym).replace("\n", " ")
         if seat.is_facilitator:
             name += self.t(locale, "relay.facilitator_mark")
         if multi_room:
-            name = self.t(locale, "relay.room_prefix", theme=display_theme(self.t, locale, room)) + name
+            name = self.t(locale, "relay.room_prefix", theme=neutralise(display_theme(self.t, locale, room)).replace("\n", " ")) + name
         return name
 
-    def lines(self, locale: str, name: str, body: str, limit: int = MAX_TEXT) -> list[str]:
-        """« name : body », split under Telegram's limit; never truncated."""
+    def line(self, locale: str, name: str, words: str) -> Styled:
+        """« **name** : words » (words already marked by `mark_lines`)."""
+        return labelled(lambda x: self.t(locale, "relay.line", name=name, text=x), words)
+
+    def caption(self, locale: str, name: str, body: str) -> Styled:
+        if not body:
+            return Styled(name, (Entity("bold", 0, utf16_len(name)),))
+        return self.line(locale, name, mark_lines(body, self.t(locale, "relay.continuation")))
+
+    def lines(self, locale: str, name: str, body: str, limit: int = MAX_TEXT) -> list[Styled]:
+        """« **name** : body », split under Telegram's limit; never truncated."""
         header = self.t(locale, "relay.line", name=name, text="")
+        mark = self.t(locale, "relay.continuation")
         room = max(1, limit - utf16_len(header))
-        return [self.t(locale, "relay.line", name=name, text=piece) for piece in split_text(body, room)]
+        pieces = split_text(mark_lines(body, mark), room)
+        return [self.line(locale, name, piece[len(mark):] if index and piece.startswith(mark) else piece)
+                for index, piece in enumerate(pieces)]
 
     # ----------------------------------------------------------------- relay
     async def relay(self, author: Member, incoming: Incoming, *, checked: bool = False) -> Reply | None:
@@ -139,7 +160,7 @@ class RelayService:
         if incoming.kind in REFUSED:
             raise Refusal(f"relay.refused_{incoming.kind}" if incoming.kind in
                           {"document", "audio", "contact", "location", "poll"} else "relay.refused_other")
-        if incoming.kind == "text" and not (incoming.text or "").strip():
+        if incoming.kind == "text" and not neutralise(incoming.text or "").strip():
             return None
         if incoming.kind == "photo" and (incoming.file_size or 0) > MAX_DOWNLOAD:
             raise Refusal("relay.photo_too_large")
@@ -247,23 +268,21 @@ class RelayService:
             for line in self.lines(locale, name, body):
                 plan.steps.append(("text", line))
         elif incoming.kind == "photo":
-            caption = self.t(locale, "relay.line", name=name, text=body) if body else name
-            if utf16_len(caption) <= MAX_CAPTION:
+            caption = self.caption(locale, name, body)
+            if utf16_len(caption.text) <= MAX_CAPTION:
                 plan.steps.append(("photo", caption))
             else:
-                plan.steps.append(("photo", name))
+                plan.steps.append(("photo", self.caption(locale, name, "")))
                 plan.steps.extend(("text", line) for line in self.lines(locale, name, body))
         elif incoming.kind in COPIED:
-            caption = self.t(locale, "relay.line", name=name, text=body) if body else name
-            if utf16_len(caption) > MAX_CAPTION:
-                caption = name
-                plan.steps.append(("copy", caption))
+            caption = self.caption(locale, name, body)
+            if utf16_len(caption.text) > MAX_CAPTION:
+                plan.steps.append(("copy", self.caption(locale, name, "")))
                 plan.steps.extend(("text", line) for line in self.lines(locale, name, body))
             else:
                 plan.steps.append(("copy", caption))
         else:  # stickers, round videos: no caption possible, the name goes first
-            plan.steps.append(("text", self.t(locale, "relay.line", name=name,
-                                             text=self.t(locale, f"relay.kind_{incoming.kind}"))))
+            plan.steps.append(("text", self.line(locale, name, self.t(locale, f"relay.kind_{incoming.kind}"))))
             plan.steps.append(("copy", None))
         return plan
 
@@ -320,24 +339,27 @@ class RelayService:
                 lines = self.lines(member.locale, name, text)
                 combined = self.combined.get((chat, copies[0][1]))
                 if combined is not None or await self._is_shared(member.id, copies[0][1]):
-                    await self._edit_line(member, copies[0][1], relay.id, lines[0] if len(lines) == 1 else "\n".join(lines))
+                    await self._edit_line(member, copies[0][1], relay.id, join_lines(lines))
                     return
                 for part, message_id in copies:
                     if part < len(lines):
-                        await ignore_gone(self.transport.edit_text(chat, message_id, lines[part]))
+                        await ignore_gone(self.transport.edit_text(chat, message_id, lines[part].text,
+                                                                   entities=lines[part].entities))
                     else:
                         await ignore_gone(self.transport.delete(chat, message_id))
                         async with self.db.transaction() as tx:
                             await RelayRepo(tx).remove_copy(relay.id, member.id, part)
                 for part in range(len(copies), len(lines)):
-                    sent = await self.transport.send_text(chat, lines[part], protect=True)
+                    sent = await self.transport.send_text(chat, lines[part].text, protect=True,
+                                                          entities=lines[part].entities)
                     async with self.db.transaction() as tx:
                         await RelayRepo(tx).add_copy(relay.id, member.id, part, sent.message_id)
             else:
-                caption = self.t(member.locale, "relay.line", name=name, text=text) if text else name
-                if utf16_len(caption) > MAX_CAPTION:
-                    caption = name
-                await ignore_gone(self.transport.edit_caption(chat, copies[0][1], caption))
+                caption = self.caption(member.locale, name, text)
+                if utf16_len(caption.text) > MAX_CAPTION:
+                    caption = self.caption(member.locale, name, "")
+                await ignore_gone(self.transport.edit_caption(chat, copies[0][1], caption.text,
+                                                              entities=caption.entities))
 
         return run
 
@@ -345,31 +367,68 @@ class RelayService:
         async with self.db.transaction() as tx:
             return len(await RelayRepo(tx).sharing(member_id, message_id)) > 1
 
-    async def _edit_line(self, member: Member, message_id: int, relay_id: int, new_line: str) -> None:
-        """One line of a coalesced copy changed: rebuild it from the lines kept in memory."""
-        chat = member.chat_id
-        combined = self.combined.get((chat, message_id))
-        if combined is None:
-            # After a restart the other lines are unknown (bodies are never stored):
-            # say what changed as a reply to the combined copy.
-            await self.transport.send_text(chat, self.t(member.locale, "relay.edited_line", line=new_line),
-                                           reply_to=message_id, protect=True)
-            return
-        combined.replace(relay_id, new_line)
-        await ignore_gone(self.transport.edit_text(chat, message_id, combined.text()))
-
-    async def _delete_line(self, member: Member, message_id: int, relay_id: int) -> None:
-        """Take one line out of a coalesced copy; when none is left, delete the message."""
+    async def _lines_of(self, member: Member, message_id: int,
+                        sharing: list[tuple[int, int]] | None = None) -> "Combined | None":
+        """The lines of a combined copy: kept in memory since it was sent, else (after a
+        restart) read back from the platform, cut at the bot's bold labels and matched in
+        order to the map's lines (`sharing`: (relay id, line), else read from the map).
+        None if they cannot be told apart; nothing read is kept beyond memory."""
         chat = member.chat_id
         combined = self.combined.get((chat, message_id))
         if combined is not None:
-            combined.remove(relay_id)
-            if combined.lines:
-                await ignore_gone(self.transport.edit_text(chat, message_id, combined.text()))
-                return
-            self.combined.pop((chat, message_id))
-        # Unknown other lines (after a restart): privacy first, the whole copy goes.
+            return combined
+        if sharing is None:
+            async with self.db.transaction() as tx:
+                sharing = await RelayRepo(tx).sharing(member.id, message_id)
+        try:
+            current = await self.transport.recall(chat, message_id)
+        except Gone:
+            return None
+        if current is None:
+            return None
+        parts = split_labelled(current)
+        if parts is None or len(parts) != len(sharing):
+            # Not what the map says: leave every word, only take the reading's button away.
+            log.warning("a combined copy could not be matched to its lines; left as it was")
+            await ignore_gone(self.transport.edit_text(chat, message_id, current.text, entities=current.entities))
+            return None
+        combined = Combined([(relay_id, part) for (relay_id, _), part in zip(sorted(sharing, key=lambda r: r[1]), parts)])
+        self.combined.put((chat, message_id), combined)
+        return combined
+
+    async def _edit_line(self, member: Member, message_id: int, relay_id: int, new_line: Styled) -> None:
+        """One line of a coalesced copy changed: rebuild the copy with the other lines as they are."""
+        chat = member.chat_id
+        combined = await self._lines_of(member, message_id)
+        if combined is None:
+            # The other lines cannot be told apart: say what changed as a reply to the copy.
+            notice = labelled(lambda x: self.t(member.locale, "relay.edited_line", line=x), "")
+            reply = Styled(notice.text) + new_line
+            await self.transport.send_text(chat, reply.text, reply_to=message_id, protect=True,
+                                           entities=reply.entities)
+            return
+        combined.replace(relay_id, new_line)
+        text = combined.text()
+        await ignore_gone(self.transport.edit_text(chat, message_id, text.text, entities=text.entities))
+
+    async def _delete_line(self, member: Member, message_id: int, relay_id: int,
+                           sharing: list[tuple[int, int]] | None = None) -> bool:
+        """Take one line out of a coalesced copy, keeping everyone else's; when none is left,
+        delete the message. False if the lines could not be told apart (then nothing of
+        anyone else's is touched)."""
+        chat = member.chat_id
+        combined = await self._lines_of(member, message_id, sharing)
+        if combined is None:
+            log.warning("a line of a combined copy could not be taken out; the other lines were kept")
+            return False
+        combined.remove(relay_id)
+        if combined.lines:
+            text = combined.text()
+            await ignore_gone(self.transport.edit_text(chat, message_id, text.text, entities=text.entities))
+            return True
+        self.combined.pop((chat, message_id), None)
         await ignore_gone(self.transport.delete(chat, message_id))
+        return True
 
     # ---------------------------------------------------------------- deletes
     async def delete(self, author: Member, reply_to: int | None) -> Reply:
@@ -392,7 +451,8 @@ class RelayService:
         async def run() -> None:
             for part, message_id in await self._copies_of(relay_id, member.id):
                 if (member.chat_id, message_id) in self.combined or await self._is_shared(member.id, message_id):
-                    await self._delete_line(member, message_id, relay_id)
+                    if not await self._delete_line(member, message_id, relay_id):
+                        continue  # the line stays, so does its place in the map
                 else:
                     await ignore_gone(self.transport.delete(member.chat_id, message_id))
                 async with self.db.transaction() as tx:
@@ -433,6 +493,17 @@ class RelayService:
 
         return run
 
+    def take_down(self, person: Member, message_id: int, relay_id: int, sharing: list[tuple[int, int]]) -> None:
+        """Remove an erased author's copy from a person's chat: their line only, when the
+        message holds other people's lines too (`sharing`, read before the map rows went)."""
+        async def run() -> None:
+            if (person.chat_id, message_id) in self.combined or len(sharing) > 1:
+                await self._delete_line(person, message_id, relay_id, sharing)
+            else:
+                await ignore_gone(self.transport.delete(person.chat_id, message_id))
+
+        self.delivery.submit(person.chat_id, run, person.id)
+
     async def purge(self, now: float | None = None) -> int:
         """Forget message ids older than 48 hours."""
         cutoff = int((now if now is not None else self.clock.now()) - MAP_HOURS * 3600)
@@ -444,13 +515,13 @@ class RelayService:
 class Combined:
     """The lines of one coalesced copy, in memory only: (relay id, line) in order."""
 
-    def __init__(self, lines: list[tuple[int, str]]) -> None:
+    def __init__(self, lines: list[tuple[int, Styled]]) -> None:
         self.lines = lines
 
-    def text(self) -> str:
-        return "\n".join(line for _, line in self.lines)
+    def text(self) -> Styled:
+        return join_lines([line for _, line in self.lines])
 
-    def replace(self, relay_id: int, line: str) -> None:
+    def replace(self, relay_id: int, line: Styled) -> None:
         self.lines = [(r, line if r == relay_id else old) for r, old in self.lines]
 
     def remove(self, relay_id: int) -> None:
@@ -461,7 +532,7 @@ class Combined:
         if offset is not None:
             position = 0
             for relay_id, line in self.lines:
-                position += utf16_len(line) + 1
+                position += utf16_len(line.text) + 1
                 if offset < position:
                     return relay_id
         return self.lines[-1][0]
@@ -488,7 +559,7 @@ class _RelayRun:
         self.plan = plan
         self.absorbed: list[_Plan] = []
 
-    def _single_line(self, plan: _Plan) -> str | None:
+    def _single_line(self, plan: _Plan) -> Styled | None:
         if plan.done or plan.replied is not None or len(plan.steps) != 1 or plan.steps[0][0] != "text":
             return None
         return plan.steps[0][1]
@@ -506,7 +577,7 @@ class _RelayRun:
         if mine is None or theirs is None or other.plan.recipient.id != self.plan.recipient.id:
             return False
         current = [mine] + [p.steps[0][1] for p in self.absorbed]
-        if utf16_len("\n".join(current + [theirs])) > MAX_TEXT:
+        if utf16_len("\n".join(line.text for line in current + [theirs])) > MAX_TEXT:
             return False
         self.absorbed.append(other.plan)
         return True
@@ -522,16 +593,19 @@ class _RelayRun:
             kind, text = plan.steps[plan.done]
             reply_to = await service._reply_target(plan) if plan.done == 0 else None
             if kind == "text":
-                sent = await service.transport.send_text(chat, text, reply_to=reply_to, protect=True)
+                sent = await service.transport.send_text(chat, text.text, reply_to=reply_to, protect=True,
+                                                         entities=text.entities)
             elif kind == "photo":
                 source = plan.shared["photo_ref"] or plan.photo
-                sent = await service.transport.send_photo(chat, source, caption=text,
-                                                          reply_to=reply_to, protect=True)
+                sent = await service.transport.send_photo(chat, source, caption=text.text,
+                                                          reply_to=reply_to, protect=True,
+                                                          entities=text.entities)
                 if sent.file_ref:
                     plan.shared["photo_ref"] = sent.file_ref
             else:
                 sent = await service.transport.copy(chat, plan.author_chat, plan.source_id,
-                                                    caption=text, reply_to=reply_to, protect=True)
+                                                    caption=text.text if text else None, reply_to=reply_to,
+                                                    protect=True, entities=text.entities if text else ())
             RelayRepo.defer_copy(service.db, plan.relay_id, plan.recipient.id, plan.done, sent.message_id)
             plan.done += 1
         metrics.copied()
@@ -542,7 +616,8 @@ class _RelayRun:
         lines = [(p.relay_id, p.steps[0][1]) for p in plans]
         combined = Combined(lines)
         chat = self.plan.recipient.chat_id
-        sent = await service.transport.send_text(chat, combined.text(), protect=True)
+        text = combined.text()
+        sent = await service.transport.send_text(chat, text.text, protect=True, entities=text.entities)
         service.combined.put((chat, sent.message_id), combined)
         for line, p in enumerate(plans):
             RelayRepo.defer_copy(service.db, p.relay_id, p.recipient.id, 0, sent.message_id, line)

@@ -57,6 +57,19 @@ function el(tag, attrs = {}, ...children) {
 }
 
 // ------------------------------------------------------------------ messages
+// Text with the bot's bold spans; offsets count UTF-16 units, like JavaScript strings.
+function styled(text, bold) {
+  const node = el("div", { class: "text" });
+  let at = 0;
+  for (const [offset, length] of [...(bold || [])].sort((a, b) => a[0] - b[0])) {
+    if (offset < at) continue;
+    node.append(text.slice(at, offset), el("strong", {}, text.slice(offset, offset + length)));
+    at = offset + length;
+  }
+  node.append(text.slice(at));
+  return node;
+}
+
 function message(phone, m) {
   const box = el("div", { class: `msg${m.mine ? " mine" : ""}`, "data-id": m.id, role: "article" });
   if (m.reply_to) box.append(el("div", { class: "quote" }, m.reply_to.text));
@@ -71,7 +84,7 @@ function message(phone, m) {
     box.append(el("div", { class: "quote" }, `[${T["sandbox.kind_" + m.kind] || m.kind}]`));
   }
   const text = m.text || m.caption;
-  if (text) box.append(el("div", { class: "text" }, text));
+  if (text) box.append(styled(text, m.bold));
   const meta = el("div", { class: "meta" });
   if (m.edited) meta.append(el("span", {}, T["sandbox.edited"]));
   if (!m.mine) meta.append(el("button", { type: "button", onclick: () => startReply(phone.slot, m) }, T["sandbox.reply"]));
