@@ -5,6 +5,7 @@ from datetime import datetime
 
 from storage.members import MemberRepo
 from storage.rooms import RoomRepo
+from locales.typography import plain
 from tests.privacy import needles_for, scan
 from tests.test_checkins import MTL, press_latest
 from tests.test_rooms import pseudonym_of, room_with
@@ -154,3 +155,40 @@ async def test_forged_callback_data_changes_nothing(h):
     async with h.db.transaction() as tx:
         assert await tx.all("SELECT * FROM room_members ORDER BY room_id, member_id") == before
         assert await tx.scalar("SELECT count(*) FROM reports") == before_reports
+
+
+async def test_a_report_reaches_a_facilitator_who_has_no_copy_without_copying_a_protected_message(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await h.say(a, "un message déplacé")
+    copy_at_b = b.last()
+    assert copy_at_b["has_protected_content"]
+    late = h.phone("Gaël")  # a second facilitator, seated after the message: no copy of it
+    await h.make_facilitator(late)
+    await h.cmd(late, "rejoindre", str(room_id))
+    await h.cmd(b, "signaler", reply_to=copy_at_b["message_id"])
+    await b.press(b.last(), f"rp:respect:{copy_at_b['message_id']}")
+    await h.pump()
+    notice = late.last()
+    assert "Signalement" in notice["text"] and pseudonym_of(a) in notice["text"]
+    assert "Stress et argent" in notice["text"] and "Bruno" not in notice["text"]
+    assert h.api.counts["copyMessage"] == 0 and h.api.errors_sent[400] == 0
+    assert fac.last()["reply_to_message"]["text"].endswith("un message déplacé")  # beside their own copy
+    assert "Personne ne saura" in b.last()["text"]
+
+
+async def test_a_report_that_reaches_no_facilitator_says_so_and_logs_no_ids(h, caplog):
+    import logging
+
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await h.say(a, "encore un message déplacé")
+    copy_at_b = b.last()
+    fac.block()
+    caplog.set_level(logging.WARNING)
+    await h.cmd(b, "signaler", reply_to=copy_at_b["message_id"])
+    await b.press(b.last(), f"rp:respect:{copy_at_b['message_id']}")
+    await h.pump()
+    assert "je n'ai pu joindre personne de l'animation" in plain(b.last()["text"])
+    lines = [r.getMessage() for r in caplog.records if "report" in r.getMessage()]
+    assert lines and not any(ch.isdigit() for line in lines for ch in line)
+    async with h.db.transaction() as tx:
+        assert await tx.scalar("SELECT count(*) FROM reports") == 1  # kept for when someone is back

@@ -649,6 +649,8 @@ class FakeTelegram:
         source = self.messages.get((source_chat or 0, _as_int(params.get("message_id")) or 0))
         if source is None:
             raise bad_request("message to copy not found")
+        if source.get("has_protected_content"):
+            raise bad_request("message can't be copied")  # what protect_content means for copies too
         content = {k: v for k, v in source.items() if k in FILE_KINDS + ("text", "caption", "entities", "caption_entities")}
         if "caption" in params and any(k in content for k in FILE_KINDS):
             caption = self._text(params, "caption", MAX_CAPTION, required=False)
@@ -669,6 +671,8 @@ class FakeTelegram:
         source = self.messages.get((source_chat or 0, _as_int(params.get("message_id")) or 0))
         if source is None:
             raise bad_request("message to forward not found")
+        if source.get("has_protected_content"):
+            raise bad_request("message can't be forwarded")
         content = {k: v for k, v in source.items() if k in FILE_KINDS + ("text", "caption")}
         content["forward_origin"] = {"type": "user", "date": source["date"], "sender_user": source.get("from")}
         return self._bot_message(phone, params, content)

@@ -8,10 +8,13 @@ facilitator decides.
 
 from __future__ import annotations
 
+import logging
+
 from bot.clock import Clock
-from bot.errors import Refusal
+from bot.errors import DeliveryError, Refusal
 from bot.i18n import Translator
 from bot.replies import Reply
+from bot.services.delivery import SAFETY
 from bot.services.notify import Notifier
 from bot.transport import Button, Transport
 from storage.database import Database, Tx
@@ -25,6 +28,8 @@ PAUSE_AFTER = 3          # distinct reporters ...
 PAUSE_WINDOW = 7 * 86400  # ... within a week
 PAUSE_SECONDS = 30 * 86400
 RETENTION_DAYS = 30
+
+log = logging.getLogger(__name__)
 
 
 async def room_facilitators(tx: Tx, room_id: int, exclude: int | None = None) -> list[Member]:
@@ -86,33 +91,36 @@ class ReportService:
             facilitators = await room_facilitators(tx, room.id, exclude=relay.author_id)
             copies = {c.member_id: c.message_id for c in await RelayRepo(tx).copies(relay.id) if c.part == 0}
             author = await MemberRepo(tx).get(relay.author_id)
+        tracker = _Tracker(self, reporter, len(facilitators))
         for facilitator in facilitators:
             text = self.t(facilitator.locale, "reports.to_facilitators", theme=room.theme,
                           pseudonym=seat.pseudonym, reason=self.t(facilitator.locale, f"reports.reason_{reason}"))
             if paused:
                 text += "\n" + self.t(facilitator.locale, "reports.paused", pseudonym=seat.pseudonym)
             buttons = [[Button(self.t(facilitator.locale, "reports.button_lift"), f"unpause:{relay.id}")]] if paused else None
-            own_copy = copies.get(facilitator.id)
-            if own_copy is None:
-                self._copy_then(facilitator, reporter.chat_id, message_id, text, buttons)
-            else:
-                self._reply_to(facilitator, own_copy, text, buttons)
+            # As a reply to the facilitator's own copy when they have one; else from what the
+            # bot knows (room, pseudonym, reason). Never a copy of the reporter's: relayed
+            # copies are protected, and Telegram refuses to copy them.
+            self._send(facilitator, text, buttons, copies.get(facilitator.id), tracker)
         if paused and author is not None:
             self.notifier.send(author, "reports.paused_author", theme=room.theme)
+        if not facilitators:
+            log.warning("a report found no facilitator to receive it")
+            return Reply(self.t(reporter.locale, "reports.nobody"))
         return Reply(self.t(reporter.locale, "reports.thanks"))
 
-    def _reply_to(self, facilitator: Member, message_id: int, text: str, buttons) -> None:
-        async def job() -> None:
-            await self.transport.send_text(facilitator.chat_id, text, buttons=buttons, reply_to=message_id,
-                                           protect=True)
-        self.notifier.delivery.submit(facilitator.chat_id, job, facilitator.id)
+    def _send(self, facilitator: Member, text: str, buttons, own_copy: int | None, tracker: "_Tracker") -> None:
+        async def send() -> None:
+            try:
+                await self.transport.send_text(facilitator.chat_id, text, buttons=buttons, reply_to=own_copy,
+                                               protect=True)
+            except DeliveryError as error:
+                log.warning("a report could not reach a facilitator: %s", type(error).__name__)
+                raise
+            tracker.delivered = True
 
-    def _copy_then(self, facilitator: Member, from_chat: int, message_id: int, text: str, buttons) -> None:
-        async def job() -> None:
-            sent = await self.transport.copy(facilitator.chat_id, from_chat, message_id, protect=True)
-            await self.transport.send_text(facilitator.chat_id, text, buttons=buttons,
-                                           reply_to=sent.message_id, protect=True)
-        self.notifier.delivery.submit(facilitator.chat_id, job, facilitator.id)
+        self.notifier.delivery.submit(facilitator.chat_id, _ReportJob(send, tracker), facilitator.id,
+                                      priority=SAFETY)
 
     async def lift(self, facilitator: Member, relay_id: int) -> Reply:
         """A facilitator lifts the pause that reports put on a member."""
@@ -134,3 +142,34 @@ class ReportService:
         if author is not None:
             self.notifier.send(author, "reports.lifted_author", theme=room.theme)
         return Reply(self.t(facilitator.locale, "reports.lifted", pseudonym=seat.pseudonym))
+
+
+class _Tracker:
+    """Whether a report reached at least one facilitator, known once every send is settled;
+    if none did, the reporter is told the truth."""
+
+    def __init__(self, service: ReportService, reporter: Member, count: int) -> None:
+        self.service = service
+        self.reporter = reporter
+        self.left = count
+        self.delivered = False
+
+    def settled(self) -> None:
+        self.left -= 1
+        if self.left == 0 and not self.delivered:
+            log.warning("a report reached no facilitator; the reporter is told")
+            self.service.notifier.send(self.reporter, "reports.undelivered", priority=SAFETY)
+
+
+class _ReportJob:
+    """One facilitator's copy of a report, for the delivery lanes (`settled` when done or given up)."""
+
+    def __init__(self, send, tracker: _Tracker) -> None:
+        self.send = send
+        self.tracker = tracker
+
+    async def __call__(self) -> None:
+        await self.send()
+
+    def settled(self) -> None:
+        self.tracker.settled()
