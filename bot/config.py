@@ -73,6 +73,8 @@ class Config:
     max_retries: int = 5
     member_messages_per_minute: int = 20
     member_commands_per_minute: int = 20
+    member_presses_per_minute: int = 60
+    member_edits_per_minute: int = 20
     poll_timeout: int = 10
     startup_attempts: int = 4  # getMe at start, before saying the Bot API is unreachable
     startup_backoff: float = 0.5  # seconds, doubled at each attempt (menus too)

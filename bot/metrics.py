@@ -37,6 +37,8 @@ class Metrics:
             self.crisis.labels(level=level)
         self.checkins = Counter("entraide_checkins_sent", "Evening check-ins sent", registry=r)
         self.reminders = Counter("entraide_reminders_sent", "Workshop reminders sent", registry=r)
+        self.updates_skipped = Counter("entraide_updates_skipped",
+                                       "Updates the bot could not read: acknowledged and skipped", registry=r)
         self.delivery = None  # bot.services.delivery.Delivery, read at each scrape
         self.limiter = None  # bot.ratelimit.PacedRateLimiter (its 429 count)
         r.register(_Live(self))
@@ -130,3 +132,8 @@ def checkin_sent() -> None:
 def reminder_sent() -> None:
     if _installed is not None:
         _installed.reminders.inc()
+
+
+def update_skipped() -> None:
+    if _installed is not None:
+        _installed.updates_skipped.inc()

@@ -12,7 +12,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest
 
-from bot import errors
+from bot import errors, metrics
 from bot.buttons import ButtonSeal
 from bot.commands import FACILITATOR_COMMANDS, MEMBER_COMMANDS, menu
 from bot.text import Entity, Styled
@@ -221,6 +221,7 @@ class ReadableUpdates(BaseRequest):
             except Exception:
                 changed = True
                 self.skipped += 1
+                metrics.update_skipped()
                 log.warning("skipped an update the bot cannot read (its content is not logged)")
             update_id = update.get("update_id") if isinstance(update, dict) else None
             if isinstance(update_id, int):

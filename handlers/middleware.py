@@ -35,12 +35,16 @@ async def identify(update: Update, context: EntraideContext) -> None:
             await services.transport.answer(update.callback_query.id,
                                             services.t(context.locale, "common.stale_button"), alert=True)
             raise ApplicationHandlerStop
-    if _is_command(update):
+    kind = _action(update)
+    if kind is not None:
         # Keyed in memory only: the member, else (before onboarding) the person's chat.
-        verdict = services.commands.check(identity.member.id if identity.member else -chat.id)
+        verdict = services.gates.check(kind, identity.member.id if identity.member else -chat.id)
         if verdict != "ok":
-            if verdict == "refuse":
-                services.answers.text(chat.id, services.t(context.locale, "common.slow_down_commands"),
+            notice = services.t(context.locale, _SLOW_DOWN[kind]) if verdict == "refuse" else None
+            if update.callback_query is not None:
+                await services.transport.answer(update.callback_query.id, notice, alert=notice is not None)
+            elif notice is not None:
+                services.answers.text(chat.id, notice,
                                       member_id=identity.member.id if identity.member else None)
             raise ApplicationHandlerStop
     if identity.member is not None and services.onboarding.needs_consent(identity.member):
@@ -55,9 +59,20 @@ async def identify(update: Update, context: EntraideContext) -> None:
         raise ApplicationHandlerStop
 
 
-def _is_command(update: Update) -> bool:
+_SLOW_DOWN = {"command": "common.slow_down_commands", "press": "common.slow_down_presses",
+              "edit": "common.slow_down_edits"}
+
+
+def _action(update: Update) -> str | None:
+    """The kinds of action limited per member (messages have their own gate, in the relay)."""
+    if update.callback_query is not None:
+        return "press"
+    if update.edited_message is not None:
+        return "edit"
     message = update.message
-    return bool(message and message.text and message.text.startswith("/"))
+    if message and message.text and message.text.startswith("/"):
+        return "command"
+    return None
 
 
 def _is_onboarding(update: Update) -> bool:

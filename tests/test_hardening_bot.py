@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from tests.harness import jpeg_with_gps, relayed_lines
+from tests.harness import jpeg_with_gps, relayed_lines, shown_data
 from tests.test_rooms import pseudonym_of, room_with
 
 
@@ -53,6 +53,28 @@ async def test_commands_are_limited_per_member_with_one_kind_answer(h):
     h.clock.advance(61)
     await h.cmd(a, "aide")
     assert "Doucement" not in a.last()["text"]
+
+
+async def test_presses_and_edits_are_limited_per_member_too(h):
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    h.clock.advance(120)
+    await h.cmd(a, "langue")
+    menu = a.last()
+    sealed = next(d for d in shown_data(a, menu) if d.startswith("lang:fr"))  # as the bot sent it
+    answers = []
+    for _ in range(65):
+        answers.append(await a.press(menu, sealed, forge=True))  # a client pressing again and again
+        await h.pump()
+    texts = [h.api.callback_answers[q].get("text") for q in answers]
+    slow = [t for t in texts if t and "boutons" in t]
+    assert len(slow) == 1 and texts.index(slow[0]) == 60  # the 61st is told, the others go quietly
+    assert all(h.api.callback_answers[q] for q in answers)  # every press is acknowledged
+    original = await h.say(a, "version 0")
+    for i in range(1, 25):
+        await a.edit(original["message_id"], f"version {i}")
+    await h.pump()
+    assert b.last()["text"].endswith("version 20")  # the edits past the limit did not go out
+    assert sum("modifié tes messages" in t for t in a.texts()) == 1
 
 
 # ------------------------------------------------------------- 15. honest answers

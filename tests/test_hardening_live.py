@@ -34,6 +34,7 @@ async def test_an_unreadable_update_is_skipped_counted_and_never_logged(tmp_path
     await alice.command("aide")
     await alice.wait_text(live.services.t("fr", "help.member")[:30])
     assert live.app.bot_data["updates_request"].skipped == 1
+    assert "entraide_updates_skipped_total 1.0" in live.services.metrics.render().decode()
     assert api.counts["getUpdates"] - polls < 10  # not a loop on the same batch
     await live.stop()
     await live.start()  # the bad update was acknowledged: a restart does not meet it again

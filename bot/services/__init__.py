@@ -15,7 +15,7 @@ from bot.services.answers import Answers
 from bot.services.board import BoardService
 from bot.services.checkins import CheckinService
 from bot.services.delivery import Delivery
-from bot.services.flood import CommandGate
+from bot.services.flood import ActionGates
 from bot.services.invites import InviteService
 from bot.services.language import LanguageService
 from bot.services.members import MemberService
@@ -64,7 +64,7 @@ class Services:
     seal: ButtonSeal
     tokens: PressTokens
     language: LanguageService
-    commands: CommandGate
+    gates: ActionGates
     metrics: metrics_module.Metrics = field(default_factory=metrics_module.Metrics)
     failing: set[int] = field(default_factory=set)
 
@@ -105,7 +105,9 @@ class Services:
             checkins=CheckinService(db, clock, t, transport, delivery, scheduler),
             board=BoardService(db, clock, t, notifier, relay, safety),
             scheduler=scheduler, seal=seal, tokens=tokens, language=LanguageService(t, members),
-            commands=CommandGate(config.member_commands_per_minute, clock),
+            gates=ActionGates(clock, commands=config.member_commands_per_minute,
+                              presses=config.member_presses_per_minute,
+                              edits=config.member_edits_per_minute),
         )
         metrics_module.install(services.metrics).bind(delivery=delivery)
         services.privacy.on_checkins_changed = services.checkins.reschedule

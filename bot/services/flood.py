@@ -1,4 +1,6 @@
-"""Commands per member are limited like messages: a burst only ever costs its sender."""
+"""Commands, button presses and edits per member are limited like messages: a burst
+only ever costs its sender (every press and every edit of a relayed message turns into
+Bot API calls that share the bot's overall budget with everyone's messages)."""
 
 from __future__ import annotations
 
@@ -24,3 +26,14 @@ class CommandGate:
             return "drop"
         self._told.add(key)
         return "refuse"
+
+
+class ActionGates:
+    """One gate per kind of action: commands, presses, edits (limits a minute)."""
+
+    def __init__(self, clock: Clock, *, commands: int, presses: int, edits: int) -> None:
+        self._gates = {"command": CommandGate(commands, clock), "press": CommandGate(presses, clock),
+                       "edit": CommandGate(edits, clock)}
+
+    def check(self, kind: str, key: int) -> str:
+        return self._gates[kind].check(key)
