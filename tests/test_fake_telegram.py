@@ -1,5 +1,7 @@
 """The fake answers like Telegram, so stock python-telegram-bot parses it unchanged."""
 
+import asyncio
+
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
@@ -175,3 +177,34 @@ async def test_entities_are_checked_recorded_and_returned_by_edits(bot_and_api):
     assert edited.text == "Lilas : allo" and edited.entities[0].length == 5
     await bot.edit_message_text("plain", chat_id=alice.user_id, message_id=sent.message_id)
     assert "entities" not in alice.last() and "reply_markup" not in alice.last()
+
+
+
+async def test_webhooks_are_set_checked_reported_and_deleted_like_telegram(bot_and_api):
+    from telegram.error import Conflict
+
+    bot, api = bot_and_api
+    with pytest.raises(BadRequest, match="(?i)https url must be provided"):
+        await bot.set_webhook("http://example.org/hook")
+    with pytest.raises(BadRequest, match="(?i)unallowed characters"):
+        await bot.set_webhook("https://example.org/hook", secret_token="not allowed!")
+    assert (await bot.get_webhook_info()).url == ""
+    # Nothing listens on port 9: the fake keeps the update pending and reports the failure.
+    assert await bot.set_webhook("http://127.0.0.1:9/hook", secret_token="s3cret_-token",
+                                 allowed_updates=["message"])
+    info = await bot.get_webhook_info()
+    assert info.url == "http://127.0.0.1:9/hook" and info.allowed_updates == ("message",)
+    with pytest.raises(Conflict):
+        await bot.get_updates()
+    phone = api.phone(5_600_000_001, "Alice")
+    await phone.send("bonjour")
+    for _ in range(200):
+        if api.webhook_posts[None]:
+            break
+        await asyncio.sleep(0.01)
+    info = await bot.get_webhook_info()
+    assert info.pending_update_count == 1 and info.last_error_message == "Connection refused"
+    assert await bot.delete_webhook()
+    assert (await bot.get_webhook_info()).url == "" and api.webhook is None
+    (update,) = await bot.get_updates()  # still there for polling
+    assert update.message.text == "bonjour"
