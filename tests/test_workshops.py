@@ -194,3 +194,13 @@ async def test_reminders_lost_in_a_crash_are_recomputed_and_never_doubled(h):
     await h.restart()
     await h.tick(60)
     assert len(reminders(a, "Demain")) == 1  # and never twice
+
+
+def test_workshop_dates_read_like_quebec_french():
+    from bot.services.workshops import when_text
+
+    first = datetime(2026, 12, 1, 19, 0, tzinfo=MTL).timestamp()
+    half = datetime(2026, 11, 19, 18, 30, tzinfo=MTL).timestamp()
+    assert when_text(first, "America/Montreal", "fr") == "mardi 1er décembre à 19\u00a0h"
+    assert when_text(half, "America/Montreal", "fr") == "jeudi 19 novembre à 18\u00a0h\u00a030"
+    assert plain(when_text(half, "America/Montreal", "en")).startswith("Thursday, November 19 at 6:30")

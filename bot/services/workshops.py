@@ -38,10 +38,16 @@ ANSWERS = {"y": "yes", "m": "maybe", "n": "no"}
 
 
 def when_text(moment: int, tz: str, locale: str) -> str:
+    """« jeudi 19 novembre à 19 h », « mardi 1er décembre à 18 h 30 » (no-break spaces in
+    the hour, so it never breaks before its « h »), "Thursday, November 19 at 7:00 PM"."""
     local = datetime.fromtimestamp(moment, timezone.utc).astimezone(ZoneInfo(tz))
     if locale == "en":
         return format_datetime(local, "EEEE, MMMM d 'at' h:mm a", locale="en_CA")
-    return format_datetime(local, "EEEE d MMMM 'à' H 'h' mm", locale="fr_CA")
+    day = format_datetime(local, "EEEE d MMMM", locale="fr_CA")
+    if local.day == 1:
+        day = day.replace(" 1 ", " 1er ", 1)
+    hour = f"{local.hour}\u00a0h" + (f"\u00a0{local.minute:02d}" if local.minute else "")
+    return f"{day} à {hour}"
 
 
 @dataclass
