@@ -95,3 +95,58 @@ async def test_an_unreachable_bot_api_at_start_is_one_plain_sentence(tmp_path):
     assert proc.returncode == 1
     assert len(lines) == 1 and "Traceback" not in err.decode(), lines
     assert "could not be reached" in lines[0]
+
+
+# ------------------------------------------------------------- 7. kill -9 mid-burst, for real
+async def test_kill_9_mid_burst_then_every_message_not_delivered_everywhere_is_told(tmp_path):
+    import re
+    import signal
+
+    from tests.harness import relayed_lines
+    from tests.test_e2e_http import press_when_shown  # noqa: F401  (onboard uses it)
+
+    live = await LiveBot(tmp_path / "data").start()
+    api = live.api
+    alice = api.phone(5_200_000_011, "Alice", language_code="fr")
+    bob = api.phone(5_200_000_022, "Bruno", language_code="fr")
+    fac = api.phone(5_200_000_044, "Fatou", language_code="fr")
+    for phone in (alice, bob, fac):
+        await onboard(phone, "fr")
+    code = await live.services.invites.create()
+    await fac.start(code)
+    await fac.wait_text("Tu fais maintenant partie de l'animation")
+    await fac.command("ouvrir", "Stress et argent | Parler d'argent sans gêne")
+    room = re.search(r"Salle n°\s(\d+)", (await fac.wait_text("Salle n°"))["text"]).group(1)
+    for phone in (alice, bob):
+        await phone.command("rejoindre", room)
+        await phone.wait_text("Bienvenue dans")
+    await live.stop()
+
+    # `entraide run` in its own process, killed with SIGKILL in the middle of a burst.
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run",
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": live.server.base_url,
+             "ENTRAIDE_DATA_DIR": str(live.data_dir), "LANG": "C.UTF-8", "LC_ALL": ""},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    polls = api.counts["getUpdates"]
+    await wait(lambda: api.counts["getUpdates"] > polls + 1, 30)
+    api.hold(bob.user_id)  # Bruno's copies are on their way when the process dies
+    burst = [await alice.send(f"rafale numéro {i:02d}") for i in range(8)]
+    await wait(lambda: len(relayed_lines(fac, "rafale numéro")) == 8, 30)
+    proc.send_signal(signal.SIGKILL)
+    await proc.wait()
+    api.release(bob.user_id)
+
+    told_before = len(alice.received())
+    await live.start()  # the kernel dropped the dead process's lock: this start may go on
+    lost = live.services.t("fr", "relay.maybe_lost")
+    missing = {m["message_id"] for i, m in enumerate(burst)
+               if not any(line.endswith(f"rafale numéro {i:02d}") for line in relayed_lines(bob, "rafale"))}
+    assert missing  # the crash did leave messages undelivered
+
+    def told():
+        return {m["reply_to_message"]["message_id"] for m in alice.received()[told_before:] if m["text"] == lost}
+
+    await wait(lambda: missing <= told(), 30)  # nothing lost without a word (one reply a second)
+    assert told() <= {m["message_id"] for m in burst}
+    await live.stop()
