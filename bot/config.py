@@ -75,6 +75,9 @@ class Config:
     member_commands_per_minute: int = 20
     member_presses_per_minute: int = 60
     member_edits_per_minute: int = 20
+    # Seconds over which one person's events in several rooms (join and leave notices,
+    # an erasure's copies) are spread, so their timing does not link the pseudonyms.
+    unlink_window: int = 600
     poll_timeout: int = 10
     startup_attempts: int = 4  # getMe at start, before saying the Bot API is unreachable
     startup_backoff: float = 0.5  # seconds, doubled at each attempt (menus too)

@@ -17,6 +17,7 @@ class Room:
     created_day: str
     member_count: int = 0
     kind: str = "topic"
+    locale: str = "fr"  # the language its pseudonyms are drawn in
 
     @property
     def is_support(self) -> bool:
@@ -48,7 +49,7 @@ class Seat:
 _ROOM = (
     "r.id, r.theme, r.description, r.capacity, r.status, r.created_day, "
     "(SELECT count(*) FROM room_members m WHERE m.room_id = r.id AND m.is_facilitator = 0), "
-    "r.kind"
+    "r.kind, r.locale"
 )
 _SEAT = (
     "room_id, member_id, pseudonym, is_facilitator, muted_until, warnings, pseudo_day, "
@@ -65,10 +66,11 @@ class RoomRepo:
         self.tx = tx
 
     async def open(self, theme: str, description: str, capacity: int, day: str,
-                   kind: str = "topic") -> Room:
+                   kind: str = "topic", locale: str = "fr") -> Room:
         room_id = await self.tx.insert(
-            "INSERT INTO rooms (theme, description, capacity, created_day, kind) VALUES (?, ?, ?, ?, ?)",
-            (theme, description, capacity, day, kind),
+            "INSERT INTO rooms (theme, description, capacity, created_day, kind, locale) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (theme, description, capacity, day, kind, locale),
         )
         room = await self.get(room_id)
         assert room is not None

@@ -238,3 +238,43 @@ def test_spread_is_stable_and_within_three_minutes():
     values = {spread(i) for i in range(1000)}
     assert min(values) >= 0 and max(values) < 180 and len(values) > 100
     assert spread(42) == spread(42)
+
+
+async def test_trends_before_and_after_someone_leaves_do_not_reveal_their_mood(h):
+    names = ["Alice", "Bruno", "Chloé", "Dany", "Émile", "Fanny"]
+    fac, room_id, phones = await room_with(h, *names)
+    for phone in phones:
+        await h.cmd(phone, "bilan", "20:00")
+    now = datetime.fromtimestamp(h.clock.now(), MTL)
+    await h.tick((now.replace(hour=20, minute=5) - now).total_seconds())
+    for phone, mood in zip(phones, "444441"):  # Fanny alone answers 1
+        message = checkins_received(phone)[-1]
+        await phone.press(message, next(d for _, d in phone.buttons(message) if d.startswith(f"ci:m:{mood}:")))
+    await h.pump()
+    await h.cmd(fac, "tendances")
+    before = plain(fac.last()["text"]).split("\n")[1]
+    assert "(6 personnes)" in before and "▁ 1" in before
+    await h.cmd(phones[5], "quitter")  # Fanny leaves: 5 respondents remain
+    await h.cmd(fac, "tendances")
+    after = plain(fac.last()["text"]).split("\n")[1]
+    assert after == before  # a change of one person is not released: nothing to subtract
+    await h.cmd(phones[4], "quitter")  # a second one leaves: 4, too few
+    await h.cmd(fac, "tendances")
+    assert plain(fac.last()["text"]).split("\n")[1] == before
+    # Two new respondents: a new release, which differs from the first by more than one person.
+    newcomers = ["Gaël", "Hugo"]
+    for name in newcomers:
+        phone = h.phone(name)
+        await h.onboard(phone)
+        await h.cmd(phone, "rejoindre", str(room_id))
+        await h.cmd(phone, "bilan", "21:00")
+        phones.append(phone)
+    now = datetime.fromtimestamp(h.clock.now(), MTL)
+    await h.tick((now.replace(hour=21, minute=5) - now).total_seconds())
+    for phone in phones[6:]:
+        message = checkins_received(phone)[-1]
+        await phone.press(message, next(d for _, d in phone.buttons(message) if d.startswith("ci:m:3:")))
+    await h.pump()
+    await h.cmd(fac, "tendances")
+    latest = plain(fac.last()["text"]).split("\n")[1]
+    assert "(6 personnes)" in latest and "▄ 2" in latest and "▁ 0" in latest

@@ -28,7 +28,7 @@ class LiveBot:
     async def start(self):
         if self.server._runner is None:
             await self.server.start()
-        self.config = Config(token=self.api.token, api_url=self.server.base_url,
+        self.config = Config(token=self.api.token, api_url=self.server.base_url, unlink_window=2,
                              data_dir=self.data_dir, poll_timeout=1, **self.options)
         self.stop_event = asyncio.Event()
         calls = self.api.counts["getUpdates"]

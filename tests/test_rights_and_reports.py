@@ -121,6 +121,7 @@ async def test_forget_erases_member_deletes_recent_copies_and_keeps_no_trace(h):
     await a.press(a.last(), "fg:yes")
     await h.pump()
     assert "tout ce qu'on gardait" in a.last()["text"]
+    await h.tick(h.config.unlink_window)  # each room's copies go at their own moment
     assert all("à effacer partout" not in t for t in b.texts() + fac.texts())
     async with h.db.transaction() as tx:
         assert await MemberRepo(tx).find_by_user(a.user_id) is None

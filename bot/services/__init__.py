@@ -88,7 +88,7 @@ class Services:
         notifier = Notifier(transport, delivery, t)
         members = MemberService(db, clock)
         invites = InviteService(db, clock)
-        rooms = RoomService(db, clock, t, notifier)
+        rooms = RoomService(db, clock, t, notifier, scheduler)
         relay = RelayService(db, clock, t, transport, delivery, notifier, config.member_messages_per_minute)
         safety = SafetyService(db, clock, t, notifier)
         services = cls(
@@ -115,6 +115,8 @@ class Services:
         services.relay.safety = services.safety
         services.rooms.on_close.append(services.workshops.room_closed)
         services.privacy.relay = services.relay
+        services.privacy.scheduler = scheduler
+        services.privacy.unlink_window = services.rooms.unlink_window = config.unlink_window
         services.safety.relay = services.relay
         holder["s"] = services
         return services

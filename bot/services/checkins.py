@@ -46,6 +46,7 @@ ZONE_KEYS = {"America/Montreal": "montreal", "America/Toronto": "toronto", "Amer
              "America/Winnipeg": "winnipeg", "America/Vancouver": "vancouver", "Europe/Paris": "paris"}
 PERIODS = ((5, "morning"), (12, "afternoon"), (17, "evening"), (22, "night"))
 TRENDS_MINIMUM = 5
+TRENDS_CHANGE = 2  # people in or out between two releases of a week's figures
 SPARK = "▁▂▄▆█"
 RETENTION_DAYS = 90
 
@@ -108,6 +109,7 @@ class CheckinService:
         self.transport = transport
         self.delivery = delivery
         self.scheduler = scheduler
+        self._releases: dict[tuple[int, str], list[tuple[frozenset[int], Counter]]] = {}
 
     # --------------------------------------------------------------- settings
     async def _load(self, member: Member) -> CheckinSettings:
@@ -378,8 +380,30 @@ class CheckinService:
         text = f"{self.t(locale, 'checkins.history_title')}\n{line}\n{summary}"
         return Reply(text), mood_chart([by_day[d].mood if d in by_day else 0 for d in days])
 
+    def _release(self, key: tuple[int, str], rows: list[tuple[int, int]]) -> tuple[int, Counter] | None:
+        """The figures of one room's week that may be shown, resisting differencing.
+
+        New figures are released only for 5 or more respondents whose set differs by at
+        least 2 people from every set released before for that week: comparing any two
+        releases (before and after someone leaves, say) then mixes two people or more.
+        Otherwise the latest release is shown again, unchanged. None: nothing to show.
+        Releases are kept in memory only (ids, never moods at rest)."""
+        respondents = frozenset(member for member, _ in rows)
+        earlier = self._releases.setdefault(key, [])
+        if len(respondents) >= TRENDS_MINIMUM and all(len(respondents ^ seen) >= TRENDS_CHANGE
+                                                      for seen, _ in earlier):
+            earlier.append((respondents, Counter(mood for _, mood in rows)))
+            cutoff = (date.fromisoformat(key[1]) - timedelta(days=35)).isoformat()
+            for old in [k for k in self._releases if k[1] < cutoff]:
+                del self._releases[old]  # weeks /tendances no longer shows
+        if not earlier:
+            return None
+        seen, counts = earlier[-1]
+        return len(seen), counts
+
     async def trends(self, actor: Member, args: str) -> Reply:
-        """`/tendances`: weekly mood distribution of a room, only for 5 or more respondents."""
+        """`/tendances`: weekly mood distribution of a room, only for 5 or more respondents,
+        released so that two looks never single one person out (`_release`)."""
         if not actor.is_facilitator:
             raise Refusal("common.facilitators_only")
         room_id = room_or_active(actor, args)
@@ -402,15 +426,15 @@ class CheckinService:
         lines = [self.t(locale, "checkins.trends_title", theme=room.theme)]
         hidden = False
         for start, rows in weeks:
-            respondents = len({member for member, _ in rows})
             week = format_day(start, locale)
-            if respondents < TRENDS_MINIMUM:
+            release = self._release((room.id, start.isoformat()), rows)
+            if release is None:
                 lines.append(self.t(locale, "checkins.trends_week_hidden", week=week))
                 hidden = True
                 continue
-            counts = Counter(mood for _, mood in rows)
+            people, counts = release
             spread_text = "  ".join(f"{SPARK[level - 1]} {counts.get(level, 0)}" for level in range(1, 6))
-            lines.append(self.t(locale, "checkins.trends_week", week=week, people=respondents,
+            lines.append(self.t(locale, "checkins.trends_week", week=week, people=people,
                                 distribution=spread_text))
         if hidden:  # the rule, once for every hidden week
             lines.append(self.t(locale, "checkins.trends_rule", minimum=TRENDS_MINIMUM))

@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.errors import Refusal
 from bot.i18n import Translator, weekday_names
 from bot.replies import Reply
+from bot.services import spread
 from bot.services.delivery import Delivery
 from bot.services.onboarding import CONSENT_VERSION, OPTIONAL
 from bot.services.checkins import TAGS, zone_name
@@ -41,6 +42,8 @@ class PrivacyService:
         self.on_checkins_changed = None  # CheckinService.reschedule, set by Services.build
         self.contact: str | None = None  # ENTRAIDE_PRIVACY_CONTACT (Law 25), set by Services.build
         self.relay = None  # RelayService, set by Services.build: takes relayed copies down
+        self.scheduler = None  # set by Services.build: spreads an erasure's rooms in time
+        self.unlink_window = spread.WINDOW
 
     def overview(self, member: Member) -> Reply:
         """`/confidentialite`: plain words, and a toggle for each optional consent."""
@@ -168,21 +171,32 @@ class PrivacyService:
 
     async def erase(self, member: Member) -> int:
         """Erase a member everywhere; returns how many relayed copies are being deleted.
-        A copy that shares a message with other people's lines loses only its own line."""
+        A copy that shares a message with other people's lines loses only its own line.
+        Each room's copies go down at their own random moment of the next minutes
+        (bot/services/spread.py): all at once, they would link the person's pseudonyms."""
         async with self.db.transaction() as tx:
-            relays = await tx.all("SELECT id FROM relays WHERE author_id = ?", (member.id,))
-            targets: list[tuple[int, int, int, list[tuple[int, int]]]] = []
-            for (relay_id,) in relays:
+            relays = await tx.all("SELECT id, room_id FROM relays WHERE author_id = ?", (member.id,))
+            targets: list[tuple[int, int, int, int, list[tuple[int, int]]]] = []
+            for relay_id, room_id in relays:
                 for copy in await RelayRepo(tx).copies(relay_id):
                     sharing = await RelayRepo(tx).sharing(copy.member_id, copy.message_id)
-                    targets.append((copy.member_id, copy.message_id, relay_id, sharing))
-            people = {m.id: m for m in await MemberRepo(tx).many(sorted({t[0] for t in targets}))}
-            for (relay_id,) in relays:
+                    targets.append((room_id, copy.member_id, copy.message_id, relay_id, sharing))
+            people = {m.id: m for m in await MemberRepo(tx).many(sorted({t[1] for t in targets}))}
+            for relay_id, _ in relays:
                 await RelayRepo(tx).delete(relay_id)
             await MemberRepo(tx).erase(member.id)
-        for member_id, message_id, relay_id, sharing in targets:
-            person = people.get(member_id)
-            if person is not None:
-                self.relay.take_down(person, message_id, relay_id, sharing)
+        by_room: dict[int, list] = {}
+        for target in targets:
+            by_room.setdefault(target[0], []).append(target)
+        jobs = [(f"erase:{room_id}", self._take_down(batch, people)) for room_id, batch in by_room.items()]
+        spread.apart(self.scheduler, self.clock.now(), self.unlink_window, jobs)
         await self.db.checkpoint()
         return len(targets)
+
+    def _take_down(self, batch: list, people: dict[int, Member]):
+        async def job() -> None:
+            for _, member_id, message_id, relay_id, sharing in batch:
+                person = people.get(member_id)
+                if person is not None:
+                    self.relay.take_down(person, message_id, relay_id, sharing)
+        return job

@@ -9,7 +9,8 @@ from bot.clock import Clock
 from bot.errors import Refusal
 from bot.i18n import Translator
 from bot.replies import Reply
-from bot.services import pseudonyms
+from bot.scheduler import Scheduler
+from bot.services import pseudonyms, spread
 from bot.services.notify import Notifier
 from bot.transport import Button
 from storage.database import Database, Tx
@@ -105,8 +106,11 @@ def member_count(seats: list[Seat]) -> int:
 
 
 class RoomService:
-    def __init__(self, db: Database, clock: Clock, t: Translator, notifier: Notifier) -> None:
+    def __init__(self, db: Database, clock: Clock, t: Translator, notifier: Notifier,
+                 scheduler: Scheduler | None = None) -> None:
         self.db = db
+        self.scheduler = scheduler
+        self.unlink_window = spread.WINDOW  # Config.unlink_window, set by Services.build
         self.clock = clock
         self.t = t
         self.notifier = notifier
@@ -167,7 +171,7 @@ class RoomService:
     async def _open(self, actor: Member, request: OpenRequest) -> Reply:
         async with self.db.transaction() as tx:
             room = await RoomRepo(tx).open(request.theme, request.description, request.capacity,
-                                           self.clock.day())
+                                           self.clock.day(), locale=actor.locale)
             pseudonym = await self._seat(tx, room.id, actor, is_facilitator=True)
         return Reply(self.t(actor.locale, "rooms.opened", id=room.id, theme=room.theme,
                             capacity=room.capacity, pseudonym=pseudonym))
@@ -279,17 +283,30 @@ class RoomService:
             pseudonym = await self._seat(tx, room_id, actor, actor.is_facilitator)
             seats = await rooms.seats(room_id)
             others = await MemberRepo(tx).many([s.member_id for s in seats if s.member_id != actor.id])
-        for person in others:
-            self.notifier.send(person, "rooms.joined_notice", pseudonym=pseudonym, theme=room.theme)
+        self._notice_later(others, "rooms.joined_notice", room, pseudonym=pseudonym)
         text = self.t(locale, "rooms.joined", theme=room.theme, pseudonym=pseudonym)
         if member_count(seats) <= SMALL_ROOM:
             text += "\n\n" + self.t(locale, "rooms.small_warning")
         return Reply(text)
 
+    def _notice_later(self, people: list[Member], key: str, room: Room, small: bool = False,
+                      **params) -> None:
+        """A join or leave notice, at a random moment of the next minutes (bot/services/spread.py):
+        one person's joins in two rooms must not reach someone in both at the same second."""
+        async def job() -> None:
+            for person in people:
+                self.notifier.send(person, key, theme=display_theme(self.t, person.locale, room), **params)
+                if small:
+                    self.notifier.send(person, "rooms.small_warning")
+
+        spread.later(self.scheduler, self.clock.now(), self.unlink_window, job, f"notice:{room.id}")
+
     async def _seat(self, tx: Tx, room_id: int, member: Member, is_facilitator: bool) -> str:
         rooms = RoomRepo(tx)
         own = {s.pseudonym for s in await rooms.seats_of(member.id)}
-        pseudonym = pseudonyms.draw(member.locale, await rooms.pseudonyms(room_id), own)
+        room = await rooms.get(room_id)
+        # In the room's language, never the member's: the form of a name must not single anyone out.
+        pseudonym = pseudonyms.draw(room.locale, await rooms.pseudonyms(room_id), own)
         await rooms.add_seat(room_id, member.id, pseudonym, is_facilitator, self.clock.day())
         await MemberRepo(tx).set_active_room(member.id, room_id)
         return pseudonym
@@ -338,11 +355,8 @@ class RoomService:
             for person in waiting:
                 await rooms.stop_waiting(room_id, person.id)
         small = 0 < member_count(remaining) <= SMALL_ROOM
-        for person in [] if quiet else others:
-            self.notifier.send(person, "rooms.left_notice", pseudonym=seat.pseudonym,
-                               theme=display_theme(self.t, person.locale, room))
-            if small:
-                self.notifier.send(person, "rooms.small_warning")
+        if not quiet:
+            self._notice_later(others, "rooms.left_notice", room, small=small, pseudonym=seat.pseudonym)
         if not seat.is_facilitator:
             for person in waiting:
                 self.notifier.send(
@@ -381,7 +395,7 @@ class RoomService:
                 raise Refusal("rooms.pseudo_limit", max=PSEUDO_DRAWS_PER_DAY)
             own = {s.pseudonym for s in await rooms.seats_of(actor.id)}
             taken = await rooms.pseudonyms(room_id)
-            pseudonym = pseudonyms.draw(actor.locale, taken, own)
-            await rooms.rename(room_id, actor.id, pseudonym, today, draws + 1)
             room = await rooms.get(room_id)
+            pseudonym = pseudonyms.draw(room.locale, taken, own)
+            await rooms.rename(room_id, actor.id, pseudonym, today, draws + 1)
         return Reply(self.t(actor.locale, "rooms.pseudo_new", pseudonym=pseudonym, theme=room.theme))

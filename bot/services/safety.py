@@ -118,9 +118,10 @@ class SafetyService:
         """Open a private support room for the member and tell the room's facilitators."""
         async with self.db.transaction() as tx:
             rooms = RoomRepo(tx)
-            support = await rooms.open(SUPPORT_THEME, "", 2, self.clock.day(), kind="support")
+            support = await rooms.open(SUPPORT_THEME, "", 2, self.clock.day(), kind="support",
+                                       locale=member.locale)
             own = {s.pseudonym for s in await rooms.seats_of(member.id)}
-            pseudonym = pseudonyms.draw(member.locale, set(), own)
+            pseudonym = pseudonyms.draw(support.locale, set(), own)
             await rooms.add_seat(support.id, member.id, pseudonym, False, self.clock.day())
             facilitators = await room_facilitators(tx, room.id, exclude=member.id)
         key = "safety.alert_asked" if asked else "safety.alert"
@@ -150,7 +151,7 @@ class SafetyService:
                 if any(s.is_facilitator for s in seats):
                     raise Refusal("safety.support_taken")
                 own = {s.pseudonym for s in await rooms.seats_of(facilitator.id)}
-                pseudonym = pseudonyms.draw(facilitator.locale, await rooms.pseudonyms(room_id), own)
+                pseudonym = pseudonyms.draw(room.locale, await rooms.pseudonyms(room_id), own)
                 await rooms.add_seat(room_id, facilitator.id, pseudonym, True, self.clock.day())
             else:
                 pseudonym = mine.pseudonym
