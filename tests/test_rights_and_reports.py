@@ -104,6 +104,8 @@ async def test_my_data_speaks_the_members_language_with_readable_values(h):
     assert answer["Humeur"] == "2 sur 5 (🙁 Difficile)" and answer["Ce qui a pesé"] == ["Sommeil", "Argent"]
     assert fr["Toi"]["Tes accords"]["Participer aux salles"] == "oui"
     assert en["You"]["Language"] == "English"
+    assert a.last()["document"]["file_name"] == "entraide-mes-donnees.json"
+    assert bob.last()["document"]["file_name"] == "entraide-my-data.json"
     settings = en["Evening check-in"]["Settings"]
     assert settings["Days"] == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
     assert settings["Time zone"] == "Montreal"
