@@ -12,6 +12,9 @@ Scenarios (sizes shrink with --quick):
 - scale:      1,000 / 10,000 / 100,000 members (a tenth as many rooms) in the database: RSS,
               start-up with every schedule rebuilt, DB size, time to plan a 20:00 check-in
               wave; one result per size (--sizes to choose them).
+- detector:   the crisis detector alone: p95 per message at 500 and 4,096 characters, and
+              the resident memory it adds (bot/bench_crisis.py). The overhead scenario
+              already runs with the detector on: every relayed message goes through it.
 It measures and prints a table (or --json); a scenario that misses its target says which
 criterion it missed, and the exit code tells: 0 every target met, 1 a target missed,
 3 a scenario broke (2 is a usage error).
@@ -51,6 +54,7 @@ TARGETS = {
     "burst": ("live p95 (s); ratio to FIFO", "p95 <= 2 s, >= 28 msg/s, 0 x 429, >= 50x FIFO"),
     "scale": ("per size: RSS MB, start-up s, DB MB, wave plan s",
               "<= 300 MB, <= 5 s at 100,000 members; growth <= linear"),
+    "detector": ("p95 ms at 500 / 4096 chars; added RSS", "p95 <= 20 ms at 500, <= 60 ms at 4096, <= 150 MB"),
 }
 
 
@@ -459,7 +463,16 @@ async def scale_child(data_dir: Path) -> None:
                       "wave": len(wave), "wave_queued": len(queued), "wave_plan_s": round(wave_plan, 2)}))
 
 
-SCENARIOS = {"overhead": overhead, "fan-out": fan_out, "room-burst": room_burst, "burst": burst, "scale": scale}
+async def detector(work: Path, quick: bool) -> Result:
+    from bot import bench_crisis
+
+    progress("detector: crisis detector p95 per message and added memory (child process)")
+    values = await asyncio.to_thread(bench_crisis.measure, quick)
+    return judge("detector", values, bench_crisis.checks(values))
+
+
+SCENARIOS = {"overhead": overhead, "fan-out": fan_out, "room-burst": room_burst, "burst": burst, "scale": scale,
+             "detector": detector}
 
 
 def machine() -> dict:

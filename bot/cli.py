@@ -1,4 +1,4 @@
-"""The `entraide` command line: run, invite, doctor, purge, backup, rotate-key, incident, bench.
+"""The `entraide` command line: run, invite, doctor, purge, backup, rotate-key, incident, crisis-eval, bench.
 
 It speaks the operator's language (LC_ALL, else LC_MESSAGES, else LANG: fr* is French,
 anything else English), every string from the same catalogs as the bot (keys `cli.*`
@@ -337,6 +337,31 @@ def cmd_bench(args: argparse.Namespace, config: Config) -> int:
     return bench_main(options)
 
 
+def cmd_crisis_eval(args: argparse.Namespace, config: Config) -> int:
+    from bot.services.crisis import assess
+    from bot.services.risk import corpus
+    from bot.services.risk.evaluation import Labels, evaluate
+
+    say = args.say
+    try:
+        if args.files:
+            lines = [line for name in args.files for line in corpus.read(Path(name))]
+            source = ", ".join(args.files)
+        else:
+            lines = corpus.split("heldout")
+            source = say("crisis_eval_heldout", folder=corpus.CORPUS_DIR)
+    except (OSError, corpus.CorpusError) as error:
+        print(f"entraide: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    if not lines:
+        print(say("crisis_eval_empty"), file=sys.stderr)
+        return EXIT_CONFIG
+    print(say("crisis_eval_lines", count=len(lines), source=source) + "\n")
+    labels = Labels(*(say(f"crisis_eval_{key}") for key in Labels.KEYS))
+    print(evaluate(lines, lambda text: assess(text).level).render(labels))
+    return EXIT_OK
+
+
 def parser(say: Say | None = None) -> argparse.ArgumentParser:
     say = say or Say()
     top = OperatorParser(prog="entraide", description=say("description"), say=say)
@@ -360,6 +385,9 @@ def parser(say: Say | None = None) -> argparse.ArgumentParser:
     incident.add_argument("--measures", help=say("incident_measures"))
     incident.add_argument("--day", help=say("incident_day"))
     incident.set_defaults(func=cmd_incident)
+    crisis_eval = verbs.add_parser("crisis-eval", help=say("crisis_eval_help"), description=say("crisis_eval_help"))
+    crisis_eval.add_argument("files", nargs="*", metavar="FILE.tsv", help=say("crisis_eval_files"))
+    crisis_eval.set_defaults(func=cmd_crisis_eval)
     bench = verbs.add_parser("bench", help=say("bench_help"), description=say("bench_help"))
     bench.add_argument("scenarios", nargs="*", help=say("bench_scenarios"))
     bench.add_argument("--quick", action="store_true", help=say("bench_quick"))

@@ -16,6 +16,7 @@ from telegram.request import BaseRequest
 from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Config, ConfigError
+from bot.services import crisis
 from bot.context import SERVICES_KEY
 from bot.datalock import running_bot
 from bot.scheduling import schedule
@@ -52,6 +53,8 @@ async def start_bot(config: Config, db: Database, *, clock: Clock | None = None,
     facilitators = [(m.chat_id, m.locale) for m in await services.members.facilitators()]
     schedule(app)
     await app.start()
+    # The crisis detector's model loads in the background (about a second), not on a first message.
+    asyncio.get_running_loop().run_in_executor(None, crisis.warm_up)
     await services.workshops.rebuild()
     await services.checkins.rebuild()
     await services.relay.report_pending()  # messages a stop left half sent: their senders are told

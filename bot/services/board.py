@@ -7,6 +7,7 @@ the secret that lets them withdraw it; facilitators can pin or remove entries.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
@@ -125,7 +126,8 @@ class BoardService:
             if room is None or seat is None or room.is_support or not room.is_open:
                 raise Refusal("board.no_room")
         combined = "\n".join(p for p in (title, body, link) if p)
-        if assess(combined).at_risk:
+        care = await asyncio.to_thread(assess, combined)
+        if care.hold:
             return await self.safety.hold(member, room, Incoming(message_id, "text", combined))
         token = secrets.token_urlsafe(12)
         async with self.db.transaction() as tx:
@@ -141,8 +143,11 @@ class BoardService:
             self.notifier.send_text(person, shared.text, protect=True, entities=shared.entities)
         # Exactly what happened: the room saw the pseudonym; the board keeps no author.
         key = "board.thanks" if others else "board.thanks_alone"
-        return Reply(self.t(member.locale, key, theme=room.theme, pseudonym=seat.pseudonym),
-                     [[Button(self.t(member.locale, "board.button_withdraw"), f"bdw:{entry.id}:{token}")]])
+        text = self.t(member.locale, key, theme=room.theme, pseudonym=seat.pseudonym)
+        note = self.safety.gentle(member) if care.at_risk else None
+        if note is not None:  # shared, and still worrying: the short private note with the resources
+            text += "\n\n" + note.text
+        return Reply(text, [[Button(self.t(member.locale, "board.button_withdraw"), f"bdw:{entry.id}:{token}")]])
 
     async def withdraw(self, member: Member, entry_id: int, token: str) -> Reply:
         async with self.db.transaction() as tx:

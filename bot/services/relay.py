@@ -10,6 +10,7 @@ protected. Only message ids are mapped (48 h), so edits, deletes and replies rea
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict, deque
 from datetime import datetime, timezone
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 from bot import metrics
 from bot.clock import Clock
-from bot.services.crisis import assess
+from bot.services.crisis import NONE, Assessment, assess
 from bot.errors import Refusal, TooLarge
 from bot.i18n import Translator
 from bot.replies import Reply
@@ -174,11 +175,12 @@ class RelayService:
             raise Refusal("relay.muted", until=self._clock_time(seat.muted_until))
         if not self.flood.allow(author.id):
             raise Refusal("relay.slow_down")
-        at_risk = (not checked and not room.is_support and self.safety is not None
-                   and assess(incoming.text).at_risk)
-        others = [s for s in view.seats if s.member_id != author.id]
-        if at_risk:
+        care = NONE
+        if not checked and not room.is_support and self.safety is not None:
+            care = await self.assess(incoming.text)
+        if care.hold:
             return await self.safety.hold(author, room, incoming)
+        others = [s for s in view.seats if s.member_id != author.id]
         if not others:
             if room.is_support and self.safety is not None:
                 self.safety.wait_for_facilitator(room.id, author.id, incoming)
@@ -210,9 +212,20 @@ class RelayService:
         for member, run in runs:
             self.delivery.submit(member.chat_id, run, member.id)
         metrics.relayed()
+        if care.at_risk:  # relayed, and a short private note with the resources
+            note = self.safety.gentle(author)
+            if note is not None:
+                return note
         if incoming.kind == "voice" and await self._first_voice_note(author.id):
             return Reply(self.t(author.locale, "relay.voice_warning"), edit=False)
         return None
+
+    @staticmethod
+    async def assess(text: str | None) -> Assessment:
+        """The crisis detector, off the event loop (a long message takes some milliseconds)."""
+        if not text or not text.strip():
+            return NONE
+        return await asyncio.to_thread(assess, text)
 
     async def _destination(self, author: Member, reply_to: int | None, quote_position: int | None = None
                            ) -> tuple[int, Relay | None]:

@@ -1,4 +1,8 @@
-"""Crisis care: a message that suggests a risk to life is held, never posted to the room.
+"""Crisis care, at two levels chosen by the detector (bot.services.crisis).
+
+`hold`: a message that suggests a risk to life is held, never posted to the room.
+`gentle`: the message goes to the room, and the sender privately gets a short, warm note
+with the resources (at most once an hour, whatever the level).
 
 The sender privately gets a short, warm, scripted message with Quebec resources (at
 most once an hour) and three buttons: send it anyway, don't send it, talk with a
@@ -79,6 +83,18 @@ class SafetyService:
         else:
             text = self.t(locale, "safety.held_again")
         return Reply(text, self._buttons(locale, token), edit=False)
+
+    def gentle(self, member: Member) -> Reply | None:
+        """A message that was relayed, and still worries: a short private note with the
+        resources, at most once an hour (a hold's resources count too)."""
+        now = self.clock.now()
+        last = self._resources_sent.get(member.id)
+        if last is not None and now - last < RESOURCES_EVERY:
+            return None
+        self._resources_sent[member.id] = now
+        metrics.crisis_care("gentle")
+        locale = member.locale
+        return Reply(self.t(locale, "safety.gentle") + "\n\n" + self.t(locale, "safety.resources"), edit=False)
 
     def _expire(self, now: float) -> None:
         for token in [k for k, h in self._holds.items() if now - h.created > HOLD_SECONDS]:

@@ -1,0 +1,109 @@
+"""The detector's layers: rules, long messages, the pinned model, the trained head."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from bot.services import crisis
+from bot.services.crisis import assess
+from bot.services.risk import semantic
+from bot.services.risk.normalize import lemmas, normalize
+from bot.services.risk.rules import match
+from bot.services.risk.sentences import MAX_PIECE, pieces, sentences
+
+
+def rule(text: str) -> bool:
+    return match(normalize(text)) is not None
+
+
+@pytest.mark.parametrize("text", [
+    "je veux mourir", "j'ai vraiment, genre, juste envie de mourir", "je pense sérieusement à me tuer",
+    "jveux pu vivre", "je songe à mettre fin à mes jours", "ils seraient tous mieux sans moi",
+    "I want to kill myself", "i just really want to die", "I wish I was dead", "they'd be better off without me",
+    "kms", "I've been thinking about ending my life",
+])
+def test_explicit_first_person_rules_fire(text):
+    assert rule(text), text
+    assert assess(text).hold
+
+
+@pytest.mark.parametrize("text", [
+    "suicide", "La prévention du suicide, c'est important", "un film sur le suicide",
+    "Suicide prevention week starts Monday", "I read a book about suicide",
+    "je veux pas mourir", "I don't want to die", "mon ami m'a dit qu'il voulait mourir",
+    "il y a cinq ans je voulais mourir, aujourd'hui ça va", "Five years ago I tried to end my life, today I'm good",
+    "mort de rire", "ça me tue", "tuer le temps", "en finir avec mes dettes", "I could kill for a coffee",
+    "dying to see it", "ma blonde va me tuer",
+])
+def test_rules_never_fire_on_bare_words_others_negations_or_the_past(text):
+    assert not rule(text), text
+
+
+def test_lemmas_let_one_rule_cover_every_form_of_a_verb():
+    assert lemmas(normalize("je voudrais mourir")) == lemmas(normalize("je veux mourir")) == "je vouloir mourir"
+
+
+def test_a_long_message_is_scored_sentence_by_sentence():
+    day = ("Ce matin j'ai pris l'autobus pour aller au CLSC, il faisait froid mais le chauffeur était gentil. "
+           "Après, je suis passée à l'épicerie et j'ai trouvé des spéciaux sur les pommes. ") * 12
+    assert len(day) > 1500 and not assess(day).at_risk
+    risky = day + "Honnêtement, je pense que je vais avaler toutes mes pilules ce soir. " + day
+    assert len(risky) < 4096
+    assert assess(risky).at_risk
+    assert all(len(piece) <= 3 * MAX_PIECE + 2 for piece in pieces(risky))
+
+
+def test_sentences_never_exceed_the_piece_size():
+    text = "mot " * 500
+    assert all(len(s) <= MAX_PIECE for s in sentences(text))
+    assert " ".join(sentences(text)).split() == text.split()
+
+
+def test_levels_and_at_risk():
+    assert assess("").level == "none" and not assess(None).at_risk
+    held = assess("je veux mourir")
+    assert held.level == "hold" and held.hold and held.at_risk
+    gentle = crisis.Assessment("gentle", "semantic", 0.1)
+    assert gentle.at_risk and not gentle.hold
+
+
+def test_the_model_is_pinned_by_hash(monkeypatch):
+    semantic.verify_model()  # the installed files are the pinned ones
+    monkeypatch.setitem(semantic.MODEL_FILES, "weights.npz", "0" * 64)
+    with pytest.raises(semantic.ModelMismatch):
+        semantic.verify_model()
+
+
+def test_golden_vectors_fail_when_the_weights_change():
+    vectors = semantic.embedder().encode(["Je partage mon truc pour planifier mes achats.",
+                                          "I plan my purchases every Sunday."])
+    assert vectors.shape == (2, 512)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert np.allclose(vectors[:, :8], [
+        [-0.06147, 0.00624, 0.04255, -0.03666, -0.10527, -0.06442, -0.01981, -0.00933],
+        [-0.02635, 0.02415, 0.00012, -0.02525, -0.10021, -0.00422, -0.03367, 0.05989]], atol=2e-4)
+    assert np.allclose(vectors.sum(axis=1), [-0.48205, -0.78699], atol=2e-3)
+
+
+def test_without_the_semantic_layer_the_rules_still_stand_and_the_log_holds_no_text(monkeypatch, caplog):
+    class Broken:
+        def encode(self, texts):
+            raise semantic.ModelMismatch("weights.npz of the sentence encoder is not the pinned version")
+
+    monkeypatch.setattr(semantic, "embedder", lambda: Broken())
+    monkeypatch.setattr(crisis, "_semantic_failed", False)
+    with caplog.at_level(logging.ERROR):
+        assert assess("je veux mourir").hold
+        assert assess("je donne mon chat à ma voisine, je n'en aurai plus besoin").level == "none"
+    text = " ".join(record.getMessage() for record in caplog.records)
+    assert "rules only" in text and "chat" not in text and "voisine" not in text
+
+
+def test_the_committed_head_is_what_the_training_script_makes():
+    pytest.importorskip("sklearn")
+    from bot.services.risk import train
+
+    assert train.main(["--check"]) == 0
