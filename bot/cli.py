@@ -351,13 +351,15 @@ def cmd_crisis_eval(args: argparse.Namespace, config: Config) -> int:
             lines = corpus.split("heldout")
             source = say("crisis_eval_heldout", folder=corpus.CORPUS_DIR)
     except (OSError, corpus.CorpusError) as error:
-        print(f"entraide: {error}", file=sys.stderr)
+        print(say("error_prefix", error=error), file=sys.stderr)
         return EXIT_CONFIG
     if not lines:
         print(say("crisis_eval_empty"), file=sys.stderr)
         return EXIT_CONFIG
     print(say("crisis_eval_lines", count=len(lines), source=source) + "\n")
-    labels = Labels(*(say(f"crisis_eval_{key}") for key in Labels.KEYS))
+    labels = Labels(say("crisis_eval_intro"), say("crisis_eval_recall"), say("crisis_eval_held"),
+                    say("crisis_eval_flagged"), say("crisis_eval_category"), say("crisis_eval_missed"),
+                    say("crisis_eval_alarms"))
     print(evaluate(lines, lambda text: assess(text).level).render(labels))
     return EXIT_OK
 

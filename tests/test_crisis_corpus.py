@@ -17,10 +17,11 @@ from bot.services.risk.corpus import CALM_CATEGORIES, CORPUS_DIR, RISK_CATEGORIE
 from bot.services.risk.evaluation import evaluate, wilson
 
 # The targets (issue "crisis care"), on the held-out split, per language: recall >= 95 %,
-# holds on calm lines <= 5 %, holds or notes on calm lines <= 15 %. Measured once on this
-# split (docs/crisis-detector.md): recall fr 97.2 %, en 100 %; held 3.8 %, 3.5 %; held or
-# noted fr 15.7 % (NOT met), en 14.7 %. This gate keeps what was reached from slipping; the
-# French notes on calm lines stay a known shortfall, not a hidden one.
+# holds on calm lines <= 5 %, holds or notes on calm lines <= 15 %. Measured on this split
+# with the shipped head (docs/crisis-detector.md): recall fr 97.2 %, en 99.4 %; held 3.0 %,
+# 2.9 %; held or noted fr 15.3 % (NOT met: 36 of 236, the interval 11.2-20.4 % holds 15 %),
+# en 11.8 %. This gate keeps what was reached from slipping; the French notes on calm lines
+# stay a known shortfall, not a hidden one.
 RECALL_MIN = 0.95
 CALM_HELD_MAX = 0.05
 CALM_FLAGGED_MAX = {"fr": 0.16, "en": 0.15}
@@ -76,7 +77,7 @@ def test_held_out_recall_and_false_alarms(heldout_report, language, capsys):
 def test_wilson_interval():
     low, high = wilson(95, 100)
     assert 0.88 < low < 0.89 and 0.97 < high < 0.98
-    assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == 1.0
+    assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("raw,expected", [

@@ -49,10 +49,12 @@ def test_lemmas_let_one_rule_cover_every_form_of_a_verb():
 def test_a_long_message_is_scored_sentence_by_sentence():
     day = ("Ce matin j'ai pris l'autobus pour aller au CLSC, il faisait froid mais le chauffeur était gentil. "
            "Après, je suis passée à l'épicerie et j'ai trouvé des spéciaux sur les pommes. ") * 12
-    assert len(day) > 1500 and not assess(day).at_risk
-    risky = day + "Honnêtement, je pense que je vais avaler toutes mes pilules ce soir. " + day
+    # An ordinary long message is never held (it may get a gentle note: long messages are the
+    # detector's weakest point, docs/crisis-detector.md); one risky sentence inside is caught.
+    assert len(day) > 1500 and not assess(day).hold
+    risky = day + "Honnêtement, je pense que je vais avaler toutes mes pilules ce soir. " + day[:1500]
     assert len(risky) < 4096
-    assert assess(risky).at_risk
+    assert assess(risky).hold
     assert all(len(piece) <= 3 * MAX_PIECE + 2 for piece in pieces(risky))
 
 
@@ -100,6 +102,13 @@ def test_without_the_semantic_layer_the_rules_still_stand_and_the_log_holds_no_t
         assert assess("je donne mon chat à ma voisine, je n'en aurai plus besoin").level == "none"
     text = " ".join(record.getMessage() for record in caplog.records)
     assert "rules only" in text and "chat" not in text and "voisine" not in text
+
+
+def test_the_lemma_table_is_simplemmas():
+    pytest.importorskip("simplemma")
+    from bot.services.risk import lemma_table
+
+    assert lemma_table.main(["--check"]) == 0
 
 
 def test_the_committed_head_is_what_the_training_script_makes():

@@ -118,3 +118,23 @@ async def test_look_alikes_pass_through(h):
     assert b.last()["text"].endswith("ça me tue")
     await h.say(a, "Je veux en finir avec mes dettes")
     assert b.last()["text"].endswith("avec mes dettes")
+
+
+async def test_gentle_note_goes_with_the_message_and_comes_back_after_an_hour(h):
+    from tests.test_crisis_care_http import GENTLE_FR, GENTLE_FR_AGAIN
+
+    fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
+    await h.say(a, GENTLE_FR)
+    await h.pump()
+    assert b.last()["text"].endswith(GENTLE_FR)  # relayed: a gentle note never holds
+    note = a.last()["text"]
+    assert "APPELLE" in note and not a.buttons(a.last())
+    assert not any("APPELLE" in t for t in b.texts())  # private
+    await h.say(a, GENTLE_FR_AGAIN)
+    await h.pump()
+    assert b.last()["text"].endswith(GENTLE_FR_AGAIN)
+    assert sum("APPELLE" in t for t in a.texts()) == 1  # not twice within the hour
+    h.clock.advance(3601)
+    await h.say(a, GENTLE_FR)
+    await h.pump()
+    assert sum("APPELLE" in t for t in a.texts()) == 2

@@ -7,7 +7,6 @@ the secret that lets them withdraw it; facilitators can pin or remove entries.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 import secrets
@@ -126,7 +125,7 @@ class BoardService:
             if room is None or seat is None or room.is_support or not room.is_open:
                 raise Refusal("board.no_room")
         combined = "\n".join(p for p in (title, body, link) if p)
-        care = await asyncio.to_thread(assess, combined)
+        care = await self.relay.assess(combined)
         if care.hold:
             return await self.safety.hold(member, room, Incoming(message_id, "text", combined))
         token = secrets.token_urlsafe(12)

@@ -43,6 +43,7 @@ COPIED_WITH_LABEL = {"sticker", "video_note"}
 REFUSED = {"document", "audio", "contact", "location", "venue", "poll", "dice", "game",
            "story", "other"}
 MAP_HOURS = 48
+LONG_TEXT = 600  # characters: above this the crisis detector runs in a worker thread
 
 log = logging.getLogger(__name__)
 
@@ -222,9 +223,12 @@ class RelayService:
 
     @staticmethod
     async def assess(text: str | None) -> Assessment:
-        """The crisis detector, off the event loop (a long message takes some milliseconds)."""
+        """The crisis detector: inline for an ordinary message (a few milliseconds), in a
+        worker thread for a long one (tens of milliseconds the event loop keeps for sending)."""
         if not text or not text.strip():
             return NONE
+        if len(text) <= LONG_TEXT:
+            return assess(text)
         return await asyncio.to_thread(assess, text)
 
     async def _destination(self, author: Member, reply_to: int | None, quote_position: int | None = None

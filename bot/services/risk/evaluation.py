@@ -79,7 +79,6 @@ class Group:
 class Labels:
     """The report's words, in the operator's language (the CLI passes them from the catalogs)."""
 
-    KEYS = ("intro", "recall", "held", "flagged", "category", "missed", "alarms")
     intro: str = "Recall (any level) on risky lines; false alarms on calm lines (held | held or noted)."
     recall: str = "recall"
     held: str = "held"

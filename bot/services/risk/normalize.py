@@ -2,7 +2,8 @@
 
 Lower case, no accents, elisions expanded, SMS and Quebec spellings spelled out
 (« jveux pu » -> « je veux plus », "kms" -> "kill myself"), repeated letters
-squeezed; and lemmas (simplemma) so that one rule covers every form of a verb.
+squeezed; and French lemmas (simplemma's, kept in a small table) so that one rule
+covers every form of a verb.
 """
 
 from __future__ import annotations
@@ -67,30 +68,19 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-# Pronouns and little words kept as they are: simplemma would turn « je » into « moi ».
-_KEEP = frozenset("je j me m te t se s ne n moi toi lui elle ils elles on nous vous eux ai as a ont "
-                  "de du des la le les l un une en y plus pas jamais rien tout personne mieux sans".split())
-
-
 @lru_cache(maxsize=1)
-def _lemmatizer():
-    import simplemma
+def _table() -> dict[str, str]:
+    from bot.services.risk import lemma_table
 
-    return simplemma.lemmatize
-
-
-@lru_cache(maxsize=65536)
-def _lemma(word: str, lang: str) -> str:
-    if word in _KEEP or word.isdigit() or len(word) < 3:
-        return word
-    lemma = _lemmatizer()(word, lang=lang).lower()
-    return unicodedata.normalize("NFKD", lemma).encode("ascii", "ignore").decode() or word
+    return lemma_table.load()
 
 
-def lemmas(normalized: str, lang: str = "fr") -> str:
-    """The normalised text with each French word replaced by its lemma (« voudrais » -> « vouloir »).
+def lemmas(normalized: str) -> str:
+    """The normalised text with each French verb or noun the rules name replaced by its
+    lemma (« voudrais » -> « vouloir »), from simplemma's dictionary (lemma_table).
 
     English is matched on the normalised forms themselves: its morphology is light, and a
     lemmatiser turns "better off" into "good off".
     """
-    return " ".join(_lemma(word, lang) for word in normalized.split())
+    table = _table()
+    return " ".join(table.get(word, word) for word in normalized.split())

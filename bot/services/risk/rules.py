@@ -118,7 +118,7 @@ def match(normalized: str, question: str = "") -> str | None:
     text = without_lookalikes(normalized)
     if not text or _PAST.search(text):
         return None
-    french = lemmas(text, "fr")
+    french = lemmas(text)
     for pattern in _FR_RE:  # verbs read best as lemmas, set phrases as written
         if pattern.search(french) or pattern.search(text):
             return pattern.pattern
