@@ -147,6 +147,7 @@ async def stop_bot(app: Application, drain_seconds: float = 10.0) -> None:
     with suppress(Exception):
         if app.updater.running:
             await app.updater.stop()
+    await services.privacy.take_down_waiting()  # an erasure's copies never wait past a stop
     stop_jobs = getattr(services.scheduler, "stop", None)
     if stop_jobs is not None:
         await stop_jobs()  # no check-in or reminder starts while shutting down

@@ -90,6 +90,7 @@ class Harness:
         await self.start()
 
     async def stop(self) -> None:
+        await self.services.privacy.take_down_waiting()  # as bot.runner.stop_bot does
         await self.services.delivery.drain(5)
         await self.app.shutdown()
         await self.db.close()

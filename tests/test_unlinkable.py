@@ -64,3 +64,16 @@ async def test_an_erasure_takes_each_rooms_copies_down_at_its_own_moment(h):
     assert len(moments) == 2 and moments[0] != moments[1]
     await h.tick(h.config.unlink_window + 60)
     assert all(m.get("_deleted") for m in copies)
+
+
+async def test_a_stop_before_those_moments_takes_the_erased_copies_down_first(h):
+    fac, room_id, (watcher, leaver) = await room_with(h, "Wanda", "Léa")
+    await h.say(leaver, "à retirer avant l'arrêt")
+    copy = watcher.last()
+    await h.cmd(leaver, "oublier")
+    await leaver.press(leaver.last(), "fg:yes")
+    await h.pump()
+    assert not copy.get("_deleted")
+    await h.restart()  # the scheduler's jobs are in memory: they go at the stop, not never
+    assert copy.get("_deleted")
+    assert not spread_jobs(h, "erase")

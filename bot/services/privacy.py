@@ -44,6 +44,7 @@ class PrivacyService:
         self.relay = None  # RelayService, set by Services.build: takes relayed copies down
         self.scheduler = None  # set by Services.build: spreads an erasure's rooms in time
         self.unlink_window = spread.WINDOW
+        self._waiting: dict[str, object] = {}  # scheduler name -> an erasure's job not run yet
 
     def overview(self, member: Member) -> Reply:
         """`/confidentialite`: plain words, and a toggle for each optional consent."""
@@ -189,12 +190,24 @@ class PrivacyService:
         for target in targets:
             by_room.setdefault(target[0], []).append(target)
         jobs = [(f"erase:{room_id}", self._take_down(batch, people)) for room_id, batch in by_room.items()]
-        spread.apart(self.scheduler, self.clock.now(), self.unlink_window, jobs)
+        for name, (_, job) in zip(spread.apart(self.scheduler, self.clock.now(), self.unlink_window, jobs), jobs):
+            self._waiting[name] = job
         await self.db.checkpoint()
         return len(targets)
 
+    async def take_down_waiting(self) -> int:
+        """At a stop: the copies an erasure still had to take down go now (their map rows
+        went with the erasure, so after a restart nothing could find them)."""
+        waiting, self._waiting = self._waiting, {}
+        for name, job in waiting.items():
+            if self.scheduler is not None:
+                self.scheduler.cancel(name)
+            await job()
+        return len(waiting)
+
     def _take_down(self, batch: list, people: dict[int, Member]):
         async def job() -> None:
+            self._waiting = {n: j for n, j in self._waiting.items() if j is not job}
             for _, member_id, message_id, relay_id, sharing in batch:
                 person = people.get(member_id)
                 if person is not None:

@@ -26,8 +26,10 @@ def later(scheduler: Scheduler | None, now: float, window: int, job: Callback, l
     scheduler.at(f"spread:{label}:{secrets.token_hex(6)}", now + _random.randrange(max(1, window)), job)
 
 
-def apart(scheduler: Scheduler | None, now: float, window: int, jobs: list[tuple[str, Callback]]) -> None:
-    """Run each job at its own random moment within `window`, no two at the same moment."""
+def apart(scheduler: Scheduler | None, now: float, window: int, jobs: list[tuple[str, Callback]]) -> list[str]:
+    """Run each job at its own random moment within `window`, no two at the same moment;
+    returns the scheduler's names of the jobs."""
+    names = []
     step = max(1, min(STEP, window // max(1, len(jobs))))
     slots = list(range(0, max(1, window), step))
     offsets = _random.sample(slots, len(jobs)) if len(jobs) <= len(slots) else \
@@ -36,7 +38,9 @@ def apart(scheduler: Scheduler | None, now: float, window: int, jobs: list[tuple
         if scheduler is None:
             _soon(job)
         else:
-            scheduler.at(f"spread:{label}:{secrets.token_hex(6)}", now + offset + _random.randrange(step), job)
+            names.append(f"spread:{label}:{secrets.token_hex(6)}")
+            scheduler.at(names[-1], now + offset + _random.randrange(step), job)
+    return names
 
 
 def _soon(job: Callback) -> None:
