@@ -214,12 +214,20 @@ def report(bags: Bags, scores: np.ndarray, gentle: float, hold: float) -> str:
     return "\n".join(out)
 
 
-def train(embedder: semantic.Embedder | None = None, verbose: bool = True) -> semantic.Head:
+def train(embedder: semantic.Embedder | None = None, verbose: bool = True,
+          thresholds: tuple[float, float, float] | None = None) -> semantic.Head:
+    """The head from the training split. With `thresholds` (margin, gentle, hold) given,
+    the five-fold search that chooses them is skipped: only the weights are fitted."""
     lines = corpus.split("train")
     if not lines:
         raise SystemExit("no training lines found under tests/data/crisis/")
     vectors = Vectors(embedder or semantic.Embedder())
     bags = build_bags(lines, vectors)
+    if thresholds is not None:
+        model = fit_head(bags, range(len(lines)), vectors)
+        margin, gentle, hold = thresholds
+        return semantic.Head(model.support_vectors_.astype(np.float32), model.dual_coef_[0].astype(np.float32),
+                             float(model.intercept_[0]), float(model._gamma), gentle, hold, margin)
     pairs = out_of_fold(bags, vectors)
     margin, gentle, hold = choose_thresholds(bags, pairs)
     if verbose:
@@ -234,15 +242,23 @@ def train(embedder: semantic.Embedder | None = None, verbose: bool = True) -> se
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--check", action="store_true", help="retrain and compare with the committed head.npz")
+    parser.add_argument("--weights-only", action="store_true",
+                        help="with --check: fit the weights under the committed thresholds (minutes less)")
     args = parser.parse_args(argv)
-    head = train()
-    if args.check:
-        committed = semantic.Head.load()
+    committed = semantic.Head.load() if args.check else None
+    head = train(thresholds=(committed.margin, committed.gentle, committed.hold)
+                 if committed is not None and args.weights_only else None)
+    if committed is not None:
         probe = np.vstack([head.support[:50], committed.support[:50]])
-        same = (len(committed.dual) == len(head.dual) and committed.margin == head.margin
+        # Sentence vectors differ in their last bits with the batch they were computed in, so
+        # libsvm may keep a support vector more or less: the decisions are what must agree.
+        same = (abs(len(committed.dual) - len(head.dual)) <= max(5, len(head.dual) // 200)
+                and committed.margin == head.margin
                 and abs(committed.gentle - head.gentle) < 1e-3 and abs(committed.hold - head.hold) < 1e-3
                 and np.allclose(committed.score(probe), head.score(probe), atol=1e-2))
-        print("head.npz matches a fresh training" if same else "head.npz differs from a fresh training")
+        worst = float(np.abs(committed.score(probe) - head.score(probe)).max())
+        print(("head.npz matches a fresh training" if same else "head.npz differs from a fresh training")
+              + f" ({len(committed.dual)} / {len(head.dual)} support vectors, largest decision gap {worst:.4f})")
         return 0 if same else 1
     head.save()
     print(f"wrote {semantic.HEAD_FILE} ({len(head.dual)} support vectors)")
