@@ -138,3 +138,15 @@ async def test_gentle_note_goes_with_the_message_and_comes_back_after_an_hour(h)
     await h.say(a, GENTLE_FR)
     await h.pump()
     assert sum("APPELLE" in t for t in a.texts()) == 2
+
+
+async def test_alone_in_the_room_a_worrying_message_still_brings_the_note(h):
+    from tests.test_crisis_care_http import GENTLE_FR
+
+    fac, room_id, (a,) = await room_with(h, "Alice")
+    await h.cmd(fac, "quitter", str(room_id))
+    await h.say(a, GENTLE_FR)
+    await h.pump()
+    text = a.last()["text"]
+    assert "lu par personne" in text  # alone: nobody read it
+    assert "APPELLE" in text and not a.buttons(a.last())

@@ -186,7 +186,9 @@ class RelayService:
             if room.is_support and self.safety is not None:
                 self.safety.wait_for_facilitator(room.id, author.id, incoming)
                 return Reply(self.t(author.locale, "safety.waiting_facilitator"), edit=False)
-            return Reply(self.t(author.locale, "relay.alone", theme=room.theme), edit=False)
+            alone = self.t(author.locale, "relay.alone", theme=room.theme)
+            note = self.safety.gentle(author) if care.at_risk else None  # alone, and still worrying
+            return Reply(alone + ("\n\n" + note.text if note is not None else ""), edit=False)
         photo: bytes | None = None
         if incoming.kind == "photo" and incoming.file_ref:
             try:
