@@ -14,7 +14,7 @@ from handlers.common import add_commands, answer_press, args_text, button, press
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS}
 _WITHDRAW = re.compile(r"^bdw:(\d{1,9}):([A-Za-z0-9_-]{16})$")
-_MODERATE = re.compile(r"^bd:(pin|del):(\d{1,9})$")
+_MODERATE = re.compile(r"^bd:(pin|del):(\d{1,9})(?::([A-Za-z0-9_-]{12}))?$")
 
 
 async def share(update: Update, context: EntraideContext) -> None:
@@ -41,7 +41,8 @@ async def moderate_press(update: Update, context: EntraideContext) -> None:
     match = _MODERATE.match(pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
-    await answer_press(update, context, await context.services.board.moderate(member, match.group(1), int(match.group(2))))
+    await answer_press(update, context, await context.services.board.moderate(
+        member, match.group(1), int(match.group(2)), match.group(3)))
 
 
 def register(app: Application) -> None:

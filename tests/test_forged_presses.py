@@ -141,3 +141,26 @@ async def test_a_workshop_is_cancelled_only_by_its_rooms_facilitator_once_confir
     await fac.press(confirm, "wsc:1")
     await h.pump()
     assert "annulé" in fac.last()["text"]
+
+
+async def test_a_board_entry_is_removed_only_with_a_live_single_use_button(h):
+    fac, room_id, (a,) = await room_with(h, "Alice")
+    await h.cmd(a, "partager", "Planifier ses achats | la liste du dimanche")
+    await h.cmd(fac, "ressources")
+    board = fac.last()
+    for data in ("bd:del:1", "bd:del:1:AAAAAAAAAAAA"):  # no token, a made-up token
+        assert STALE in await forge(h, fac, data, board)
+    await h.cmd(a, "ressources")
+    assert "Planifier ses achats" in a.last()["text"]
+    h.clock.advance(16 * 60)  # the buttons of that board have expired
+    query = await fac.press(board, "bd:del:1")
+    await h.pump()
+    assert STALE in h.api.callback_answers[query]["text"]
+    await h.cmd(fac, "ressources")
+    fresh = fac.last()
+    used = next(d for d in shown_data(fac, fresh) if d.startswith("bd:del:1:"))
+    await fac.press(fresh, "bd:del:1")
+    await h.pump()
+    await h.cmd(a, "ressources")
+    assert "Planifier ses achats" not in a.last()["text"]
+    assert STALE in await forge(h, fac, used, fresh)  # the same button twice

@@ -103,7 +103,7 @@ class Services:
             privacy=PrivacyService(db, clock, t, transport, delivery, tokens),
             workshops=WorkshopService(db, clock, t, transport, delivery, notifier, scheduler, tokens),
             checkins=CheckinService(db, clock, t, transport, delivery, scheduler),
-            board=BoardService(db, clock, t, notifier, relay, safety),
+            board=BoardService(db, clock, t, notifier, relay, safety, tokens),
             scheduler=scheduler, seal=seal, tokens=tokens, language=LanguageService(t, members),
             gates=ActionGates(clock, commands=config.member_commands_per_minute,
                               presses=config.member_presses_per_minute,

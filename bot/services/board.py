@@ -12,11 +12,11 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
+from bot.buttons import PressTokens
 from bot.clock import Clock
 from bot.errors import Refusal
 from bot.i18n import Translator
 from bot.replies import Reply
-from bot.services.crisis import assess
 from bot.services.notify import Notifier
 from bot.services.relay import Incoming, RelayService
 from bot.services.safety import SafetyService
@@ -96,7 +96,8 @@ def parse_share(text: str) -> tuple[str, str, str]:
 
 class BoardService:
     def __init__(self, db: Database, clock: Clock, t: Translator, notifier: Notifier,
-                 relay: RelayService, safety: SafetyService) -> None:
+                 relay: RelayService, safety: SafetyService, tokens: PressTokens) -> None:
+        self.tokens = tokens  # removing an entry cannot be undone: single-use, expiring buttons
         self.db = db
         self.clock = clock
         self.t = t
@@ -178,12 +179,15 @@ class BoardService:
         if member.is_facilitator:
             buttons = [[Button(self.t(locale, "board.button_unpin" if e.pinned else "board.button_pin", title=e.title[:18]),
                                f"bd:pin:{e.id}"),
-                        Button(self.t(locale, "board.button_remove"), f"bd:del:{e.id}")] for e in entries]
+                        Button(self.t(locale, "board.button_remove"),
+                               f"bd:del:{e.id}:{self.tokens.issue(member.id, f'bdd:{e.id}')}")] for e in entries]
         return Reply("\n\n".join(lines), buttons)
 
-    async def moderate(self, member: Member, action: str, entry_id: int) -> Reply:
+    async def moderate(self, member: Member, action: str, entry_id: int, token: str | None = None) -> Reply:
         if not member.is_facilitator:
             raise Refusal("common.facilitators_only")
+        if action == "del" and not self.tokens.redeem(member.id, f"bdd:{entry_id}", token or ""):
+            raise Refusal("common.stale_button")  # used, expired, from before a restart, or made up
         async with self.db.transaction() as tx:
             board = BoardRepo(tx)
             entry = await board.get(entry_id)
