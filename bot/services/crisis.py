@@ -55,17 +55,22 @@ NONE = Assessment()
 _semantic_failed = False
 
 
+def _unavailable(error: Exception) -> None:
+    """The rules still stand; say so once, with the error's type and never any text."""
+    global _semantic_failed
+    if not _semantic_failed:
+        _semantic_failed = True
+        log.error("crisis detector: semantic layer unavailable (%s); rules only", type(error).__name__)
+
+
 def _semantic(parts: list[str]) -> float | None:
     """The highest decision value of the pieces, or None if the model cannot run."""
-    global _semantic_failed
     try:
         from bot.services.risk import semantic
 
         return semantic.head().message(semantic.embedder().encode(parts))
-    except Exception as error:  # the rules still stand; say once, without any text
-        if not _semantic_failed:
-            _semantic_failed = True
-            log.error("crisis detector: semantic layer unavailable (%s); rules only", type(error).__name__)
+    except Exception as error:
+        _unavailable(error)
         return None
 
 
@@ -96,4 +101,4 @@ def warm_up() -> None:
         fires("Je veux mourir. I want to die.")  # loads the lemma tables too
         semantic.warm_up()
     except Exception as error:
-        log.error("crisis detector: semantic layer unavailable (%s); rules only", type(error).__name__)
+        _unavailable(error)

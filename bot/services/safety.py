@@ -75,10 +75,8 @@ class SafetyService:
         self._holds[token] = hold
         if member.consents.alerts and not room.is_support:
             hold.support_room_id = await self._alert(member, room, asked=False)
-        last = self._resources_sent.get(member.id)
         locale = member.locale
-        if last is None or now - last >= RESOURCES_EVERY:
-            self._resources_sent[member.id] = now
+        if self._resources_due(member.id, now):
             text = self.t(locale, "safety.held") + "\n\n" + self.t(locale, "safety.resources")
         else:
             text = self.t(locale, "safety.held_again")
@@ -87,14 +85,19 @@ class SafetyService:
     def gentle(self, member: Member) -> Reply | None:
         """A message that was relayed, and still worries: a short private note with the
         resources, at most once an hour (a hold's resources count too)."""
-        now = self.clock.now()
-        last = self._resources_sent.get(member.id)
-        if last is not None and now - last < RESOURCES_EVERY:
+        if not self._resources_due(member.id, self.clock.now()):
             return None
-        self._resources_sent[member.id] = now
         metrics.crisis_care("gentle")
         locale = member.locale
         return Reply(self.t(locale, "safety.gentle") + "\n\n" + self.t(locale, "safety.resources"), edit=False)
+
+    def _resources_due(self, member_id: int, now: float) -> bool:
+        """True (and noted) if this member has not been sent the resources this hour."""
+        last = self._resources_sent.get(member_id)
+        if last is not None and now - last < RESOURCES_EVERY:
+            return False
+        self._resources_sent[member_id] = now
+        return True
 
     def _expire(self, now: float) -> None:
         for token in [k for k, h in self._holds.items() if now - h.created > HOLD_SECONDS]:
