@@ -34,7 +34,7 @@ VOLUME ["/data"]
 EXPOSE 8443
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-m", "bot.healthcheck"]
+    CMD ["python", "-m", "bot.monitoring.healthcheck"]
 
 STOPSIGNAL SIGTERM
 CMD ["entraide", "run"]

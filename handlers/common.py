@@ -8,11 +8,11 @@ from typing import Awaitable, Callable
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.buttons import plain
-from bot.commands import Command
-from bot.context import EntraideContext
-from bot.errors import Refusal
-from bot.replies import Reply
+from bot.core.buttons import plain
+from bot.telegram.menus import Command
+from bot.telegram.context import EntraideContext
+from bot.core.errors import Refusal
+from bot.ports.replies import Reply
 
 Callback = Callable[[Update, EntraideContext], Awaitable[None]]
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot.buttons import plain
-from bot.context import EntraideContext
-from bot.i18n import negotiate
+from bot.core.buttons import plain
+from bot.telegram.context import EntraideContext
+from bot.core.i18n import negotiate
 
 IDENTIFY_GROUP = -100
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.commands import MEMBER_COMMANDS
-from bot.context import EntraideContext
+from bot.telegram.menus import MEMBER_COMMANDS
+from bot.telegram.context import EntraideContext
 from bot.services.relay import Incoming
 from handlers.common import add_commands, replied_id, require_member, send
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application
 
-from bot.commands import MEMBER_COMMANDS
-from bot.context import EntraideContext
-from bot.errors import Refusal
-from bot.replies import Reply
-from bot.telegram_adapter import set_facilitator_menu
+from bot.telegram.menus import MEMBER_COMMANDS
+from bot.telegram.context import EntraideContext
+from bot.core.errors import Refusal
+from bot.ports.replies import Reply
+from bot.telegram.adapter import set_facilitator_menu
 from handlers.common import add_commands, answer_press, args_text, button, pressed, require_member, send
 
 START, HELP, LANGUAGE = (next(c for c in MEMBER_COMMANDS if c.fr == name)

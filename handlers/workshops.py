@@ -11,10 +11,10 @@ from telegram.ext import (
     Application, CommandHandler, ConversationHandler, MessageHandler, filters,
 )
 
-from bot.commands import FACILITATOR_COMMANDS, MEMBER_COMMANDS, Command
-from bot.context import EntraideContext
-from bot.errors import Refusal
-from bot.replies import Reply
+from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS, Command
+from bot.telegram.context import EntraideContext
+from bot.core.errors import Refusal
+from bot.ports.replies import Reply
 from bot.services.dates import DateError, parse_when
 from handlers.common import (
     COMMAND_FILTER, add_commands, answer_press, args_text, button, pressed, require_member, send,

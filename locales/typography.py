@@ -16,7 +16,7 @@ Phone numbers are made unbreakable in every language. Every change replaces one 
 by one character, so a .po file's line layout is kept.
 
 Also checked, not fixed: « (s) »-style plurals, which must be gettext plural entries
-(``msgid_plural``, see bot/i18n.py).
+(``msgid_plural``, see bot/core/i18n.py).
 """
 
 from __future__ import annotations

@@ -8,15 +8,15 @@ import io
 from PIL import Image
 from telegram import Update
 
-from bot.app import build_application
-from bot.buttons import plain as unsealed
-from bot.clock import FixedClock
-from bot.config import Config
-from bot.context import SERVICES_KEY
+from bot.telegram.app import build_application
+from bot.core.buttons import plain as unsealed
+from bot.core.clock import FixedClock
+from bot.core.config import Config
+from bot.telegram.context import SERVICES_KEY
 from bot.sandbox.fake_telegram import FakeTelegram, Phone
 from bot.sandbox.transport import FakeRequest
-from bot.scheduler import ManualScheduler
-from bot.telegram_adapter import publish_menus
+from bot.ports.scheduler import ManualScheduler
+from bot.telegram.adapter import publish_menus
 from storage.database import Database, resolve_master_key
 from locales.typography import plain
 
@@ -90,7 +90,7 @@ class Harness:
         await self.start()
 
     async def stop(self) -> None:
-        await self.services.privacy.take_down_waiting()  # as bot.runner.stop_bot does
+        await self.services.privacy.take_down_waiting()  # as bot.telegram.runner.stop_bot does
         await self.services.delivery.drain(5)
         await self.app.shutdown()
         await self.db.close()

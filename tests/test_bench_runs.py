@@ -5,8 +5,8 @@ import logging
 import subprocess
 import sys
 
-from bot import bench
-from bot.bench import EXIT_FAILED, EXIT_MISSED, EXIT_OK, Result, exit_code, judge, table
+from bot.bench import runs as bench
+from bot.bench.runs import EXIT_FAILED, EXIT_MISSED, EXIT_OK, Result, exit_code, judge, table
 
 
 def test_bench_reports_json_for_a_quick_scenario():
@@ -68,7 +68,7 @@ def test_a_missed_target_exits_non_zero_and_logs_stay_out_of_the_table(monkeypat
 def test_scale_reports_one_entry_per_size_and_draws_its_chart(tmp_path):
     from xml.etree import ElementTree
 
-    from bot.benchchart import main as chart_main
+    from bot.bench.chart import main as chart_main
 
     done = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "scale", "--sizes", "100,300", "--json"],
                           capture_output=True, text=True, timeout=300)

@@ -1,6 +1,6 @@
 """The shared knowledge board: no author at rest, withdraw by the author, pin and remove."""
 
-from bot.retention import apply_retention
+from bot.services.retention import apply_retention
 from bot.services.board import normalise_link
 from tests.privacy import needles_for, scan
 from tests.test_rooms import pseudonym_of, room_with

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
-from bot.i18n import Translator, placeholders
+from bot.cli import main as cli
+from bot.core.i18n import Translator, placeholders
 from locales.typography import plain
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = (ROOT / "bot" / "cli.py").read_text()
-DOCTOR = (ROOT / "bot" / "doctor.py").read_text()
+SOURCE = (ROOT / "bot" / "cli" / "main.py").read_text()
+DOCTOR = (ROOT / "bot" / "cli" / "doctor.py").read_text()
 VERBS = ["run", "invite", "doctor", "purge", "backup", "rotate-key", "incident", "bench"]
 FRENCH = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "fr_CA.UTF-8"}
 ENGLISH = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
@@ -54,7 +54,7 @@ def test_every_cli_string_is_in_both_catalogs_and_none_is_left_over():
 
 
 def test_no_literal_reaches_the_operator_except_through_the_catalogs():
-    """help=, description= and print() in bot/cli.py never take a string written in the code."""
+    """help=, description= and print() in bot/cli/main.py never take a string written in the code."""
     tree = ast.parse(SOURCE)
     offenders = []
     for node in ast.walk(tree):
@@ -69,7 +69,7 @@ def test_no_literal_reaches_the_operator_except_through_the_catalogs():
             offenders.append(f"line {node.lineno}: print")
     assert offenders == []
     for key in cli.PURGE_KEYS:  # every count retention reports is one of those
-        assert key in (ROOT / "bot" / "retention.py").read_text()
+        assert key in (ROOT / "bot" / "services" / "retention.py").read_text()
 
 
 def run_cli(*args, env):
@@ -155,10 +155,10 @@ async def test_a_french_operator_reads_purge_and_incident_in_french(tmp_path):
 
 def real_errors(tmp_path) -> list[Exception]:
     """Errors as the configuration, the key handling and the locks really word them."""
-    from bot import datalock
-    from bot.config import ConfigError, check_contact, check_webhook_url, parse_listen
+    from bot.core import datalock
+    from bot.core.config import ConfigError, check_contact, check_webhook_url, parse_listen
     from storage import database
-    from storage.database import Database, resolve_master_key
+    from storage.database import resolve_master_key
 
     found = []
 

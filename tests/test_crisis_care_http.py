@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.logs import RedactingFilter, install_filter
+from bot.core.logs import RedactingFilter, install_filter
 from bot.services.crisis import assess
 from tests.test_e2e_http import LiveBot, onboard
 from tests.test_e2e_rooms_http import setup_room

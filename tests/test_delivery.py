@@ -2,7 +2,7 @@
 
 import asyncio
 
-from bot.errors import RateLimited, Transient, Unreachable
+from bot.core.errors import RateLimited, Transient, Unreachable
 from bot.services.delivery import LOW, Delivery
 
 

@@ -90,7 +90,7 @@ def test_dockerfile_is_slim_non_root_with_a_data_volume_and_a_healthcheck():
     assert env["ENTRAIDE_DATA_DIR"] == "/data"
     assert not {"TELEGRAM_BOT_TOKEN", "ENTRAIDE_MASTER_KEY"} & set(env)  # secrets come at run time
     health = next(rest for word, rest in steps if word == "HEALTHCHECK")
-    assert "CMD" in health and "bot.healthcheck" in health
+    assert "CMD" in health and "bot.monitoring.healthcheck" in health
     assert exec_form(next(rest for word, rest in steps if word == "CMD")) == ["entraide", "run"]
     sources = {src for word, rest in steps if word == "COPY" for src in shlex.split(rest)[:-1]}
     assert {"pyproject.toml", "bot", "handlers", "storage", "locales"} <= sources

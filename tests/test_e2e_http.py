@@ -6,9 +6,9 @@ import re
 import signal
 import sys
 
-from bot.buttons import plain
-from bot.config import Config
-from bot.runner import serve
+from bot.core.buttons import plain
+from bot.core.config import Config
+from bot.telegram.runner import serve
 from bot.sandbox.fake_telegram import FakeTelegram
 from bot.sandbox.transport import FakeServer
 from tests.harness import has_exif, jpeg_with_gps
@@ -16,7 +16,7 @@ from tests.privacy import needles_for, scan
 
 
 class LiveBot:
-    """The fake served on 127.0.0.1 and `bot.runner.serve` (what `entraide run` calls)."""
+    """The fake served on 127.0.0.1 and `bot.telegram.runner.serve` (what `entraide run` calls)."""
 
     def __init__(self, data_dir, **options):
         self.options = options  # Config tuning (e.g. startup_backoff)
@@ -41,7 +41,7 @@ class LiveBot:
 
     @property
     def services(self):
-        from bot.context import SERVICES_KEY
+        from bot.telegram.context import SERVICES_KEY
 
         return self.app.bot_data[SERVICES_KEY]
 

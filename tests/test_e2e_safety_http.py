@@ -6,7 +6,7 @@ import logging
 import re
 import time
 
-from bot.logs import RedactingFilter, install_filter
+from bot.core.logs import RedactingFilter, install_filter
 from tests.test_e2e_http import LiveBot, press_when_shown
 from tests.test_e2e_rooms_http import setup_room
 from locales.typography import plain

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from tests.harness import jpeg_with_gps, relayed_lines, shown_data
-from tests.test_rooms import pseudonym_of, room_with
+from tests.test_rooms import room_with
 
 
 # ------------------------------------------------------------- 2. one member, everyone

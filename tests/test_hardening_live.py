@@ -7,7 +7,7 @@ import os
 import socket
 import sys
 
-from bot.logs import RedactingFilter, install_filter
+from bot.core.logs import RedactingFilter, install_filter
 from tests.test_e2e_http import LiveBot, onboard, wait
 
 POLL_WITHOUT_PERSISTENT_ID = {"message": {

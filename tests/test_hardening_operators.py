@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 
-from bot.datalock import rotation
+from bot.core.datalock import rotation
 from storage.database import Database, resolve_master_key
 from storage.members import MemberRepo
 from tests.test_e2e_http import LiveBot

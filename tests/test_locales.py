@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from bot.i18n import LOCALES, Translator, negotiate, placeholders
+from bot.core.i18n import LOCALES, Translator, negotiate, placeholders
 from bot.services.onboarding import OPTIONAL
 from bot.services.relay import REFUSED
 
@@ -69,7 +69,7 @@ def test_negotiation_prefers_stored_then_telegram_then_french():
 
 
 def test_menus_fit_telegram_rules():
-    from bot.commands import FACILITATOR_COMMANDS, MEMBER_COMMANDS, menu
+    from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS, menu
 
     t = Translator()
     for locale in LOCALES:

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from bot.scheduler import LoopScheduler
+from bot.ports.scheduler import LoopScheduler
 
 
 async def until(predicate, timeout=5.0):

@@ -5,10 +5,10 @@ import asyncio
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot import metrics
-from bot.config import Config
-from bot.health import HealthServer
-from bot.runner import serve
+from bot.monitoring import metrics
+from bot.core.config import Config
+from bot.monitoring.health import HealthServer
+from bot.telegram.runner import serve
 from locales.typography import plain
 from tests.privacy import needles_for
 from tests.test_checkins import checkins_received

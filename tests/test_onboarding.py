@@ -171,7 +171,7 @@ async def test_a_failure_inside_a_handler_gets_a_kind_answer_and_a_clean_log(h, 
     assert str(alice.user_id) not in caplog.text and "alice_secret" not in caplog.text
 
 
-from bot.buttons import plain as plain_data  # noqa: E402  (the data without its seal)
+from bot.core.buttons import plain as plain_data  # noqa: E402  (the data without its seal)
 
 BOXES = ("☐", "☑", "✅", "✔")
 

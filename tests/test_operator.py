@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from bot.config import Config
-from bot.operator import add_incident, list_incidents, make_backup, rotate_key
+from bot.core.config import Config
+from bot.cli.operator import add_incident, list_incidents, make_backup, rotate_key
 from storage.database import Database, RotationPending, WrongKey, resolve_master_key
 from storage.members import MemberRepo
 from storage.rotation import NEXT_KEY_FILE

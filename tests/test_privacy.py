@@ -3,7 +3,7 @@
 import logging
 import os
 
-from bot.logs import RedactingFilter, install_filter, redact
+from bot.core.logs import RedactingFilter, install_filter, redact
 from tests.privacy import SAFE_NEEDLE, needles_for, scan
 from tests.test_rooms import room_with
 from tests.harness import jpeg_with_gps

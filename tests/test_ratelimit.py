@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import BULK, LIVE, PRIORITY, PacedRateLimiter
+from bot.ports.priorities import BULK, LIVE, PRIORITY
+from bot.telegram.ratelimit import PacedRateLimiter
 
 
 def recorder(log, tag):

@@ -1,6 +1,6 @@
 """Retention with an injected clock: exactly what the rules say goes away."""
 
-from bot.retention import apply_retention
+from bot.services.retention import apply_retention
 from storage.relays import RelayRepo
 from tests.test_rooms import room_with
 

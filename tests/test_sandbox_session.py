@@ -6,9 +6,9 @@ import os
 import subprocess
 import sys
 
-from bot.buttons import plain
-from bot.config import Config
-from bot.context import SERVICES_KEY
+from bot.core.buttons import plain
+from bot.core.config import Config
+from bot.telegram.context import SERVICES_KEY
 from storage.members import MemberRepo
 from storage.rooms import RoomRepo
 from locales.typography import plain as plain_text

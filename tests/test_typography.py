@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-from bot.i18n import LOCALES, Translator
+from bot.core.i18n import LOCALES, Translator
 from locales.typography import NBHYPHEN, NBSP, NNBSP, catalog_paths, check, fix_file, fix_text, messages, problems
 
 

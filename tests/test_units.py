@@ -4,11 +4,11 @@ import random
 
 import pytest
 
-from bot.errors import Refusal
+from bot.core.errors import Refusal
 from bot.services import pseudonyms
 from bot.services.moderation import parse_duration
 from bot.services.rooms import parse_open, parse_room_ref
-from bot.text import split_text, utf16_len
+from bot.core.text import split_text, utf16_len
 
 
 @pytest.mark.parametrize("text,limit", [("a" * 10_000, 4096), ("mot " * 3000, 1000), ("😀" * 3000, 4096),

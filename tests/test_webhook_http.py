@@ -7,8 +7,8 @@ import socket
 import aiohttp
 import pytest
 
-from bot.config import Config, ConfigError, check_webhook_url
-from bot.runner import serve
+from bot.core.config import Config, ConfigError, check_webhook_url
+from bot.telegram.runner import serve
 from tests.test_e2e_http import LiveBot, wait
 from tests.test_e2e_rooms_http import setup_room
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from bot.config import Config
-from bot.context import SERVICES_KEY
+from bot.core.config import Config
+from bot.telegram.context import SERVICES_KEY
 from bot.sandbox.fake_telegram import FakeTelegram, Phone
 from bot.sandbox.transport import FakeServer
 
@@ -130,7 +130,7 @@ class Sandbox:
 
     async def run(self, config: Config, stop: asyncio.Event) -> None:
         """Run the bot until `stop`; « Réinitialiser » starts over with empty data."""
-        from bot.runner import serve
+        from bot.telegram.runner import serve
 
         while not stop.is_set():
             bot_stop = asyncio.Event()

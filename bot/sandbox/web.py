@@ -154,7 +154,7 @@ def attach(sandbox: "Sandbox") -> None:
 
     @routes.get("/api/strings")
     async def strings(request: web.Request) -> web.Response:
-        from bot.i18n import Translator
+        from bot.core.i18n import Translator
 
         language = request.query.get("lang", "fr")
         translator = sandbox.translator or Translator()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from bot import metrics as metrics_module
-from bot.buttons import ButtonSeal, PressTokens
-from bot.clock import Clock
-from bot.config import Config
-from bot.i18n import Translator
-from bot.ratelimit import PRIORITY
+from bot.monitoring import metrics as metrics_module
+from bot.core.buttons import ButtonSeal, PressTokens
+from bot.core.clock import Clock
+from bot.core.config import Config
+from bot.core.i18n import Translator
+from bot.ports.priorities import PRIORITY
 from bot.services.answers import Answers
 from bot.services.board import BoardService
 from bot.services.checkins import CheckinService
@@ -28,8 +28,8 @@ from bot.services.reports import ReportService
 from bot.services.rooms import RoomService
 from bot.services.safety import SafetyService
 from bot.services.workshops import WorkshopService
-from bot.scheduler import Scheduler
-from bot.transport import Transport
+from bot.ports.scheduler import Scheduler
+from bot.ports.transport import Transport
 from storage.database import Database
 from storage.members import MemberRepo
 

@@ -12,16 +12,16 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from bot.buttons import PressTokens
-from bot.clock import Clock
-from bot.errors import Refusal
-from bot.i18n import Translator
-from bot.replies import Reply
+from bot.core.buttons import PressTokens
+from bot.core.clock import Clock
+from bot.core.errors import Refusal
+from bot.core.i18n import Translator
+from bot.ports.replies import Reply
 from bot.services.notify import Notifier
 from bot.services.relay import Incoming, RelayService
 from bot.services.safety import SafetyService
-from bot.text import labelled, mark_lines
-from bot.transport import Button
+from bot.core.text import labelled, mark_lines
+from bot.ports.transport import Button
 from storage.board import BoardRepo, Entry
 from storage.database import Database
 from storage.members import Member, MemberRepo

@@ -18,17 +18,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import get_timezone_location
 from babel.numbers import format_decimal
 
-from bot import metrics
-from bot.clock import Clock
-from bot.errors import Refusal
-from bot.i18n import BABEL_LOCALES, Translator, format_day
-from bot.replies import Reply
+from bot.monitoring import metrics
+from bot.core.clock import Clock
+from bot.core.errors import Refusal
+from bot.core.i18n import BABEL_LOCALES, Translator, format_day
+from bot.ports.replies import Reply
 from bot.services.rooms import room_or_active
-from bot.ratelimit import PLANNING, PRIORITY
-from bot.scheduler import Scheduler
+from bot.ports.priorities import PLANNING, PRIORITY
+from bot.ports.scheduler import Scheduler
 from bot.services.delivery import BULK, Delivery, claimed_once
 from bot.services.onboarding import CONSENT_VERSION
-from bot.transport import Button, Transport
+from bot.ports.transport import Button, Transport
 from storage.checkins import CheckinRepo, CheckinSettings
 from storage.database import Database
 from storage.members import Member, MemberRepo

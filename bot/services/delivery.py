@@ -3,7 +3,7 @@
 Jobs for one chat run one after the other (order kept per recipient); lanes for
 different chats run concurrently (fan-out). Each job carries a priority (live relay,
 safety and moderation, reminders, bulk check-ins) that the rate limiter uses to share
-Telegram's overall budget (bot/ratelimit.py). While a chat waits for its pacing slot,
+Telegram's overall budget (bot/telegram/ratelimit.py). While a chat waits for its pacing slot,
 relay copies queued for it may be coalesced into one message (`absorb`), so a burst
 reaches people as a live room, not a queue. A job that meets a rate limit waits the
 time Telegram asked and runs again; a transient failure is retried with back-off; a
@@ -20,9 +20,9 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
-from bot import metrics
-from bot.errors import Gone, NotModified, RateLimited, Rejected, Transient, Unreachable
-from bot.ratelimit import BULK, LIVE, PRIORITY, REMINDER, SAFETY
+from bot.monitoring import metrics
+from bot.core.errors import Gone, NotModified, RateLimited, Rejected, Transient, Unreachable
+from bot.ports.priorities import BULK, LIVE, PRIORITY, REMINDER, SAFETY
 
 log = logging.getLogger(__name__)
 

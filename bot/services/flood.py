@@ -4,7 +4,7 @@ Bot API calls that share the bot's overall budget with everyone's messages)."""
 
 from __future__ import annotations
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.services.relay import FloodGate
 
 

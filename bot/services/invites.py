@@ -6,7 +6,7 @@ import base64
 import os
 import re
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from storage.database import Database
 from storage.invites import InviteRepo
 from storage.members import MemberRepo

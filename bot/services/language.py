@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import secrets
 
-from bot.errors import Refusal
-from bot.i18n import LOCALES, Translator
-from bot.replies import Reply
+from bot.core.errors import Refusal
+from bot.core.i18n import LOCALES, Translator
+from bot.ports.replies import Reply
 from bot.services.members import MemberService
-from bot.transport import Button
+from bot.ports.transport import Button
 from storage.members import Member
 
 NAMES = {"fr": "Français", "en": "English"}  # each language named in itself, on every screen

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from bot.errors import Refusal
+from bot.core.errors import Refusal
 
 MAX_SIDE = 2560
 MAX_DOWNLOAD = 20 * 1024 * 1024  # what Telegram lets a bot download

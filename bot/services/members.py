@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from storage.cache import ReadCache
 from storage.database import Database
 from storage.members import Consents, Member, MemberRepo

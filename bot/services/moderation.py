@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from bot.clock import Clock
-from bot.errors import Refusal
-from bot.i18n import Translator
-from bot.replies import Reply
+from bot.core.clock import Clock
+from bot.core.errors import Refusal
+from bot.core.i18n import Translator
+from bot.ports.replies import Reply
 from bot.services.notify import Notifier
 from bot.services.rooms import RoomService
-from bot.text import labelled, mark_lines, neutralise
+from bot.core.text import labelled, mark_lines, neutralise
 from storage.database import Database
 from storage.members import Member, MemberRepo
 from storage.relays import RelayRepo

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from bot.i18n import Translator
+from bot.core.i18n import Translator
 from bot.services.delivery import LIVE, Delivery
-from bot.text import Entity
-from bot.transport import Keyboard, Transport
+from bot.core.text import Entity
+from bot.ports.transport import Keyboard, Transport
 from storage.members import Member
 
 

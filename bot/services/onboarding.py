@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.i18n import Translator
-from bot.replies import Reply
+from bot.core.i18n import Translator
+from bot.ports.replies import Reply
 from bot.services.invites import CODE_PATTERN, InviteService
 from bot.services.members import MemberService
 from bot.services.rooms import LIST_BUTTON, OPEN_BUTTON, RoomService
-from bot.transport import Button
+from bot.ports.transport import Button
 from storage.members import Consents, Member
 
 CONSENT_VERSION = 1

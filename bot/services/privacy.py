@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from bot.buttons import PressTokens
-from bot.clock import Clock
-from bot.errors import Refusal
-from bot.i18n import Translator, weekday_names
-from bot.replies import Reply
+from bot.core.buttons import PressTokens
+from bot.core.clock import Clock
+from bot.core.errors import Refusal
+from bot.core.i18n import Translator, weekday_names
+from bot.ports.replies import Reply
 from bot.services import spread
 from bot.services.delivery import Delivery
 from bot.services.onboarding import CONSENT_VERSION, OPTIONAL
@@ -18,7 +18,7 @@ from bot.services.relay import MAP_HOURS
 from bot.services.reports import REASONS
 from bot.services.rooms import display_theme
 from bot.services.workshops import when_text
-from bot.transport import Button, Transport
+from bot.ports.transport import Button, Transport
 from storage.checkins import CheckinRepo
 from storage.database import Database
 from storage.members import Member, MemberRepo

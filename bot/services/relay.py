@@ -16,22 +16,22 @@ from collections import OrderedDict, deque
 from datetime import datetime, timezone
 from dataclasses import dataclass, field
 
-from bot import metrics
-from bot.clock import Clock
+from bot.monitoring import metrics
+from bot.core.clock import Clock
 from bot.services.crisis import NONE, Assessment, assess
-from bot.errors import Refusal, TooLarge
-from bot.i18n import Translator
-from bot.replies import Reply
-from bot.errors import Gone
+from bot.core.errors import Refusal, TooLarge
+from bot.core.i18n import Translator
+from bot.ports.replies import Reply
+from bot.core.errors import Gone
 from bot.services.delivery import SAFETY, Delivery, ignore_gone
 from bot.services.media import MAX_DOWNLOAD, strip_photo
 from bot.services.notify import Notifier
 from bot.services.rooms import display_theme
-from bot.text import (
+from bot.core.text import (
     MAX_CAPTION, MAX_TEXT, Entity, Styled, join_lines, labelled, mark_lines, neutralise, split_labelled,
     split_text, utf16_len,
 )
-from bot.transport import Transport
+from bot.ports.transport import Transport
 from storage.cache import ReadCache
 from storage.database import Database
 from storage.members import Member, MemberRepo, first_voice_note

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 
-from bot.clock import Clock
-from bot.errors import DeliveryError, Refusal
-from bot.i18n import Translator
-from bot.replies import Reply
+from bot.core.clock import Clock
+from bot.core.errors import DeliveryError, Refusal
+from bot.core.i18n import Translator
+from bot.ports.replies import Reply
 from bot.services.delivery import SAFETY
 from bot.services.notify import Notifier
-from bot.transport import Button, Transport
+from bot.ports.transport import Button, Transport
 from storage.database import Database, Tx
 from storage.members import Member, MemberRepo
 from storage.relays import RelayRepo

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.clock import Clock
-from bot.errors import Refusal
-from bot.i18n import Translator
-from bot.replies import Reply
-from bot.scheduler import Scheduler
+from bot.core.clock import Clock
+from bot.core.errors import Refusal
+from bot.core.i18n import Translator
+from bot.ports.replies import Reply
+from bot.ports.scheduler import Scheduler
 from bot.services import pseudonyms, spread
 from bot.services.notify import Notifier
-from bot.transport import Button
+from bot.ports.transport import Button
 from storage.database import Database, Tx
 from storage.members import Member, MemberRepo
 from storage.relays import RelayRepo

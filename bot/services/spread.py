@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 
-from bot.scheduler import Callback, Scheduler
+from bot.ports.scheduler import Callback, Scheduler
 
 WINDOW = 10 * 60  # the default (Config.unlink_window): notices, and each room's share of an erasure
 STEP = 15         # the rooms of one erasure go at distinct moments, this far apart at least

@@ -14,17 +14,17 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from bot import metrics
-from bot.buttons import PressTokens
-from bot.clock import Clock
-from bot.errors import Refusal
-from bot.i18n import Translator
-from bot.replies import Reply
+from bot.monitoring import metrics
+from bot.core.buttons import PressTokens
+from bot.core.clock import Clock
+from bot.core.errors import Refusal
+from bot.core.i18n import Translator
+from bot.ports.replies import Reply
 from bot.services.rooms import room_or_active
-from bot.scheduler import Scheduler
+from bot.ports.scheduler import Scheduler
 from bot.services.delivery import REMINDER, Delivery, claimed_once, ignore_gone
 from bot.services.notify import Notifier
-from bot.transport import Button, Transport
+from bot.ports.transport import Button, Transport
 from storage.database import Database
 from storage.members import Member, MemberRepo
 from storage.rooms import Room, RoomRepo

@@ -1,6 +1,6 @@
 """The scheduler port: run a callback at a moment, by an opaque name that replaces any
 job of the same name. `LoopScheduler` implements it in production (PTB's JobQueue keeps
-the few recurring jobs, bot/scheduling.py); tests use `ManualScheduler` and an injected
+the few recurring jobs, bot/telegram/jobs.py); tests use `ManualScheduler` and an injected
 clock, so nothing sleeps."""
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.i18n import DEFAULT_LOCALE
+from bot.core.i18n import DEFAULT_LOCALE
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -23,7 +23,7 @@ class EntraideContext(CallbackContext[ExtBot, dict, dict, dict]):
         super().__init__(application, chat_id, user_id)
         self.member: Member | None = None
         self.locale: str = DEFAULT_LOCALE
-        # A button press's data, once its seal is checked (bot/buttons.py).
+        # A button press's data, once its seal is checked (bot/core/buttons.py).
         self.press: str | None = None
 
     @property

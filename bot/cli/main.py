@@ -16,10 +16,10 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from bot.config import Config, ConfigError
-from bot.datalock import maintenance, rotation
-from bot.i18n import Translator
-from bot.logs import setup_logging
+from bot.core.config import Config, ConfigError
+from bot.core.datalock import maintenance, rotation
+from bot.core.i18n import Translator
+from bot.core.logs import setup_logging
 from storage.database import StorageError
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -46,7 +46,7 @@ class Say:
         return self.t(self.locale, f"cli.{key}", **params)
 
 
-# What apply_retention counts (bot/retention.py), as the operator reads it.
+# What apply_retention counts (bot/services/retention.py), as the operator reads it.
 PURGE_KEYS = {
     "message map entries (older than 48 h)": "purge_map",
     "invitations (used or expired)": "purge_invites",
@@ -151,7 +151,7 @@ def sandbox_dir(config: Config) -> Path:
 
 
 async def _run(config: Config, port: int, demo: bool = False, open_browser: bool = True) -> None:
-    from bot.runner import serve
+    from bot.telegram.runner import serve
 
     stop = _stop_event()
     if config.token:
@@ -185,7 +185,7 @@ def _open_browser(url: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    from bot.runner import ApiUnreachable, TokenRefused
+    from bot.telegram.runner import ApiUnreachable, TokenRefused
 
     try:
         asyncio.run(_run(config, args.port, args.demo, not args.no_browser))
@@ -206,8 +206,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_invite(args: argparse.Namespace, config: Config) -> int:
-    from bot.clock import Clock
-    from bot.runner import open_database
+    from bot.core.clock import Clock
+    from bot.telegram.runner import open_database
     from bot.services.invites import VALID_DAYS, InviteService, deep_link
 
     sandbox = args.sandbox or not config.token
@@ -242,7 +242,7 @@ async def _bot_username(config: Config) -> str:
     from telegram import Bot
     from telegram.error import InvalidToken
 
-    from bot.runner import TokenRefused
+    from bot.telegram.runner import TokenRefused
 
     bot = Bot(config.token or "", base_url=config.api_url, base_file_url=config.file_url)
     try:
@@ -253,7 +253,7 @@ async def _bot_username(config: Config) -> str:
 
 
 def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
-    from bot.doctor import diagnose
+    from bot.cli.doctor import diagnose
 
     lines, healthy = asyncio.run(diagnose(config, args.say))
     for line in lines:
@@ -262,7 +262,7 @@ def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_purge(args: argparse.Namespace, config: Config) -> int:
-    from bot.retention import purge_now
+    from bot.services.retention import purge_now
     from storage.database import DB_NAME
 
     if not (config.data_dir / DB_NAME).exists():
@@ -277,7 +277,7 @@ def cmd_purge(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_backup(args: argparse.Namespace, config: Config) -> int:
-    from bot.operator import make_backup
+    from bot.cli.operator import make_backup
 
     with maintenance(config.data_dir):
         path, removed = make_backup(config)
@@ -288,7 +288,7 @@ def cmd_backup(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_rotate_key(args: argparse.Namespace, config: Config) -> int:
-    from bot.operator import rotate_key
+    from bot.cli.operator import rotate_key
 
     with rotation(config.data_dir):
         result = rotate_key(config)
@@ -307,7 +307,7 @@ def cmd_rotate_key(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_incident(args: argparse.Namespace, config: Config) -> int:
-    from bot.operator import add_incident, list_incidents
+    from bot.cli.operator import add_incident, list_incidents
 
     if args.action == "add":
         if not args.nature or not args.measures:
@@ -326,7 +326,7 @@ def cmd_incident(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, config: Config) -> int:
-    from bot.bench import main as bench_main
+    from bot.bench.runs import main as bench_main
 
     options = [*args.scenarios, *(["--quick"] if args.quick else []), *(["--json"] if args.json else []),
                "--per-chat", str(args.per_chat), "--overall", str(args.overall)]
@@ -414,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         print(explain(error, say), file=sys.stderr)
         return EXIT_CONFIG
     except Exception as error:  # the token refused during invite, and the like
-        from bot.runner import TokenRefused
+        from bot.telegram.runner import TokenRefused
 
         if isinstance(error, TokenRefused):
             print(say("token_refused"), file=sys.stderr)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.buttons import ButtonSeal
-from bot.clock import Clock
-from bot.config import Config
-from bot.context import SERVICES_KEY, EntraideContext
-from bot.i18n import Translator
-from bot.ratelimit import PacedRateLimiter
+from bot.core.buttons import ButtonSeal
+from bot.core.clock import Clock
+from bot.core.config import Config
+from bot.telegram.context import SERVICES_KEY, EntraideContext
+from bot.core.i18n import Translator
+from bot.telegram.ratelimit import PacedRateLimiter
 from bot.services import Services
-from bot.telegram_adapter import ReadableUpdates, TelegramTransport
-from bot.updates import PerChatUpdateProcessor
-from bot.scheduler import LoopScheduler, Scheduler
+from bot.telegram.adapter import ReadableUpdates, TelegramTransport
+from bot.telegram.updates import PerChatUpdateProcessor
+from bot.ports.scheduler import LoopScheduler, Scheduler
 from handlers import (
     board, checkins, errors, middleware, moderation, privacy, relay, reports, rooms, safety, start, workshops,
 )

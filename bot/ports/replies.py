@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.transport import Keyboard
+from bot.ports.transport import Keyboard
 
 
 @dataclass(frozen=True)

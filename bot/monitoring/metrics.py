@@ -12,7 +12,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from bot.ratelimit import BULK, LIVE, REMINDER, SAFETY
+from bot.ports.priorities import BULK, LIVE, REMINDER, SAFETY
 
 PRIORITY_NAMES = {LIVE: "live", SAFETY: "safety", REMINDER: "reminder", BULK: "bulk"}
 CRISIS_LEVELS = ("hold", "gentle")
@@ -40,7 +40,7 @@ class Metrics:
         self.updates_skipped = Counter("entraide_updates_skipped",
                                        "Updates the bot could not read: acknowledged and skipped", registry=r)
         self.delivery = None  # bot.services.delivery.Delivery, read at each scrape
-        self.limiter = None  # bot.ratelimit.PacedRateLimiter (its 429 count)
+        self.limiter = None  # bot.telegram.ratelimit.PacedRateLimiter (its 429 count)
         r.register(_Live(self))
 
     def bind(self, delivery=None, limiter=None) -> None:

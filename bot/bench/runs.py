@@ -13,7 +13,7 @@ Scenarios (sizes shrink with --quick):
               start-up with every schedule rebuilt, DB size, time to plan a 20:00 check-in
               wave; one result per size (--sizes to choose them).
 - detector:   the crisis detector alone: p95 per message at 500 and 4,096 characters, and
-              the resident memory it adds (bot/bench_crisis.py). The overhead scenario
+              the resident memory it adds (bot/bench/detector.py). The overhead scenario
               already runs with the detector on: every relayed message goes through it.
 It measures and prints a table (or --json); a scenario that misses its target says which
 criterion it missed, and the exit code tells: 0 every target met, 1 a target missed,
@@ -41,8 +41,8 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import Config
-from bot.logs import RedactingFilter
+from bot.core.config import Config
+from bot.core.logs import RedactingFilter
 from bot.sandbox.fake_telegram import FakeTelegram, Limits
 from bot.sandbox.transport import FakeServer
 from bot.services.delivery import Delivery
@@ -146,8 +146,8 @@ class Receipts:
 async def live_bot(data_dir: Path, *, latency: float = 0.0, limits: Limits | None = None,
                    fifo: bool = False, **config_changes):
     """The fake on 127.0.0.1 and the real bot polling it, as `entraide run` does."""
-    from bot.context import SERVICES_KEY
-    from bot.runner import open_database, start_bot, stop_bot
+    from bot.telegram.context import SERVICES_KEY
+    from bot.telegram.runner import open_database, start_bot, stop_bot
 
     api = FakeTelegram()
     server = FakeServer(api)
@@ -398,7 +398,7 @@ async def scale(work: Path, quick: bool) -> list[Result]:
 
 
 async def _populate(data_dir: Path, members: int, rooms: int) -> None:
-    from bot.clock import Clock
+    from bot.core.clock import Clock
     from storage.checkins import CheckinRepo, CheckinSettings
     from storage.database import Database, resolve_master_key
     from storage.members import Consents, MemberRepo
@@ -431,8 +431,8 @@ async def scale_child(data_dir: Path) -> None:
     """Start the bot on a populated database (every schedule rebuilt), then plan a 20:00
     check-in wave: every check-in fired at once, each deciding and queueing its message
     (counted, not sent: sending is paced by Telegram, see docs/performance.md). Prints JSON."""
-    from bot.context import SERVICES_KEY
-    from bot.runner import open_database, start_bot, stop_bot
+    from bot.telegram.context import SERVICES_KEY
+    from bot.telegram.runner import open_database, start_bot, stop_bot
     from storage.checkins import CheckinRepo
 
     api = FakeTelegram()
@@ -464,7 +464,7 @@ async def scale_child(data_dir: Path) -> None:
 
 
 async def detector(work: Path, quick: bool) -> Result:
-    from bot import bench_crisis
+    from bot.bench import detector as bench_crisis
 
     progress("detector: crisis detector p95 per message and added memory (child process)")
     values = await asyncio.to_thread(bench_crisis.measure, quick)

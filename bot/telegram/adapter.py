@@ -12,11 +12,12 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest
 
-from bot import errors, metrics
-from bot.buttons import ButtonSeal
-from bot.commands import FACILITATOR_COMMANDS, MEMBER_COMMANDS, menu
-from bot.text import Entity, Styled
-from bot.transport import Button, Keyboard, Sent
+from bot.core import errors
+from bot.monitoring import metrics
+from bot.core.buttons import ButtonSeal
+from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS, menu
+from bot.core.text import Entity, Styled
+from bot.ports.transport import Button, Keyboard, Sent
 
 
 log = logging.getLogger(__name__)

@@ -1,12 +1,12 @@
 """The transport port: everything the core needs to reach people.
 
 The Telegram adapter implements it with python-telegram-bot; a Signal adapter will
-implement it later. Implementations raise the delivery errors of `bot.errors`:
+implement it later. Implementations raise the delivery errors of `bot.core.errors`:
 `Unreachable` (the person blocked the bot), `RateLimited` (wait `retry_after`
 seconds), `Transient` (5xx, network), `Gone` (the message no longer exists),
 `NotModified` (an edit changed nothing). Chat ids are plain integers; buttons carry
 short stable ids, never translated labels. Text goes without any parse mode; the only
-formatting is the `entities` the bot computes itself (UTF-16 offsets, `bot.text.Entity`):
+formatting is the `entities` the bot computes itself (UTF-16 offsets, `bot.core.text.Entity`):
 a label in bold that nothing a member types can produce.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from bot.text import Entity, Styled
+from bot.core.text import Entity, Styled
 
 
 @dataclass(frozen=True)

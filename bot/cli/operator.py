@@ -8,8 +8,8 @@ from datetime import date
 
 from tqdm import tqdm
 
-from bot.clock import Clock
-from bot.config import Config
+from bot.core.clock import Clock
+from bot.core.config import Config
 from storage.backup import backup, prune
 from storage.crypto import KeyRing
 from storage.database import Database, resolve_master_key

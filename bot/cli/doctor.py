@@ -6,8 +6,8 @@ import stat
 from typing import Callable
 from urllib.parse import urlsplit
 
-from bot.config import Config
-from bot.i18n import Translator
+from bot.core.config import Config
+from bot.core.i18n import Translator
 from storage.database import (
     DB_NAME, KEY_FILE_NAME, LATEST_SCHEMA, Database, StorageError, key_file_mode,
     resolve_master_key,

@@ -1,7 +1,7 @@
 """Recurring jobs on PTB's JobQueue (APScheduler): the hourly map purge and the nightly
 retention. Jobs carry opaque names, replace any job of the same name, and only call
 services. What is scheduled per person (check-ins, reminders) lives in the database, is
-rebuilt at start, and runs on `bot.scheduler.LoopScheduler`."""
+rebuilt at start, and runs on `bot.ports.scheduler.LoopScheduler`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from datetime import time
 
 from telegram.ext import Application
 
-from bot.context import SERVICES_KEY
-from bot.retention import apply_retention
+from bot.telegram.context import SERVICES_KEY
+from bot.services.retention import apply_retention
 
 log = logging.getLogger(__name__)
 

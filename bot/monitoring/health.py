@@ -2,7 +2,7 @@
 
 `/healthz`: the process answers. `/readyz`: the database answers a read and the
 transport answers (getMe; its answer is kept a few seconds so a probe every second
-costs Telegram nothing). `/metrics`: Prometheus text (bot/metrics.py). Nothing here
+costs Telegram nothing). `/metrics`: Prometheus text (bot/monitoring/metrics.py). Nothing here
 names a person: the pages hold words and counts only.
 """
 
@@ -15,7 +15,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.metrics import CONTENT_TYPE, Metrics
+from bot.monitoring.metrics import CONTENT_TYPE, Metrics
 
 log = logging.getLogger(__name__)
 

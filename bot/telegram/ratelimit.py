@@ -12,7 +12,6 @@ variable), so the transport port needs no Telegram-specific argument. A 429 is h
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import heapq
 import itertools
 import logging
@@ -23,11 +22,10 @@ from typing import Any, Callable, Coroutine
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.ports.priorities import PRIORITY, REMINDER
+
 log = logging.getLogger(__name__)
 
-LIVE, SAFETY, REMINDER, BULK = 0, 1, 2, 3
-PLANNING = 4  # scheduled work deciding what to send: its database turns come last
-PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("entraide_priority", default=SAFETY)
 
 PACED_PREFIXES = ("send", "copyMessage", "editMessage")  # the bot never forwards
 

@@ -13,14 +13,14 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 from telegram.request import BaseRequest
 
-from bot.app import build_application
-from bot.clock import Clock
-from bot.config import Config, ConfigError
+from bot.telegram.app import build_application
+from bot.core.clock import Clock
+from bot.core.config import Config, ConfigError
 from bot.services import crisis
-from bot.context import SERVICES_KEY
-from bot.datalock import running_bot
-from bot.scheduling import schedule
-from bot.telegram_adapter import publish_menus
+from bot.telegram.context import SERVICES_KEY
+from bot.core.datalock import running_bot
+from bot.telegram.jobs import schedule
+from bot.telegram.adapter import publish_menus
 from storage.database import Database, resolve_master_key
 
 log = logging.getLogger("entraide")
@@ -189,7 +189,7 @@ async def _serve(config: Config, stop: asyncio.Event, *, clock: Clock | None,
 
 async def start_health(config: Config, app: Application, db: Database):
     """/healthz, /readyz, /metrics on ENTRAIDE_METRICS_LISTEN (keep it local or firewalled)."""
-    from bot.health import HealthServer
+    from bot.monitoring.health import HealthServer
 
     services = app.bot_data[SERVICES_KEY]
     host, port = config.metrics_listen

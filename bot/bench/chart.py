@@ -1,4 +1,4 @@
-"""`python -m bot.benchchart report.json chart.svg`: the scale bench as an SVG chart.
+"""`python -m bot.bench.chart report.json chart.svg`: the scale bench as an SVG chart.
 
 Reads the JSON of `entraide bench scale --json` and draws, against the number of members
 (logarithmic axis), four small panels: RSS, start-up, database size and the time to plan
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from bot.bench import GROWTH_FLOORS
+from bot.bench.runs import GROWTH_FLOORS
 
 PANELS = [  # (key, title, unit, target)
     ("rss_mb", "Mémoire (RSS) · memory", "MB", 300),
@@ -46,7 +46,7 @@ def panel(entries: list[dict], key: str, title: str, unit: str, target: float | 
           x0: int, y0: int) -> list[str]:
     members = [e["members"] for e in entries]
     values = [e[key] for e in entries]
-    # Linear growth drawn from the first size large enough to time (bot.bench.GROWTH_FLOORS).
+    # Linear growth drawn from the first size large enough to time (bot.bench.runs.GROWTH_FLOORS).
     floor = GROWTH_FLOORS.get(key, 0.0)
     anchor = next((i for i, v in enumerate(values) if v >= floor), 0)
     linear = [values[anchor] * m / members[anchor] for m in members]
@@ -116,7 +116,7 @@ def scale_entries(report: dict) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2:
-        print("usage: python -m bot.benchchart REPORT.json CHART.svg", file=sys.stderr)
+        print("usage: python -m bot.bench.chart REPORT.json CHART.svg", file=sys.stderr)
         return 2
     entries = scale_entries(json.loads(Path(argv[0]).read_text()))
     if len(entries) < 2:

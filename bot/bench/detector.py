@@ -52,7 +52,7 @@ def _rss_mb() -> float:
 
 
 def child(quick: bool) -> dict:
-    """Measure in this process (called through `python -m bot.bench_crisis`)."""
+    """Measure in this process (called through `python -m bot.bench.detector`)."""
     from bot.services import crisis
 
     before = _rss_mb()
@@ -79,7 +79,7 @@ def child(quick: bool) -> dict:
 
 
 def checks(values: dict) -> dict[str, bool]:
-    """Each criterion of the target, named as in bot.bench.TARGETS, and whether it held."""
+    """Each criterion of the target, named as in bot.bench.runs.TARGETS, and whether it held."""
     return {"p95 <= 20 ms at 500": values["p95_500_ms"] <= TARGET["p95_500_ms"],
             "<= 60 ms at 4096": values["p95_4096_ms"] <= TARGET["p95_4096_ms"],
             "<= 150 MB": values["added_rss_mb"] <= TARGET["added_rss_mb"]}
@@ -87,7 +87,7 @@ def checks(values: dict) -> dict[str, bool]:
 
 def measure(quick: bool) -> dict:
     """Run the child and read its figures."""
-    result = subprocess.run([sys.executable, "-m", "bot.bench_crisis", *(["--quick"] if quick else [])],
+    result = subprocess.run([sys.executable, "-m", "bot.bench.detector", *(["--quick"] if quick else [])],
                             capture_output=True, text=True, timeout=900)
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "child failed")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Callable
 
-from bot.clock import Clock
-from bot.config import Config
+from bot.core.clock import Clock
+from bot.core.config import Config
 from bot.services.checkins import RETENTION_DAYS as CHECKIN_DAYS
 from bot.services.relay import MAP_HOURS
 from bot.services.reports import RETENTION_DAYS as REPORT_DAYS

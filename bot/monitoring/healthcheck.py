@@ -1,4 +1,4 @@
-"""`python -m bot.healthcheck`: exit 0 when the running bot's /healthz answers (Docker HEALTHCHECK)."""
+"""`python -m bot.monitoring.healthcheck`: exit 0 when the running bot's /healthz answers (Docker HEALTHCHECK)."""
 
 from __future__ import annotations
 

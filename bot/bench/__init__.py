@@ -1,0 +1,1 @@
+"""`entraide bench`: speed and memory, measured against the fake Bot API."""

@@ -1,0 +1,5 @@
+import sys
+
+from bot.bench.runs import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The `entraide` command line: verbs, the doctor, operator tasks."""

@@ -1,0 +1,1 @@
+"""Watching the running bot: Prometheus metrics (counts only), health and readiness."""
