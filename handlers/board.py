@@ -33,7 +33,9 @@ async def withdraw_press(update: Update, context: EntraideContext) -> None:
     match = _WITHDRAW.match(pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
-    await answer_press(update, context, await context.services.board.withdraw(member, int(match.group(1)), match.group(2)))
+    await answer_press(
+        update, context, await context.services.board.withdraw(member, int(match.group(1)), match.group(2))
+    )
 
 
 async def moderate_press(update: Update, context: EntraideContext) -> None:
@@ -41,8 +43,11 @@ async def moderate_press(update: Update, context: EntraideContext) -> None:
     match = _MODERATE.match(pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
-    await answer_press(update, context, await context.services.board.moderate(
-        member, match.group(1), int(match.group(2)), match.group(3)))
+    await answer_press(
+        update,
+        context,
+        await context.services.board.moderate(member, match.group(1), int(match.group(2)), match.group(3)),
+    )
 
 
 def register(app: Application) -> None:

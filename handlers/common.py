@@ -35,7 +35,8 @@ def button(callback: Callback, pattern: str) -> CallbackQueryHandler:
     The seal itself was checked once for every press by the identity middleware."""
     regex = re.compile(pattern)
     return CallbackQueryHandler(
-        callback, pattern=lambda data: isinstance(data, str) and regex.match(plain(data)) is not None)
+        callback, pattern=lambda data: isinstance(data, str) and regex.match(plain(data)) is not None
+    )
 
 
 def pressed(context: EntraideContext) -> str:
@@ -69,8 +70,9 @@ async def send(update: Update, context: EntraideContext, reply: Reply | None) ->
     """Answer in the chat the update came from, through that chat's delivery lane."""
     if reply is None:
         return
-    context.services.answers.text(update.effective_chat.id, reply.text, buttons=reply.buttons,
-                                  member_id=member_id(context))
+    context.services.answers.text(
+        update.effective_chat.id, reply.text, buttons=reply.buttons, member_id=member_id(context)
+    )
 
 
 async def answer_press(update: Update, context: EntraideContext, reply: Reply | None) -> None:
@@ -82,8 +84,12 @@ async def answer_press(update: Update, context: EntraideContext, reply: Reply | 
         return
     answers = context.services.answers
     if reply.edit and query.message is not None:
-        answers.edit(query.message.chat.id, query.message.message_id, reply.text,
-                     buttons=reply.buttons, member_id=member_id(context))
+        answers.edit(
+            query.message.chat.id,
+            query.message.message_id,
+            reply.text,
+            buttons=reply.buttons,
+            member_id=member_id(context),
+        )
     else:
-        answers.text(update.effective_chat.id, reply.text, buttons=reply.buttons,
-                     member_id=member_id(context))
+        answers.text(update.effective_chat.id, reply.text, buttons=reply.buttons, member_id=member_id(context))

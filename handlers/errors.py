@@ -51,15 +51,15 @@ async def on_error(update: object, context: EntraideContext) -> None:
             log.warning("delivery failed while handling an update: %s", type(error).__name__)
         else:
             # The traceback's code lines only: an exception's message may quote what was typed.
-            log.error("handler failed: %s\n%s", type(error).__name__,
-                      "".join(traceback.format_tb(error.__traceback__)))
+            log.error("handler failed: %s\n%s", type(error).__name__, "".join(traceback.format_tb(error.__traceback__)))
         text = services.t(locale, "common.oops")
     try:
         if update.callback_query is not None:
             await services.transport.answer(update.callback_query.id, text, alert=True)
         elif update.effective_chat is not None and update.effective_message is not None:
-            services.answers.text(update.effective_chat.id, text,
-                                  member_id=context.member.id if context.member else None)
+            services.answers.text(
+                update.effective_chat.id, text, member_id=context.member.id if context.member else None
+            )
     except DeliveryError as failure:
         log.warning("could not tell the person about a failure: %s", type(failure).__name__)
 

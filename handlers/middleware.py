@@ -32,8 +32,9 @@ async def identify(update: Update, context: EntraideContext) -> None:
         # The one check every press goes through: the bot issued this data to this chat.
         context.press = services.seal.open(chat.id, update.callback_query.data)
         if context.press is None:
-            await services.transport.answer(update.callback_query.id,
-                                            services.t(context.locale, "common.stale_button"), alert=True)
+            await services.transport.answer(
+                update.callback_query.id, services.t(context.locale, "common.stale_button"), alert=True
+            )
             raise ApplicationHandlerStop
     kind = _action(update)
     if kind is not None:
@@ -44,8 +45,7 @@ async def identify(update: Update, context: EntraideContext) -> None:
             if update.callback_query is not None:
                 await services.transport.answer(update.callback_query.id, notice, alert=notice is not None)
             elif notice is not None:
-                services.answers.text(chat.id, notice,
-                                      member_id=identity.member.id if identity.member else None)
+                services.answers.text(chat.id, notice, member_id=identity.member.id if identity.member else None)
             raise ApplicationHandlerStop
     if identity.member is not None and services.onboarding.needs_consent(identity.member):
         if _is_onboarding(update):
@@ -53,14 +53,18 @@ async def identify(update: Update, context: EntraideContext) -> None:
         reply = services.onboarding.reconsent_screen(identity.member, context.locale)
         if update.callback_query:
             await services.transport.answer(update.callback_query.id)
-        services.answers.text(chat.id, services.t(context.locale, "onboarding.consent_again"),
-                              member_id=identity.member.id)
+        services.answers.text(
+            chat.id, services.t(context.locale, "onboarding.consent_again"), member_id=identity.member.id
+        )
         services.answers.text(chat.id, reply.text, buttons=reply.buttons, member_id=identity.member.id)
         raise ApplicationHandlerStop
 
 
-_SLOW_DOWN = {"command": "common.slow_down_commands", "press": "common.slow_down_presses",
-              "edit": "common.slow_down_edits"}
+_SLOW_DOWN = {
+    "command": "common.slow_down_commands",
+    "press": "common.slow_down_presses",
+    "edit": "common.slow_down_edits",
+}
 
 
 def _action(update: Update) -> str | None:

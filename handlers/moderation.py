@@ -33,5 +33,6 @@ async def announce(update: Update, context: EntraideContext) -> None:
 
 
 def register(app: Application) -> None:
-    add_commands(app, [(_CMD["avertir"], warn), (_CMD["sourdine"], mute),
-                       (_CMD["exclure"], ban), (_CMD["annonce"], announce)])
+    add_commands(
+        app, [(_CMD["avertir"], warn), (_CMD["sourdine"], mute), (_CMD["exclure"], ban), (_CMD["annonce"], announce)]
+    )

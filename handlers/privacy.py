@@ -32,9 +32,13 @@ async def my_data(update: Update, context: EntraideContext) -> None:
     member = require_member(context)
     services = context.services
     data = await services.privacy.export(member)
-    services.answers.document(update.effective_chat.id, data, services.t(member.locale, "privacy.export_filename"),
-                              caption=services.t(member.locale, "privacy.export_caption"),
-                              member_id=member.id)
+    services.answers.document(
+        update.effective_chat.id,
+        data,
+        services.t(member.locale, "privacy.export_filename"),
+        caption=services.t(member.locale, "privacy.export_caption"),
+        member_id=member.id,
+    )
 
 
 async def forget(update: Update, context: EntraideContext) -> None:
@@ -55,7 +59,6 @@ async def forget_press(update: Update, context: EntraideContext) -> None:
 
 
 def register(app: Application) -> None:
-    add_commands(app, [(_CMD["confidentialite"], privacy), (_CMD["mesdonnees"], my_data),
-                       (_CMD["oublier"], forget)])
+    add_commands(app, [(_CMD["confidentialite"], privacy), (_CMD["mesdonnees"], my_data), (_CMD["oublier"], forget)])
     app.add_handler(button(privacy_press, r"^pv:"))
     app.add_handler(button(forget_press, r"^fg:"))

@@ -13,17 +13,35 @@ from handlers.common import add_commands, replied_id, require_member, send
 DELETE = next(c for c in MEMBER_COMMANDS if c.fr == "supprimer")
 
 # Order matters: an animation also carries a `document`, a venue a `location`.
-_KINDS = ("text", "photo", "sticker", "voice", "video_note", "video", "animation", "venue",
-          "document", "audio", "contact", "location", "poll", "dice", "game", "story")
+_KINDS = (
+    "text",
+    "photo",
+    "sticker",
+    "voice",
+    "video_note",
+    "video",
+    "animation",
+    "venue",
+    "document",
+    "audio",
+    "contact",
+    "location",
+    "poll",
+    "dice",
+    "game",
+    "story",
+)
 
 
 def incoming(message: Message) -> Incoming:
     kind = next((k for k in _KINDS if getattr(message, k, None)), "other")
     file_ref = message.photo[-1].file_id if kind == "photo" else None
     return Incoming(
-        message_id=message.message_id, kind=kind,
+        message_id=message.message_id,
+        kind=kind,
         text=message.text if kind == "text" else message.caption,
-        file_ref=file_ref, reply_to=replied_id_of(message),
+        file_ref=file_ref,
+        reply_to=replied_id_of(message),
         quote_position=message.quote.position if message.quote else None,
         file_size=message.photo[-1].file_size if kind == "photo" else None,
     )
@@ -55,12 +73,15 @@ async def delete(update: Update, context: EntraideContext) -> None:
 
 def register(app: Application) -> None:
     add_commands(app, [(DELETE, delete)])
-    app.add_handler(MessageHandler(
-        filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE & ~filters.COMMAND, edited))
+    app.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE & ~filters.COMMAND, edited)
+    )
 
 
 def register_fallback(app: Application) -> None:
     """Registered last: everything else a member sends in private goes to the room."""
-    app.add_handler(MessageHandler(
-        filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.COMMAND
-        & ~filters.StatusUpdate.ALL, relay))
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, relay
+        )
+    )

@@ -15,7 +15,14 @@ from bot.core.errors import Refusal
 from bot.ports.replies import Reply
 from bot.services.rooms import LIST_BUTTON, OPEN_BUTTON, parse_room_ref
 from handlers.common import (
-    COMMAND_FILTER, add_commands, answer_press, args_text, button, pressed, require_member, send,
+    COMMAND_FILTER,
+    add_commands,
+    answer_press,
+    args_text,
+    button,
+    pressed,
+    require_member,
+    send,
 )
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS + FACILITATOR_COMMANDS}
@@ -86,8 +93,7 @@ async def theme(update: Update, context: EntraideContext) -> int:
 
 
 async def description(update: Update, context: EntraideContext) -> int:
-    await _answer(update, context,
-                  context.services.rooms.set_description(require_member(context), _typed(update)))
+    await _answer(update, context, context.services.rooms.set_description(require_member(context), _typed(update)))
     return PLACES
 
 
@@ -142,18 +148,26 @@ def register(app: Application) -> None:
         # Tracking per chat and user, not per message, is what this exchange wants.
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
         app.add_handler(_conversation())
-    add_commands(app, [
-        (_CMD["salles"], list_rooms), (_CMD["rejoindre"], join), (_CMD["quitter"], leave),
-        (_CMD["pseudo"], pseudo), (_CMD["fermer"], close_room),
-    ])
+    add_commands(
+        app,
+        [
+            (_CMD["salles"], list_rooms),
+            (_CMD["rejoindre"], join),
+            (_CMD["quitter"], leave),
+            (_CMD["pseudo"], pseudo),
+            (_CMD["fermer"], close_room),
+        ],
+    )
     app.add_handler(button(room_press, r"^(join|wait|leave):"))
     app.add_handler(button(list_press, f"^{LIST_BUTTON}$"))
 
 
 def _conversation() -> ConversationHandler:
     return ConversationHandler(
-        entry_points=[CommandHandler(_CMD["ouvrir"].names(), open_room, filters=COMMAND_FILTER),
-                      button(open_press, f"^{OPEN_BUTTON}$")],
+        entry_points=[
+            CommandHandler(_CMD["ouvrir"].names(), open_room, filters=COMMAND_FILTER),
+            button(open_press, f"^{OPEN_BUTTON}$"),
+        ],
         states={
             THEME: [MessageHandler(TEXT, theme), button(theme, r"^ro:skip:t$")],
             DESCRIPTION: [MessageHandler(TEXT, description), button(description, r"^ro:skip:d$")],

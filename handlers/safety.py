@@ -25,8 +25,9 @@ async def held_press(update: Update, context: EntraideContext) -> None:
     reply = await context.services.safety.press(member, match.group(1), match.group(2))
     if query.message is not None and query.message.text:
         # Keep the resources on screen, take the used buttons away.
-        context.services.answers.edit(query.message.chat.id, query.message.message_id,
-                                      query.message.text, member_id=member.id, or_send=False)
+        context.services.answers.edit(
+            query.message.chat.id, query.message.message_id, query.message.text, member_id=member.id, or_send=False
+        )
     await answer_press(update, context, reply)
 
 

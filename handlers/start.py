@@ -12,8 +12,7 @@ from bot.ports.replies import Reply
 from bot.telegram.adapter import set_facilitator_menu
 from handlers.common import add_commands, answer_press, args_text, button, pressed, require_member, send
 
-START, HELP, LANGUAGE = (next(c for c in MEMBER_COMMANDS if c.fr == name)
-                         for name in ("start", "aide", "langue"))
+START, HELP, LANGUAGE = (next(c for c in MEMBER_COMMANDS if c.fr == name) for name in ("start", "aide", "langue"))
 
 
 async def start(update: Update, context: EntraideContext) -> None:
@@ -37,8 +36,7 @@ async def onboarding_press(update: Update, context: EntraideContext) -> None:
 
 async def _after(update: Update, context: EntraideContext, step) -> None:
     if step.became_facilitator and step.member is not None:
-        await set_facilitator_menu(context.bot, context.services.t, update.effective_chat.id,
-                                   step.member.locale)
+        await set_facilitator_menu(context.bot, context.services.t, update.effective_chat.id, step.member.locale)
 
 
 async def help_command(update: Update, context: EntraideContext) -> None:
@@ -70,5 +68,3 @@ def register(app: Application) -> None:
     add_commands(app, [(START, start), (HELP, help_command), (LANGUAGE, language)])
     app.add_handler(button(onboarding_press, r"^ob:"))
     app.add_handler(button(language_press, r"^lang:"))
-
-

@@ -8,7 +8,11 @@ import warnings
 from telegram import Update
 from telegram.warnings import PTBUserWarning
 from telegram.ext import (
-    Application, CommandHandler, ConversationHandler, MessageHandler, filters,
+    Application,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
 )
 
 from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS, Command
@@ -17,7 +21,14 @@ from bot.core.errors import Refusal
 from bot.ports.replies import Reply
 from bot.services.dates import DateError, parse_when
 from handlers.common import (
-    COMMAND_FILTER, add_commands, answer_press, args_text, button, pressed, require_member, send,
+    COMMAND_FILTER,
+    add_commands,
+    answer_press,
+    args_text,
+    button,
+    pressed,
+    require_member,
+    send,
 )
 
 WORKSHOP = next(c for c in FACILITATOR_COMMANDS if c.fr == "atelier")
@@ -136,8 +147,7 @@ def register(app: Application) -> None:
 
 def _conversation() -> ConversationHandler:
     return ConversationHandler(
-        entry_points=[CommandHandler(WORKSHOP.names(), begin, filters=COMMAND_FILTER),
-                      button(move_press, r"^wsm:")],
+        entry_points=[CommandHandler(WORKSHOP.names(), begin, filters=COMMAND_FILTER), button(move_press, r"^wsm:")],
         states={
             TITLE: [MessageHandler(TEXT, title)],
             WHEN: [MessageHandler(TEXT, when)],

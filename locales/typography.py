@@ -25,9 +25,9 @@ import re
 import sys
 from pathlib import Path
 
-NBSP = "\u00a0"         # no-break space
-NNBSP = "\u202f"        # narrow no-break space
-NBHYPHEN = "\u2011"     # non-breaking hyphen
+NBSP = "\u00a0"  # no-break space
+NNBSP = "\u202f"  # narrow no-break space
+NBHYPHEN = "\u2011"  # non-breaking hyphen
 _SPACE = f"[ {NBSP}{NNBSP}]"
 
 ROOT = Path(__file__).resolve().parent
@@ -69,7 +69,7 @@ def problems(text: str, locale: str) -> list[str]:
     fixed = fix_text(text, locale)
     if fixed != text:
         at = next(i for i, (a, b) in enumerate(zip(text, fixed)) if a != b) if len(text) == len(fixed) else 0
-        found.append(f"spacing or phone number near {text[max(0, at - 20):at + 20]!r}")
+        found.append(f"spacing or phone number near {text[max(0, at - 20) : at + 20]!r}")
     for mark in PLURAL_MARK.finditer(text):
         found.append(f"{mark.group(0)!r}: use a plural entry (msgid_plural), not a (s)")
     return found
@@ -126,8 +126,11 @@ def _entries(lines: list[str]):
 def messages(path: Path) -> list[str]:
     """Every translated string of a .po file (each plural form on its own)."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    return ["".join(_unescape(_STRING.match(lines[i]).group("body")) for i in indices)
-            for indices, header in _entries(lines) if not header]
+    return [
+        "".join(_unescape(_STRING.match(lines[i]).group("body")) for i in indices)
+        for indices, header in _entries(lines)
+        if not header
+    ]
 
 
 def fix_file(path: Path, locale: str) -> bool:
@@ -151,7 +154,7 @@ def fix_file(path: Path, locale: str) -> bool:
             layout = [len(text) for _, _, text in parts]
         at = 0
         for (i, head, _), size in zip(parts, layout):
-            lines[i] = f'{head}"{_escape(fixed[at:at + size])}"'
+            lines[i] = f'{head}"{_escape(fixed[at : at + size])}"'
             at += size
     text = "\n".join(lines)
     if text != original:

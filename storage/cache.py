@@ -25,8 +25,7 @@ class ReadCache(Generic[K, V]):
         self._items: dict[K, V] = {}
         self._changes = -1
 
-    async def get(self, key: K, load: Callable[[], Awaitable[V]],
-                  fresh: Callable[[V], bool] = lambda value: True) -> V:
+    async def get(self, key: K, load: Callable[[], Awaitable[V]], fresh: Callable[[V], bool] = lambda value: True) -> V:
         """The cached value, or `load()`'s (kept only if nothing changed while it ran)."""
         changes = await self._db.changes_seen()
         if changes != self._changes:

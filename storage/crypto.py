@@ -34,9 +34,7 @@ def derive(master_key: bytes, purpose: str) -> bytes:
     """Derive a 32-byte sub-key for one purpose from the master key."""
     if len(master_key) != KEY_BYTES:
         raise ValueError("the master key must be 32 bytes")
-    return HKDF(
-        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=_SALT, info=purpose.encode()
-    ).derive(master_key)
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=_SALT, info=purpose.encode()).derive(master_key)
 
 
 def associated_data(table: str, column: str, row_id: int, version: int) -> bytes:
@@ -69,8 +67,7 @@ class KeyRing:
     key never changes how members are found); `Database.open` loads it.
     """
 
-    def __init__(self, master_key: bytes, *, version: int = 1,
-                 older: dict[int, bytes] | None = None) -> None:
+    def __init__(self, master_key: bytes, *, version: int = 1, older: dict[int, bytes] | None = None) -> None:
         if len(master_key) != KEY_BYTES:
             raise ValueError("the master key must be 32 bytes")
         self.master_key = master_key

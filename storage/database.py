@@ -76,8 +76,7 @@ def resolve_master_key(data_dir: Path, env_value: str | None, *, create: bool = 
         return _decode_key(key_path.read_text(), str(key_path))
     if (data_dir / DB_NAME).exists():
         raise MissingKey(
-            f"a database exists in {data_dir} but neither ENTRAIDE_MASTER_KEY nor "
-            f"{key_path} is there to open it"
+            f"a database exists in {data_dir} but neither ENTRAIDE_MASTER_KEY nor {key_path} is there to open it"
         )
     if not create:
         raise MissingKey(f"no key yet in {data_dir}")
@@ -100,8 +99,9 @@ def _prove_key(path: Path, raw_key: bytes) -> None:
     left by an unclean stop into the database (and remove it), whatever the key."""
     if not path.exists() or path.stat().st_size == 0:
         return  # a new database: nothing to protect, nothing to check against
-    conn = sqlcipher3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
-                              isolation_level=None, check_same_thread=False)
+    conn = sqlcipher3.connect(
+        f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False
+    )
     try:
         conn.execute(f"PRAGMA key = \"x'{raw_key.hex()}'\"")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -134,9 +134,7 @@ def _open_sqlcipher(path: Path, raw_key: bytes) -> sqlcipher3.Connection:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.DatabaseError as exc:
         conn.close()
-        raise WrongKey(
-            "the master key does not open this database (nothing was changed)"
-        ) from exc
+        raise WrongKey("the master key does not open this database (nothing was changed)") from exc
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA secure_delete = ON")
     conn.execute("PRAGMA temp_store = MEMORY")
@@ -166,8 +164,8 @@ LATEST_SCHEMA = max(number for number, _, _ in _migrations())
 # A write to any of them, by anyone, makes `Database.changes` move on.
 WATCHED_TABLES = frozenset({"members", "rooms", "room_members", "bans"})
 _WRITE_TARGET = re.compile(
-    r"^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+(\w+)",
-    re.IGNORECASE)
+    r"^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE
+)
 
 
 def touches_watched(sql: str) -> bool:
@@ -227,7 +225,7 @@ class RowBatch:
     def statements(self, rows: list[tuple]) -> Iterable[tuple[str, tuple]]:
         one = "(" + ", ".join("?" * self.width) + ")"
         for start in range(0, len(rows), self.rows_per_statement):
-            chunk = rows[start:start + self.rows_per_statement]
+            chunk = rows[start : start + self.rows_per_statement]
             yield self.sql.format(rows=", ".join([one] * len(chunk))), tuple(v for row in chunk for v in row)
 
 
@@ -342,8 +340,9 @@ class Database:
             if row is None:
                 key = os.urandom(KEY_BYTES)
                 sealed = self.keys.seal_field("meta", "index_key", 0, version, key)
-                await tx.execute("INSERT INTO meta (key, value) VALUES ('index_key', ?)",
-                                 (base64.b64encode(sealed).decode(),))
+                await tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('index_key', ?)", (base64.b64encode(sealed).decode(),)
+                )
             else:
                 key = self.keys.open_field("meta", "index_key", 0, version, base64.b64decode(row[0]))
         self.keys.index_key = key
@@ -358,8 +357,7 @@ class Database:
 
     async def _table_exists(self, name: str) -> bool:
         async with self._lock:
-            cursor = await self._conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+            cursor = await self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
             row = await cursor.fetchone()
             await cursor.close()
         return row is not None
@@ -373,9 +371,7 @@ class Database:
 
     async def schema_version(self) -> int:
         async with self._lock:
-            cursor = await self._conn.execute(
-                "SELECT coalesce(max(version), 0) FROM schema_version"
-            )
+            cursor = await self._conn.execute("SELECT coalesce(max(version), 0) FROM schema_version")
             row = await cursor.fetchone()
             await cursor.close()
         return int(row[0])
@@ -385,8 +381,7 @@ class Database:
         applied: list[int] = []
         async with self._lock:
             await self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version "
-                "(version INTEGER PRIMARY KEY, applied_day TEXT NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_day TEXT NOT NULL)"
             )
             cursor = await self._conn.execute("SELECT coalesce(max(version), 0) FROM schema_version")
             current = int((await cursor.fetchone())[0])
@@ -398,9 +393,7 @@ class Database:
                 try:
                     for statement in _split_sql(sql):
                         await self._conn.execute(statement)
-                    await self._conn.execute(
-                        "INSERT INTO schema_version VALUES (?, date('now'))", (number,)
-                    )
+                    await self._conn.execute("INSERT INTO schema_version VALUES (?, date('now'))", (number,))
                     await self._conn.execute("COMMIT")
                 except BaseException:
                     await self._conn.execute("ROLLBACK")

@@ -25,6 +25,4 @@ class InviteRepo:
         return changed == 1
 
     async def purge(self, now: int) -> int:
-        return await self.tx.execute(
-            "DELETE FROM invites WHERE used = 1 OR expires_at <= ?", (now,)
-        )
+        return await self.tx.execute("DELETE FROM invites WHERE used = 1 OR expires_at <= ?", (now,))

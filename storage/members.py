@@ -53,21 +53,40 @@ class MemberRepo:
         return self.tx.keys.unwrap_data_key(wrapped, member_id, version)
 
     def _from_row(self, row: tuple) -> Member:
-        (mid, wrapped, version, chat_blob, locale, role, cversion, c_rooms, c_rem, c_chk,
-         c_alert, active, failed, created, seen) = row
+        (
+            mid,
+            wrapped,
+            version,
+            chat_blob,
+            locale,
+            role,
+            cversion,
+            c_rooms,
+            c_rem,
+            c_chk,
+            c_alert,
+            active,
+            failed,
+            created,
+            seen,
+        ) = row
         data_key = self._data_key(mid, wrapped, version)
         chat_id = int(open_sealed(data_key, chat_blob, associated_data("members", "chat_id", mid, version)))
         return Member(
-            id=mid, chat_id=chat_id, locale=locale, role=role, consent_version=cversion,
+            id=mid,
+            chat_id=chat_id,
+            locale=locale,
+            role=role,
+            consent_version=cversion,
             consents=Consents(bool(c_rooms), bool(c_rem), bool(c_chk), bool(c_alert)),
-            active_room_id=active, failed_deliveries=failed,
-            created_day=created, last_seen_day=seen,
+            active_room_id=active,
+            failed_deliveries=failed,
+            created_day=created,
+            last_seen_day=seen,
         )
 
     async def find_by_user(self, user_id: int) -> Member | None:
-        row = await self.tx.one(
-            f"SELECT {_COLUMNS} FROM members WHERE uid_index = ?", (self._uid_index(user_id),)
-        )
+        row = await self.tx.one(f"SELECT {_COLUMNS} FROM members WHERE uid_index = ?", (self._uid_index(user_id),))
         return self._from_row(row) if row else None
 
     async def get(self, member_id: int) -> Member | None:
@@ -82,8 +101,13 @@ class MemberRepo:
         return [self._from_row(row) for row in rows]
 
     async def create(
-        self, user_id: int, chat_id: int, locale: str, consents: Consents,
-        consent_version: int, day: str,
+        self,
+        user_id: int,
+        chat_id: int,
+        locale: str,
+        consents: Consents,
+        consent_version: int,
+        day: str,
     ) -> Member:
         version = self.tx.key_version
         member_id = await self.tx.insert(
@@ -96,8 +120,7 @@ class MemberRepo:
             "UPDATE members SET data_key = ?, chat_id = ? WHERE id = ?",
             (
                 self.tx.keys.wrap_data_key(data_key, member_id, version),
-                seal(data_key, str(int(chat_id)).encode(),
-                     associated_data("members", "chat_id", member_id, version)),
+                seal(data_key, str(int(chat_id)).encode(), associated_data("members", "chat_id", member_id, version)),
                 member_id,
             ),
         )
@@ -110,8 +133,14 @@ class MemberRepo:
         await self.tx.execute(
             "UPDATE members SET consent_version = ?, consent_rooms = ?, consent_reminders = ?, "
             "consent_checkins = ?, consent_alerts = ? WHERE id = ?",
-            (version, int(consents.rooms), int(consents.reminders), int(consents.checkins),
-             int(consents.alerts), member_id),
+            (
+                version,
+                int(consents.rooms),
+                int(consents.reminders),
+                int(consents.checkins),
+                int(consents.alerts),
+                member_id,
+            ),
         )
 
     async def set_locale(self, member_id: int, locale: str) -> None:
@@ -121,15 +150,12 @@ class MemberRepo:
         await self.tx.execute("UPDATE members SET role = ? WHERE id = ?", (role, member_id))
 
     async def set_active_room(self, member_id: int, room_id: int | None) -> None:
-        await self.tx.execute(
-            "UPDATE members SET active_room_id = ? WHERE id = ?", (room_id, member_id)
-        )
+        await self.tx.execute("UPDATE members SET active_room_id = ? WHERE id = ?", (room_id, member_id))
 
     async def touch(self, member_id: int, day: str) -> None:
         """Note the day a member was last seen; coming back cancels an inactivity notice."""
         await self.tx.execute(
-            "UPDATE members SET last_seen_day = ?, inactivity_notice_day = NULL "
-            "WHERE id = ? AND last_seen_day <> ?",
+            "UPDATE members SET last_seen_day = ?, inactivity_notice_day = NULL WHERE id = ? AND last_seen_day <> ?",
             (day, member_id, day),
         )
 
@@ -138,8 +164,7 @@ class MemberRepo:
             "UPDATE members SET failed_deliveries = failed_deliveries + 1 WHERE id = ?",
             (member_id,),
         )
-        return int(await self.tx.scalar(
-            "SELECT failed_deliveries FROM members WHERE id = ?", (member_id,)) or 0)
+        return int(await self.tx.scalar("SELECT failed_deliveries FROM members WHERE id = ?", (member_id,)) or 0)
 
     async def delivery_succeeded(self, member_id: int) -> None:
         await self.tx.execute(
@@ -158,26 +183,23 @@ class MemberRepo:
         """Delete the member row: their wrapped data key goes with it (crypto-shredding)."""
         await self.tx.execute(
             "UPDATE members SET data_key = zeroblob(length(data_key)), "
-            "chat_id = zeroblob(length(chat_id)) WHERE id = ?", (member_id,)
+            "chat_id = zeroblob(length(chat_id)) WHERE id = ?",
+            (member_id,),
         )
         await self.tx.execute("DELETE FROM members WHERE id = ?", (member_id,))
 
     async def is_banned(self, user_id: int) -> bool:
-        return await self.tx.one(
-            "SELECT 1 FROM bans WHERE uid_index = ?", (self._uid_index(user_id),)
-        ) is not None
+        return await self.tx.one("SELECT 1 FROM bans WHERE uid_index = ?", (self._uid_index(user_id),)) is not None
 
     async def ban_user_of(self, member_id: int, day: str) -> None:
         """Keep only the blind index of a member banned from the whole bot."""
         await self.tx.execute(
-            "INSERT OR IGNORE INTO bans (uid_index, day) SELECT uid_index, ? FROM members "
-            "WHERE id = ?", (day, member_id),
+            "INSERT OR IGNORE INTO bans (uid_index, day) SELECT uid_index, ? FROM members WHERE id = ?",
+            (day, member_id),
         )
 
 
 async def first_voice_note(tx: Tx, member_id: int) -> bool:
     """True the first time a member sends a voice note (to warn them once)."""
-    changed = await tx.execute(
-        "UPDATE members SET voice_warned = 1 WHERE id = ? AND voice_warned = 0", (member_id,)
-    )
+    changed = await tx.execute("UPDATE members SET voice_warned = 1 WHERE id = ? AND voice_warned = 0", (member_id,))
     return changed == 1

@@ -31,14 +31,21 @@ _RELAY = "id, room_id, author_id, author_msg_id, kind, created_at"
 _RELAY_ROWS = RowBatch(
     "INSERT INTO relays (id, room_id, author_id, author_msg_id, kind, created_at, pending) "
     "SELECT v.column1, r.id, (SELECT id FROM members WHERE id = v.column3), v.column4, v.column5, "
-    "v.column6, v.column7 FROM (VALUES {rows}) v JOIN rooms r ON r.id = v.column2", width=7, stage=0)
+    "v.column6, v.column7 FROM (VALUES {rows}) v JOIN rooms r ON r.id = v.column2",
+    width=7,
+    stage=0,
+)
 # Copies all settled: the relay is no longer pending (written after the rows above).
 _SETTLED_ROWS = RowBatch(
-    "UPDATE relays SET pending = 0 WHERE id IN (SELECT column1 FROM (VALUES {rows}))", width=1, stage=2)
+    "UPDATE relays SET pending = 0 WHERE id IN (SELECT column1 FROM (VALUES {rows}))", width=1, stage=2
+)
 _COPY_ROWS = RowBatch(
     "INSERT OR REPLACE INTO relay_copies (relay_id, member_id, part, message_id, line) "
     "SELECT r.id, m.id, v.column3, v.column4, v.column5 FROM (VALUES {rows}) v "
-    "JOIN relays r ON r.id = v.column1 JOIN members m ON m.id = v.column2", width=5, stage=1)
+    "JOIN relays r ON r.id = v.column1 JOIN members m ON m.id = v.column2",
+    width=5,
+    stage=1,
+)
 _RELAY_R = ", ".join("r." + column.strip() for column in _RELAY.split(","))
 
 
@@ -47,8 +54,16 @@ class RelayRepo:
         self.tx = tx
 
     @staticmethod
-    async def defer_create(db, room_id: int, author_id: int | None, author_msg_id: int | None,
-                           kind: str, now: int, *, pending: bool = False) -> Relay:
+    async def defer_create(
+        db,
+        room_id: int,
+        author_id: int | None,
+        author_msg_id: int | None,
+        kind: str,
+        now: int,
+        *,
+        pending: bool = False,
+    ) -> Relay:
         """A new relay without a transaction of its own: its id comes from the database's
         counter and the row is written with the next batch (see Database.defer).
         `pending`: marked as having copies still to send (see `defer_settled`)."""
@@ -72,8 +87,7 @@ class RelayRepo:
 
     async def add_copy(self, relay_id: int, member_id: int, part: int, message_id: int, line: int = 0) -> None:
         await self.tx.execute(
-            "INSERT OR REPLACE INTO relay_copies (relay_id, member_id, part, message_id, line) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO relay_copies (relay_id, member_id, part, message_id, line) VALUES (?, ?, ?, ?, ?)",
             (relay_id, member_id, part, message_id, line),
         )
 
@@ -87,7 +101,8 @@ class RelayRepo:
         """(relay id, line) of every relay shown in one (coalesced) message of a member's chat."""
         rows = await self.tx.all(
             "SELECT relay_id, line FROM relay_copies WHERE member_id = ? AND message_id = ? ORDER BY line",
-            (member_id, message_id))
+            (member_id, message_id),
+        )
         return [tuple(row) for row in rows]
 
     async def remove_copy(self, relay_id: int, member_id: int, part: int) -> None:
@@ -98,8 +113,7 @@ class RelayRepo:
 
     async def by_author_message(self, author_id: int, message_id: int) -> Relay | None:
         row = await self.tx.one(
-            f"SELECT {_RELAY} FROM relays WHERE author_id = ? AND author_msg_id = ? "
-            "ORDER BY id DESC LIMIT 1",
+            f"SELECT {_RELAY} FROM relays WHERE author_id = ? AND author_msg_id = ? ORDER BY id DESC LIMIT 1",
             (author_id, message_id),
         )
         return Relay(*row) if row else None

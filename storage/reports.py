@@ -18,8 +18,9 @@ class ReportRepo:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
 
-    async def add(self, room_id: int, reported_id: int, reporter_id: int, relay_id: int,
-                  reason: str, day: str, now: int) -> bool:
+    async def add(
+        self, room_id: int, reported_id: int, reporter_id: int, relay_id: int, reason: str, day: str, now: int
+    ) -> bool:
         """False when this person already reported this message."""
         changed = await self.tx.execute(
             "INSERT OR IGNORE INTO reports (room_id, reported_id, reporter_id, relay_id, reason, day, "
@@ -29,18 +30,24 @@ class ReportRepo:
         return changed == 1
 
     async def distinct_reporters(self, room_id: int, reported_id: int, since: int) -> int:
-        return int(await self.tx.scalar(
-            "SELECT count(DISTINCT reporter_id) FROM reports WHERE room_id = ? AND reported_id = ? "
-            "AND created_at >= ?", (room_id, reported_id, since)))
+        return int(
+            await self.tx.scalar(
+                "SELECT count(DISTINCT reporter_id) FROM reports WHERE room_id = ? AND reported_id = ? "
+                "AND created_at >= ?",
+                (room_id, reported_id, since),
+            )
+        )
 
     async def about(self, member_id: int) -> list[Report]:
         rows = await self.tx.all(
-            "SELECT room_id, reason, day FROM reports WHERE reported_id = ? ORDER BY id", (member_id,))
+            "SELECT room_id, reason, day FROM reports WHERE reported_id = ? ORDER BY id", (member_id,)
+        )
         return [Report(*row) for row in rows]
 
     async def made_by(self, member_id: int) -> list[Report]:
         rows = await self.tx.all(
-            "SELECT room_id, reason, day FROM reports WHERE reporter_id = ? ORDER BY id", (member_id,))
+            "SELECT room_id, reason, day FROM reports WHERE reporter_id = ? ORDER BY id", (member_id,)
+        )
         return [Report(*row) for row in rows]
 
     async def purge_before(self, cutoff: int) -> int:

@@ -51,10 +51,7 @@ _ROOM = (
     "(SELECT count(*) FROM room_members m WHERE m.room_id = r.id AND m.is_facilitator = 0), "
     "r.kind, r.locale"
 )
-_SEAT = (
-    "room_id, member_id, pseudonym, is_facilitator, muted_until, warnings, pseudo_day, "
-    "pseudo_draws"
-)
+_SEAT = "room_id, member_id, pseudonym, is_facilitator, muted_until, warnings, pseudo_day, pseudo_draws"
 
 
 def _seat(row: tuple) -> Seat:
@@ -65,11 +62,11 @@ class RoomRepo:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
 
-    async def open(self, theme: str, description: str, capacity: int, day: str,
-                   kind: str = "topic", locale: str = "fr") -> Room:
+    async def open(
+        self, theme: str, description: str, capacity: int, day: str, kind: str = "topic", locale: str = "fr"
+    ) -> Room:
         room_id = await self.tx.insert(
-            "INSERT INTO rooms (theme, description, capacity, created_day, kind, locale) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO rooms (theme, description, capacity, created_day, kind, locale) VALUES (?, ?, ?, ?, ?, ?)",
             (theme, description, capacity, day, kind, locale),
         )
         room = await self.get(room_id)
@@ -81,18 +78,16 @@ class RoomRepo:
         return Room(*row) if row else None
 
     async def list_open(self) -> list[Room]:
-        rows = await self.tx.all(f"SELECT {_ROOM} FROM rooms r WHERE r.status = 'open' AND r.kind = 'topic' ORDER BY r.id")
+        rows = await self.tx.all(
+            f"SELECT {_ROOM} FROM rooms r WHERE r.status = 'open' AND r.kind = 'topic' ORDER BY r.id"
+        )
         return [Room(*row) for row in rows]
 
     async def close(self, room_id: int, day: str) -> None:
-        await self.tx.execute(
-            "UPDATE rooms SET status = 'closed', closed_day = ? WHERE id = ?", (day, room_id)
-        )
+        await self.tx.execute("UPDATE rooms SET status = 'closed', closed_day = ? WHERE id = ?", (day, room_id))
         await self.tx.execute("DELETE FROM room_members WHERE room_id = ?", (room_id,))
         await self.tx.execute("DELETE FROM waitlist WHERE room_id = ?", (room_id,))
-        await self.tx.execute(
-            "UPDATE members SET active_room_id = NULL WHERE active_room_id = ?", (room_id,)
-        )
+        await self.tx.execute("UPDATE members SET active_room_id = NULL WHERE active_room_id = ?", (room_id,))
 
     async def seats(self, room_id: int) -> list[Seat]:
         rows = await self.tx.all(
@@ -109,22 +104,16 @@ class RoomRepo:
         return _seat(row) if row else None
 
     async def seats_of(self, member_id: int) -> list[Seat]:
-        rows = await self.tx.all(
-            f"SELECT {_SEAT} FROM room_members WHERE member_id = ? ORDER BY room_id", (member_id,)
-        )
+        rows = await self.tx.all(f"SELECT {_SEAT} FROM room_members WHERE member_id = ? ORDER BY room_id", (member_id,))
         return [_seat(row) for row in rows]
 
-    async def add_seat(
-        self, room_id: int, member_id: int, pseudonym: str, is_facilitator: bool, day: str
-    ) -> None:
+    async def add_seat(self, room_id: int, member_id: int, pseudonym: str, is_facilitator: bool, day: str) -> None:
         await self.tx.execute(
             "INSERT INTO room_members (room_id, member_id, pseudonym, is_facilitator, joined_day) "
             "VALUES (?, ?, ?, ?, ?)",
             (room_id, member_id, pseudonym, int(is_facilitator), day),
         )
-        await self.tx.execute(
-            "DELETE FROM waitlist WHERE room_id = ? AND member_id = ?", (room_id, member_id)
-        )
+        await self.tx.execute("DELETE FROM waitlist WHERE room_id = ? AND member_id = ?", (room_id, member_id))
 
     async def remove_seat(self, room_id: int, member_id: int) -> bool:
         removed = await self.tx.execute(
@@ -142,8 +131,8 @@ class RoomRepo:
             return {}
         marks = ",".join("?" * len(member_ids))
         rows = await self.tx.all(
-            f"SELECT member_id, count(*) FROM room_members WHERE member_id IN ({marks}) GROUP BY member_id",
-            member_ids)
+            f"SELECT member_id, count(*) FROM room_members WHERE member_id IN ({marks}) GROUP BY member_id", member_ids
+        )
         return {member_id: count for member_id, count in rows}
 
     async def pseudonyms(self, room_id: int) -> set[str]:
@@ -168,9 +157,12 @@ class RoomRepo:
             "UPDATE room_members SET warnings = warnings + 1 WHERE room_id = ? AND member_id = ?",
             (room_id, member_id),
         )
-        return int(await self.tx.scalar(
-            "SELECT warnings FROM room_members WHERE room_id = ? AND member_id = ?",
-            (room_id, member_id)) or 0)
+        return int(
+            await self.tx.scalar(
+                "SELECT warnings FROM room_members WHERE room_id = ? AND member_id = ?", (room_id, member_id)
+            )
+            or 0
+        )
 
     async def ban(self, room_id: int, member_id: int) -> None:
         await self.tx.execute(
@@ -178,14 +170,13 @@ class RoomRepo:
             (room_id, member_id),
         )
         await self.remove_seat(room_id, member_id)
-        await self.tx.execute(
-            "DELETE FROM waitlist WHERE room_id = ? AND member_id = ?", (room_id, member_id)
-        )
+        await self.tx.execute("DELETE FROM waitlist WHERE room_id = ? AND member_id = ?", (room_id, member_id))
 
     async def is_banned(self, room_id: int, member_id: int) -> bool:
-        return await self.tx.one(
-            "SELECT 1 FROM room_bans WHERE room_id = ? AND member_id = ?", (room_id, member_id)
-        ) is not None
+        return (
+            await self.tx.one("SELECT 1 FROM room_bans WHERE room_id = ? AND member_id = ?", (room_id, member_id))
+            is not None
+        )
 
     async def wait_for_place(self, room_id: int, member_id: int, day: str) -> None:
         await self.tx.execute(
@@ -200,6 +191,4 @@ class RoomRepo:
         return [row[0] for row in rows]
 
     async def stop_waiting(self, room_id: int, member_id: int) -> None:
-        await self.tx.execute(
-            "DELETE FROM waitlist WHERE room_id = ? AND member_id = ?", (room_id, member_id)
-        )
+        await self.tx.execute("DELETE FROM waitlist WHERE room_id = ? AND member_id = ?", (room_id, member_id))

@@ -55,8 +55,9 @@ def _set_meta(conn, key: str, value: str | None) -> None:
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
 
-def rotate(data_dir: Path, old_master: bytes, *, uses_key_file: bool,
-           progress: Callable[[int, int], None] | None = None) -> RotationResult:
+def rotate(
+    data_dir: Path, old_master: bytes, *, uses_key_file: bool, progress: Callable[[int, int], None] | None = None
+) -> RotationResult:
     """Rotate to a new master key, the database and then its backups."""
     next_path = data_dir / NEXT_KEY_FILE
     if next_path.exists():
@@ -84,8 +85,9 @@ def rotate(data_dir: Path, old_master: bytes, *, uses_key_file: bool,
     return result
 
 
-def _rotate_open(conn, old_ring: KeyRing, new_ring: KeyRing, rekeyed: bool,
-                 progress: Callable[[int, int], None] | None) -> int:
+def _rotate_open(
+    conn, old_ring: KeyRing, new_ring: KeyRing, rekeyed: bool, progress: Callable[[int, int], None] | None
+) -> int:
     """Move the fields of an open database (unless already re-keyed), re-key it, record it."""
     current = int(_meta(conn, "key_version") or 1)
     target = int(_meta(conn, "rotation_target") or current + 1)
@@ -140,8 +142,9 @@ def _rotate_backups(data_dir: Path, old: KeyRing, new: KeyRing, result: Rotation
         result.backups_rekeyed.append(path)
 
 
-def _move_fields(conn, old: KeyRing, new: KeyRing, current: int, target: int,
-                 progress: Callable[[int, int], None] | None) -> None:
+def _move_fields(
+    conn, old: KeyRing, new: KeyRing, current: int, target: int, progress: Callable[[int, int], None] | None
+) -> None:
     conn.execute("BEGIN IMMEDIATE")
     _set_meta(conn, "rotation_target", str(target))
     # The blind-index key: same key, wrapped under the new field key.
@@ -153,16 +156,20 @@ def _move_fields(conn, old: KeyRing, new: KeyRing, current: int, target: int,
         _set_meta(conn, "index_key_version", str(target))
     conn.execute("COMMIT")
 
-    total = conn.execute("SELECT count(*) FROM members").fetchone()[0] + \
-        conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
-    done = conn.execute("SELECT count(*) FROM members WHERE key_version = ?", (target,)).fetchone()[0] + \
-        conn.execute("SELECT count(*) FROM incidents WHERE key_version = ?", (target,)).fetchone()[0]
+    total = (
+        conn.execute("SELECT count(*) FROM members").fetchone()[0]
+        + conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    )
+    done = (
+        conn.execute("SELECT count(*) FROM members WHERE key_version = ?", (target,)).fetchone()[0]
+        + conn.execute("SELECT count(*) FROM incidents WHERE key_version = ?", (target,)).fetchone()[0]
+    )
     if progress:
         progress(done, total)
     while True:
         rows = conn.execute(
-            "SELECT id, data_key, key_version, chat_id FROM members WHERE key_version <> ? LIMIT ?",
-            (target, BATCH)).fetchall()
+            "SELECT id, data_key, key_version, chat_id FROM members WHERE key_version <> ? LIMIT ?", (target, BATCH)
+        ).fetchall()
         if not rows:
             break
         conn.execute("BEGIN IMMEDIATE")
@@ -171,30 +178,47 @@ def _move_fields(conn, old: KeyRing, new: KeyRing, current: int, target: int,
             chat_id = open_sealed(data_key, chat_blob, associated_data("members", "chat_id", member_id, version))
             conn.execute(
                 "UPDATE members SET data_key = ?, chat_id = ?, key_version = ? WHERE id = ?",
-                (new.wrap_data_key(data_key, member_id, target),
-                 seal(data_key, chat_id, associated_data("members", "chat_id", member_id, target)),
-                 target, member_id))
+                (
+                    new.wrap_data_key(data_key, member_id, target),
+                    seal(data_key, chat_id, associated_data("members", "chat_id", member_id, target)),
+                    target,
+                    member_id,
+                ),
+            )
         conn.execute("COMMIT")
         done += len(rows)
         if progress:
             progress(done, total)
     while True:
         rows = conn.execute(
-            "SELECT id, key_version, nature, measures FROM incidents WHERE key_version <> ? LIMIT ?",
-            (target, BATCH)).fetchall()
+            "SELECT id, key_version, nature, measures FROM incidents WHERE key_version <> ? LIMIT ?", (target, BATCH)
+        ).fetchall()
         if not rows:
             break
         conn.execute("BEGIN IMMEDIATE")
         for incident_id, version, nature, measures in rows:
             conn.execute(
                 "UPDATE incidents SET nature = ?, measures = ?, key_version = ? WHERE id = ?",
-                (new.seal_field("incidents", "nature", incident_id, target,
-                                old.open_field("incidents", "nature", incident_id, version, nature)),
-                 new.seal_field("incidents", "measures", incident_id, target,
-                                old.open_field("incidents", "measures", incident_id, version, measures)),
-                 target, incident_id))
+                (
+                    new.seal_field(
+                        "incidents",
+                        "nature",
+                        incident_id,
+                        target,
+                        old.open_field("incidents", "nature", incident_id, version, nature),
+                    ),
+                    new.seal_field(
+                        "incidents",
+                        "measures",
+                        incident_id,
+                        target,
+                        old.open_field("incidents", "measures", incident_id, version, measures),
+                    ),
+                    target,
+                    incident_id,
+                ),
+            )
         conn.execute("COMMIT")
         done += len(rows)
         if progress:
             progress(done, total)
-

@@ -30,25 +30,36 @@ class SealedPhone(Phone):
     be named. `forge=True` sends exactly the data given."""
 
     def buttons(self, message=None):
-        return [(label, unsealed(data) if data and "://" not in data else data)
-                for label, data in super().buttons(message)]
+        return [
+            (label, unsealed(data) if data and "://" not in data else data) for label, data in super().buttons(message)
+        ]
 
     async def press(self, message, data=None, *, label=None, forge=False):
         if data is not None and not forge:
             if isinstance(message, int):
                 message = self.api.messages[(self.user_id, message)]
-            shown = [b.get("callback_data") for row in message.get("reply_markup", {}).get("inline_keyboard", [])
-                     for b in row if b.get("callback_data")]
-            data = (next((d for d in shown if d == data), None)
-                    or next((d for d in shown if unsealed(d) == data), None)
-                    or next((d for d in shown if unsealed(d).startswith(data + ":")), data))
+            shown = [
+                b.get("callback_data")
+                for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+                for b in row
+                if b.get("callback_data")
+            ]
+            data = (
+                next((d for d in shown if d == data), None)
+                or next((d for d in shown if unsealed(d) == data), None)
+                or next((d for d in shown if unsealed(d).startswith(data + ":")), data)
+            )
         return await super().press(message, data, label=label, forge=forge)
 
 
 def shown_data(phone, message: dict) -> list[str]:
     """The callback data exactly as the bot put it on a message (seals included)."""
-    return [b["callback_data"] for row in message.get("reply_markup", {}).get("inline_keyboard", [])
-            for b in row if b.get("callback_data")]
+    return [
+        b["callback_data"]
+        for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+        for b in row
+        if b.get("callback_data")
+    ]
 
 
 class Harness:
@@ -56,15 +67,22 @@ class Harness:
         self.data_dir = data_dir
         self.clock = clock or FixedClock(START)
         self.api = FakeTelegram(clock=self.clock.now)
-        self.config = Config(token=self.api.token, api_url="http://fake.invalid/bot",
-                             data_dir=data_dir, max_retries=5, overall_max_rate=0, per_chat_interval=0)
+        self.config = Config(
+            token=self.api.token,
+            api_url="http://fake.invalid/bot",
+            data_dir=data_dir,
+            max_retries=5,
+            overall_max_rate=0,
+            per_chat_interval=0,
+        )
         self._next_user = 5_100_000_001
 
     async def start(self) -> "Harness":
         self.db = await Database.open(self.data_dir, resolve_master_key(self.data_dir, None))
         self.scheduler = ManualScheduler()
-        self.app = build_application(self.config, self.db, clock=self.clock,
-                                     request=FakeRequest(self.api), scheduler=self.scheduler)
+        self.app = build_application(
+            self.config, self.db, clock=self.clock, request=FakeRequest(self.api), scheduler=self.scheduler
+        )
         await self.app.initialize()
         self.services = self.app.bot_data[SERVICES_KEY]
         await publish_menus(self.app.bot, self.services.t)
@@ -110,8 +128,9 @@ class Harness:
         tasks = []
         while self.api._updates:
             update = Update.de_json(self.api._updates.popleft(), self.app.bot)
-            tasks.append(asyncio.create_task(
-                self.app.update_processor.process_update(update, self.app.process_update(update))))
+            tasks.append(
+                asyncio.create_task(self.app.update_processor.process_update(update, self.app.process_update(update)))
+            )
         if tasks:
             await asyncio.gather(*tasks)
 

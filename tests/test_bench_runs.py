@@ -10,8 +10,12 @@ from bot.bench.runs import EXIT_FAILED, EXIT_MISSED, EXIT_OK, Result, exit_code,
 
 
 def test_bench_reports_json_for_a_quick_scenario():
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "fan-out", "--quick", "--json"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "bench", "fan-out", "--quick", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     report = json.loads(done.stdout)
     assert report["machine"]["cpus"] >= 1
     (result,) = report["results"]
@@ -24,8 +28,12 @@ def test_bench_reports_json_for_a_quick_scenario():
 
 
 def test_overhead_compares_one_message_per_copy():
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "overhead", "--quick", "--json"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "bench", "overhead", "--quick", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode in (EXIT_OK, EXIT_MISSED), done.stderr[-2000:]
     (result,) = json.loads(done.stdout)["results"]
     assert result["bot_send_calls"] == 7 * 30  # as many sends as the bare loop: nothing merged
@@ -33,12 +41,23 @@ def test_overhead_compares_one_message_per_copy():
 
 
 def test_a_missed_target_is_named_and_the_table_fits_100_columns():
-    burst = judge("burst", {"members": 500, "live_p50_s": 0.401, "live_p95_s": 0.662, "live_max_s": 0.73,
-                            "sends_per_s": 29.7, "http_429": 0, "limit_hits": {}, "fifo_live_p95_s": 23.385,
-                            "fifo_http_429": 235, "p95_ratio_vs_fifo": 32.0},
-                  {"p95 <= 2 s": True, ">= 28 msg/s": True, "0 x 429": True, ">= 50x FIFO": False})
-    ok = judge("fan-out", {"call_s": 0.05, "median_s": 0.074, "multiple_of_one_call": 1.48},
-               {"multiple <= 2.0": True})
+    burst = judge(
+        "burst",
+        {
+            "members": 500,
+            "live_p50_s": 0.401,
+            "live_p95_s": 0.662,
+            "live_max_s": 0.73,
+            "sends_per_s": 29.7,
+            "http_429": 0,
+            "limit_hits": {},
+            "fifo_live_p95_s": 23.385,
+            "fifo_http_429": 235,
+            "p95_ratio_vs_fifo": 32.0,
+        },
+        {"p95 <= 2 s": True, ">= 28 msg/s": True, "0 x 429": True, ">= 50x FIFO": False},
+    )
+    ok = judge("fan-out", {"call_s": 0.05, "median_s": 0.074, "multiple_of_one_call": 1.48}, {"multiple <= 2.0": True})
     broken = Result("scale", error="RuntimeError: " + "x" * 250)
     assert burst.verdict == "missed target" and burst.missed == [">= 50x FIFO"]
     assert ok.verdict == "ok" and broken.verdict == "failed"
@@ -70,8 +89,12 @@ def test_scale_reports_one_entry_per_size_and_draws_its_chart(tmp_path):
 
     from bot.bench.chart import main as chart_main
 
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "scale", "--sizes", "100,300", "--json"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "bench", "scale", "--sizes", "100,300", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode in (EXIT_OK, EXIT_MISSED), done.stderr[-2000:]
     report = json.loads(done.stdout)
     entries = report["results"]
@@ -88,6 +111,7 @@ def test_scale_reports_one_entry_per_size_and_draws_its_chart(tmp_path):
 
 
 def test_scale_sizes_are_checked():
-    done = subprocess.run([sys.executable, "-m", "bot.bench", "scale", "--sizes", "1000,abc"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.bench", "scale", "--sizes", "1000,abc"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2 and "--sizes" in done.stderr

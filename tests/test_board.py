@@ -85,9 +85,19 @@ def test_links_as_people_type_them():
     assert normalise_link("consommateur.qc.ca/budget?x=1") == "https://consommateur.qc.ca/budget?x=1"
     assert normalise_link("http://www.acef.org.") == "http://www.acef.org"
     assert normalise_link("https://www.québec.ca") == "https://www.québec.ca"
-    for bad in ("pas-un-lien", "javascript:alert(1)", "https://user:pw@evil.example.com", "http://localhost",
-                "https://www.-bad-.com", "https://example.c0m", "ftp://example.org", "https://exa mple.org",
-                "https://example.org:port", "www", "https://"):
+    for bad in (
+        "pas-un-lien",
+        "javascript:alert(1)",
+        "https://user:pw@evil.example.com",
+        "http://localhost",
+        "https://www.-bad-.com",
+        "https://example.c0m",
+        "ftp://example.org",
+        "https://exa mple.org",
+        "https://example.org:port",
+        "www",
+        "https://",
+    ):
         assert normalise_link(bad) is None, bad
 
 

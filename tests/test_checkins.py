@@ -13,8 +13,11 @@ MTL = ZoneInfo("America/Montreal")
 
 def is_question(message) -> bool:
     """A check-in question: it carries the five mood buttons."""
-    return any((b.get("callback_data") or "").startswith("ci:m:")
-               for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row)
+    return any(
+        (b.get("callback_data") or "").startswith("ci:m:")
+        for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+        for b in row
+    )
 
 
 def checkins_received(phone):
@@ -142,6 +145,7 @@ async def test_snooze_skip_pause_stop(h):
     assert len(checkins_received(alice)) == count + 3
     await h.cmd(alice, "mesdonnees")
     import json
+
     data = json.loads(h.api.files[alice.last()["document"]["file_id"]].data)
     assert data["Toi"]["Tes accords"]["Bilan du soir (petit message doux)"] == "non"
 
@@ -160,8 +164,12 @@ async def test_trends_show_nothing_for_4_and_a_distribution_for_5(h):
     await h.cmd(fac, "tendances")
     lines = plain(fac.last()["text"]).split("\n")
     # Weeks named by Babel in the member's language, the rule said once for the hidden weeks.
-    assert lines[1:5] == ["Semaine du 16 novembre 2026 : —", "Semaine du 9 novembre 2026 : —",
-                          "Semaine du 2 novembre 2026 : —", "Semaine du 26 octobre 2026 : —"]
+    assert lines[1:5] == [
+        "Semaine du 16 novembre 2026 : —",
+        "Semaine du 9 novembre 2026 : —",
+        "Semaine du 2 novembre 2026 : —",
+        "Semaine du 26 octobre 2026 : —",
+    ]
     assert len(lines) == 6 and "moins de 5 personnes" in lines[5]
     assert sum("moins de 5" in line for line in lines) == 1 and "2026-11" not in fac.last()["text"]
     message = checkins_received(phones[4])[-1]
@@ -216,7 +224,16 @@ def test_periods_of_the_day():
         return datetime(2026, 11, 18, hour, 30, tzinfo=MTL).timestamp()
 
     assert [period(at(hour), "America/Montreal") for hour in (4, 5, 11, 12, 16, 17, 21, 22, 23)] == [
-        "night", "morning", "morning", "afternoon", "afternoon", "evening", "evening", "night", "night"]
+        "night",
+        "morning",
+        "morning",
+        "afternoon",
+        "afternoon",
+        "evening",
+        "evening",
+        "night",
+        "night",
+    ]
     assert period(at(12), "Europe/Paris") == "evening"  # 18:30 in Paris
 
 

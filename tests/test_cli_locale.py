@@ -62,10 +62,15 @@ def test_no_literal_reaches_the_operator_except_through_the_catalogs():
             continue
         for keyword in node.keywords:
             if keyword.arg in ("help", "description", "epilog") and isinstance(
-                    keyword.value, (ast.Constant, ast.JoinedStr)):
+                keyword.value, (ast.Constant, ast.JoinedStr)
+            ):
                 offenders.append(f"line {node.lineno}: {keyword.arg}=")
-        if isinstance(node.func, ast.Name) and node.func.id == "print" and node.args and isinstance(
-                node.args[0], (ast.Constant, ast.JoinedStr)):
+        if (
+            isinstance(node.func, ast.Name)
+            and node.func.id == "print"
+            and node.args
+            and isinstance(node.args[0], (ast.Constant, ast.JoinedStr))
+        ):
             offenders.append(f"line {node.lineno}: print")
     assert offenders == []
     for key in cli.PURGE_KEYS:  # every count retention reports is one of those
@@ -74,8 +79,9 @@ def test_no_literal_reaches_the_operator_except_through_the_catalogs():
 
 def run_cli(*args, env):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ENTRAIDE_"))}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
-                          timeout=60, env={**base, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, timeout=60, env={**base, **env}
+    )
 
 
 def test_entraide_help_is_french_under_a_french_locale():
@@ -84,8 +90,13 @@ def test_entraide_help_is_french_under_a_french_locale():
     text = plain(done.stdout)
     assert text.startswith("utilisation : entraide")
     assert "afficher cette aide et quitter" in text and "des salles d'entraide anonymes" in text
-    for phrase in ("faire tourner le bot", "lien d'invitation à l'animation", "règles de conservation",
-                   "copie de sécurité chiffrée", "registre des incidents de confidentialité"):
+    for phrase in (
+        "faire tourner le bot",
+        "lien d'invitation à l'animation",
+        "règles de conservation",
+        "copie de sécurité chiffrée",
+        "registre des incidents de confidentialité",
+    ):
         assert phrase in " ".join(text.split()), phrase
     assert "usage:" not in text and "show this help" not in text and "positional arguments" not in text
     english = run_cli("--help", env=ENGLISH)
@@ -209,5 +220,6 @@ def test_configuration_and_storage_errors_are_told_in_french(tmp_path):
 def test_a_french_operator_gets_a_french_error_from_the_cli(tmp_path):
     done = run_cli("purge", env={**FRENCH, "ENTRAIDE_DATA_DIR": str(tmp_path), "ENTRAIDE_TZ": "Mars/Olympus"})
     assert done.returncode == 2
-    assert plain(done.stderr).strip() == ("entraide : ENTRAIDE_TZ='Mars/Olympus' n'est pas un fuseau horaire "
-                                          "connu (par exemple America/Montreal)")
+    assert plain(done.stderr).strip() == (
+        "entraide : ENTRAIDE_TZ='Mars/Olympus' n'est pas un fuseau horaire connu (par exemple America/Montreal)"
+    )

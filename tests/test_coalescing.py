@@ -76,15 +76,17 @@ async def two_voices(h, a, b, rounds=3):
 def labels_in_bold(message) -> list[str]:
     """The bold spans of a message (UTF-16 offsets), as text."""
     raw = message["text"].encode("utf-16-le")
-    return [raw[2 * e["offset"]:2 * (e["offset"] + e["length"])].decode("utf-16-le")
-            for e in message.get("entities", []) if e["type"] == "bold"]
+    return [
+        raw[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.get("entities", [])
+        if e["type"] == "bold"
+    ]
 
 
 async def test_deleting_one_line_after_a_restart_keeps_everyone_elses(h):
     fac, room_id, (a, b, c) = await room_with(h, "Alice", "Bruno", "Chloé")
     sent_a, sent_b = await two_voices(h, a, b)
-    combined = next(m for m in reversed(c.received())
-                    if "alice 1" in m.get("text", "") and "bruno" in m["text"])
+    combined = next(m for m in reversed(c.received()) if "alice 1" in m.get("text", "") and "bruno" in m["text"])
     before = combined["text"].split("\n")
     others = [line for line in before if "bruno" in line]
     assert others
@@ -101,8 +103,7 @@ async def test_deleting_one_line_after_a_restart_keeps_everyone_elses(h):
 async def test_editing_one_line_after_a_restart_rebuilds_the_combined_copy(h):
     fac, room_id, (a, b, c) = await room_with(h, "Alice", "Bruno", "Chloé")
     sent_a, sent_b = await two_voices(h, a, b)
-    combined = next(m for m in reversed(c.received())
-                    if "alice 1" in m.get("text", "") and "bruno" in m["text"])
+    combined = next(m for m in reversed(c.received()) if "alice 1" in m.get("text", "") and "bruno" in m["text"])
     before = combined["text"].split("\n")
     await h.restart()
     count = len(c.received())
@@ -116,8 +117,7 @@ async def test_editing_one_line_after_a_restart_rebuilds_the_combined_copy(h):
 async def test_forget_takes_only_ones_own_lines_out_of_combined_copies(h):
     fac, room_id, (a, b, c) = await room_with(h, "Alice", "Bruno", "Chloé")
     await two_voices(h, a, b)
-    combined = next(m for m in reversed(c.received())
-                    if "alice" in m.get("text", "") and "bruno" in m["text"])
+    combined = next(m for m in reversed(c.received()) if "alice" in m.get("text", "") and "bruno" in m["text"])
     brunos = [line for line in combined["text"].split("\n") if "bruno" in line]
     await h.restart()
     await h.cmd(a, "oublier")
@@ -140,4 +140,3 @@ async def test_a_quoted_line_of_a_combined_copy_threads_to_that_line(h):
     await h.pump()
     assert a.last()["reply_to_message"]["message_id"] == original["message_id"]
     assert message
-

@@ -66,8 +66,10 @@ def heldout_report():
 def test_held_out_recall_and_false_alarms(heldout_report, language, capsys):
     group = heldout_report.languages[language]
     with capsys.disabled():
-        print(f"\n[crisis detector, held-out {language}] recall {group.recall}; calm held {group.hold_alarms}; "
-              f"calm held or noted {group.any_alarms}")
+        print(
+            f"\n[crisis detector, held-out {language}] recall {group.recall}; calm held {group.hold_alarms}; "
+            f"calm held or noted {group.any_alarms}"
+        )
     assert group.risky >= 150 and group.calm >= 130
     assert group.recall.value >= RECALL_MIN, [line.text for line, _ in heldout_report.misses if line.lang == language]
     assert group.hold_alarms.value <= CALM_HELD_MAX
@@ -80,19 +82,28 @@ def test_wilson_interval():
     assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("J’VEUX   PU VIVRE!!!", "je veux plus vivre"),
-    ("m'enlever la vie", "me enlever la vie"),
-    ("chu tannée", "je suis tannee"),
-    ("im gonna", "i am going to"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("J’VEUX   PU VIVRE!!!", "je veux plus vivre"),
+        ("m'enlever la vie", "me enlever la vie"),
+        ("chu tannée", "je suis tannee"),
+        ("im gonna", "i am going to"),
+    ],
+)
 def test_normalisation(raw, expected):
     assert normalize(raw) == expected
 
 
 def test_the_seed_examples():
-    for phrase in ("mort de rire", "ça me tue", "je suis mort de fatigue", "en finir avec mes dettes",
-                   "this is killing me", "I'm dead lol"):
+    for phrase in (
+        "mort de rire",
+        "ça me tue",
+        "je suis mort de fatigue",
+        "en finir avec mes dettes",
+        "this is killing me",
+        "I'm dead lol",
+    ):
         assert not assess(phrase).at_risk, phrase
     for phrase in ("jveux pu vivre", "m'enlever la vie", "kms", "i want to unalive myself"):
         assert assess(phrase).hold, phrase

@@ -19,25 +19,50 @@ def rule(text: str) -> bool:
     return match(normalize(text)) is not None
 
 
-@pytest.mark.parametrize("text", [
-    "je veux mourir", "j'ai vraiment, genre, juste envie de mourir", "je pense sérieusement à me tuer",
-    "jveux pu vivre", "je songe à mettre fin à mes jours", "ils seraient tous mieux sans moi",
-    "I want to kill myself", "i just really want to die", "I wish I was dead", "they'd be better off without me",
-    "kms", "I've been thinking about ending my life",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je veux mourir",
+        "j'ai vraiment, genre, juste envie de mourir",
+        "je pense sérieusement à me tuer",
+        "jveux pu vivre",
+        "je songe à mettre fin à mes jours",
+        "ils seraient tous mieux sans moi",
+        "I want to kill myself",
+        "i just really want to die",
+        "I wish I was dead",
+        "they'd be better off without me",
+        "kms",
+        "I've been thinking about ending my life",
+    ],
+)
 def test_explicit_first_person_rules_fire(text):
     assert rule(text), text
     assert assess(text).hold
 
 
-@pytest.mark.parametrize("text", [
-    "suicide", "La prévention du suicide, c'est important", "un film sur le suicide",
-    "Suicide prevention week starts Monday", "I read a book about suicide",
-    "je veux pas mourir", "I don't want to die", "mon ami m'a dit qu'il voulait mourir",
-    "il y a cinq ans je voulais mourir, aujourd'hui ça va", "Five years ago I tried to end my life, today I'm good",
-    "mort de rire", "ça me tue", "tuer le temps", "en finir avec mes dettes", "I could kill for a coffee",
-    "dying to see it", "ma blonde va me tuer",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "suicide",
+        "La prévention du suicide, c'est important",
+        "un film sur le suicide",
+        "Suicide prevention week starts Monday",
+        "I read a book about suicide",
+        "je veux pas mourir",
+        "I don't want to die",
+        "mon ami m'a dit qu'il voulait mourir",
+        "il y a cinq ans je voulais mourir, aujourd'hui ça va",
+        "Five years ago I tried to end my life, today I'm good",
+        "mort de rire",
+        "ça me tue",
+        "tuer le temps",
+        "en finir avec mes dettes",
+        "I could kill for a coffee",
+        "dying to see it",
+        "ma blonde va me tuer",
+    ],
+)
 def test_rules_never_fire_on_bare_words_others_negations_or_the_past(text):
     assert not rule(text), text
 
@@ -47,8 +72,10 @@ def test_lemmas_let_one_rule_cover_every_form_of_a_verb():
 
 
 def test_a_long_message_is_scored_sentence_by_sentence():
-    day = ("Ce matin j'ai pris l'autobus pour aller au CLSC, il faisait froid mais le chauffeur était gentil. "
-           "Après, je suis passée à l'épicerie et j'ai trouvé des spéciaux sur les pommes. ") * 12
+    day = (
+        "Ce matin j'ai pris l'autobus pour aller au CLSC, il faisait froid mais le chauffeur était gentil. "
+        "Après, je suis passée à l'épicerie et j'ai trouvé des spéciaux sur les pommes. "
+    ) * 12
     # An ordinary long message is never held (it may get a gentle note: long messages are the
     # detector's weakest point, docs/crisis-detector.md); one risky sentence inside is caught.
     assert len(day) > 1500 and not assess(day).hold
@@ -80,13 +107,19 @@ def test_the_model_is_pinned_by_hash(monkeypatch):
 
 
 def test_golden_vectors_fail_when_the_weights_change():
-    vectors = semantic.embedder().encode(["Je partage mon truc pour planifier mes achats.",
-                                          "I plan my purchases every Sunday."])
+    vectors = semantic.embedder().encode(
+        ["Je partage mon truc pour planifier mes achats.", "I plan my purchases every Sunday."]
+    )
     assert vectors.shape == (2, 512)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
-    assert np.allclose(vectors[:, :8], [
-        [-0.06147, 0.00624, 0.04255, -0.03666, -0.10527, -0.06442, -0.01981, -0.00933],
-        [-0.02635, 0.02415, 0.00012, -0.02525, -0.10021, -0.00422, -0.03367, 0.05989]], atol=2e-4)
+    assert np.allclose(
+        vectors[:, :8],
+        [
+            [-0.06147, 0.00624, 0.04255, -0.03666, -0.10527, -0.06442, -0.01981, -0.00933],
+            [-0.02635, 0.02415, 0.00012, -0.02525, -0.10021, -0.00422, -0.03367, 0.05989],
+        ],
+        atol=2e-4,
+    )
     assert np.allclose(vectors.sum(axis=1), [-0.48205, -0.78699], atol=2e-3)
 
 

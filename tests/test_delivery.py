@@ -14,6 +14,7 @@ async def test_order_per_chat_and_concurrency_across_chats():
         async def run():
             await asyncio.sleep(0.001 * (5 - n))
             log.append((chat, n))
+
         return run
 
     for n in range(5):
@@ -26,6 +27,7 @@ async def test_order_per_chat_and_concurrency_across_chats():
 
 async def test_retry_after_is_honoured_and_nothing_is_lost_or_doubled():
     slept, attempts, done = [], {"n": 0}, []
+
     async def sleep(seconds):
         slept.append(seconds)
 
@@ -72,6 +74,7 @@ async def test_low_priority_waits_for_the_live_backlog():
         async def run():
             await asyncio.sleep(0.001)
             order.append(tag)
+
         return run
 
     for i in range(5):

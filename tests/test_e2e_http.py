@@ -28,8 +28,14 @@ class LiveBot:
     async def start(self):
         if self.server._runner is None:
             await self.server.start()
-        self.config = Config(token=self.api.token, api_url=self.server.base_url, unlink_window=2,
-                             data_dir=self.data_dir, poll_timeout=1, **self.options)
+        self.config = Config(
+            token=self.api.token,
+            api_url=self.server.base_url,
+            unlink_window=2,
+            data_dir=self.data_dir,
+            poll_timeout=1,
+            **self.options,
+        )
         self.stop_event = asyncio.Event()
         calls = self.api.counts["getUpdates"]
         self.task = asyncio.create_task(serve(self.config, self.stop_event, on_ready=self._ready))
@@ -51,10 +57,22 @@ class LiveBot:
 
     async def cli(self, *args):
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", *args,
-            env={**os.environ, "TELEGRAM_BOT_TOKEN": self.api.token, "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8",
-                 "ENTRAIDE_DATA_DIR": str(self.data_dir), "TELEGRAM_API_URL": self.server.base_url},
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "bot.cli",
+            *args,
+            env={
+                **os.environ,
+                "TELEGRAM_BOT_TOKEN": self.api.token,
+                "LC_ALL": "",
+                "LC_MESSAGES": "",
+                "LANG": "C.UTF-8",
+                "ENTRAIDE_DATA_DIR": str(self.data_dir),
+                "TELEGRAM_API_URL": self.server.base_url,
+            },
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await asyncio.wait_for(proc.communicate(), 60)
         return proc.returncode, out.decode(), err.decode()
 
@@ -63,18 +81,23 @@ async def wait(predicate, timeout=10.0):
     async def loop():
         while not predicate():
             await asyncio.sleep(0.02)
+
     await asyncio.wait_for(loop(), timeout)
 
 
 async def press_when_shown(phone, data):
     """Press the button meaning `data` (sealed by the bot, or `data` with a token after it)."""
+
     def shown(p):
         if not p.received():
             return None
         message = p.last()
-        found = next((b[1] for b in p.buttons(message)
-                      if b[1] and (plain(b[1]) == data or plain(b[1]).startswith(data + ":"))), None)
+        found = next(
+            (b[1] for b in p.buttons(message) if b[1] and (plain(b[1]) == data or plain(b[1]).startswith(data + ":"))),
+            None,
+        )
         return (message, found) if found else None
+
     message, found = await phone.wait_for(shown)
     await phone.press(message, found)
 
@@ -157,10 +180,21 @@ async def test_refused_token_is_one_clear_sentence_and_exit_2(tmp_path):
     bot_token = live.api.token
     live.api.token = "1:another-token"  # the server now refuses the bot's token
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run",
-        env={**os.environ, "TELEGRAM_BOT_TOKEN": bot_token, "ENTRAIDE_DATA_DIR": str(tmp_path),
-             "TELEGRAM_API_URL": live.server.base_url, "LC_ALL": "", "LANG": "fr_CA.UTF-8"},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env={
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": bot_token,
+            "ENTRAIDE_DATA_DIR": str(tmp_path),
+            "TELEGRAM_API_URL": live.server.base_url,
+            "LC_ALL": "",
+            "LANG": "fr_CA.UTF-8",
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     raw_out, raw_err = await asyncio.wait_for(proc.communicate(), 60)
     code, out, err = proc.returncode, raw_out.decode(), raw_err.decode()
     await live.server.stop()
@@ -174,8 +208,16 @@ async def test_sandbox_starts_without_a_token_and_stops_on_sigint(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env["ENTRAIDE_DATA_DIR"] = str(tmp_path)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", "--port", "0",
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        "--port",
+        "0",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     banner = await asyncio.wait_for(proc.stdout.readline(), 30)
     assert b"sandbox" in banner.lower()
     await asyncio.sleep(1.5)
@@ -206,10 +248,20 @@ async def test_wrong_master_key_is_a_clear_error(tmp_path):
     await db.close()
     before = (tmp_path / "entraide.db").read_bytes()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "purge",
-        env={**os.environ, "ENTRAIDE_DATA_DIR": str(tmp_path), "LC_ALL": "", "LANG": "C.UTF-8",
-             "ENTRAIDE_MASTER_KEY": "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "purge",
+        env={
+            **os.environ,
+            "ENTRAIDE_DATA_DIR": str(tmp_path),
+            "LC_ALL": "",
+            "LANG": "C.UTF-8",
+            "ENTRAIDE_MASTER_KEY": "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=",
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await proc.communicate()
     assert proc.returncode == 2
     assert "does not open this database" in err.decode() and "Traceback" not in err.decode()

@@ -14,8 +14,13 @@ from bot.sandbox.transport import FakeRequest, FakeServer
 async def bot_and_api(request):
     api = FakeTelegram()
     if request.param == "in-process":
-        bot = Bot(api.token, base_url="http://fake.invalid/bot", base_file_url="http://fake.invalid/file/bot",
-                  request=FakeRequest(api), get_updates_request=FakeRequest(api))
+        bot = Bot(
+            api.token,
+            base_url="http://fake.invalid/bot",
+            base_file_url="http://fake.invalid/file/bot",
+            request=FakeRequest(api),
+            get_updates_request=FakeRequest(api),
+        )
         async with bot:
             yield bot, api
     else:
@@ -57,8 +62,9 @@ async def test_rejects_what_telegram_rejects(bot_and_api):
     with pytest.raises(BadRequest, match="(?i)too long"):
         await bot.send_message(alice.user_id, "😀" * 2049)
     with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
-        await bot.send_message(alice.user_id, "b", reply_markup=InlineKeyboardMarkup(
-            [[InlineKeyboardButton("x", callback_data="é" * 33)]]))
+        await bot.send_message(
+            alice.user_id, "b", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="é" * 33)]])
+        )
     with pytest.raises(BadRequest, match="(?i)empty"):
         await bot.send_message(alice.user_id, "")
     sent = await bot.send_message(alice.user_id, "same")
@@ -92,6 +98,7 @@ async def test_fault_injection_429_and_5xx(bot_and_api):
     assert caught.value._retry_after.total_seconds() == 3
     api.inject(502)
     from telegram.error import NetworkError
+
     with pytest.raises(NetworkError):
         await bot.send_message(alice.user_id, "x")
     assert (await bot.send_message(alice.user_id, "ok")).text == "ok"
@@ -101,13 +108,17 @@ async def test_updates_commands_deep_links_and_callbacks(bot_and_api):
     bot, api = bot_and_api
     alice = api.phone(5_000_000_001, "Alice", username="alice", language_code="fr")
     await alice.start("ABCDEFGHJKLMNPQR")
-    sent = await bot.send_message(alice.user_id, "choose", reply_markup=InlineKeyboardMarkup(
-        [[InlineKeyboardButton("A", callback_data="a:1")]]))
+    sent = await bot.send_message(
+        alice.user_id, "choose", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="a:1")]])
+    )
     await alice.press(sent.message_id, "a:1")
     await alice.edit(alice.sent[0]["message_id"], "/start edited")
     updates = await bot.get_updates(timeout=0)
-    assert [u.effective_message.text if u.message or u.edited_message else u.callback_query.data
-            for u in updates] == ["/start ABCDEFGHJKLMNPQR", "a:1", "/start edited"]
+    assert [u.effective_message.text if u.message or u.edited_message else u.callback_query.data for u in updates] == [
+        "/start ABCDEFGHJKLMNPQR",
+        "a:1",
+        "/start edited",
+    ]
     command = updates[0].message
     assert command.entities[0].type == "bot_command" and command.entities[0].length == 6
     assert command.from_user.language_code == "fr" and not command.from_user.is_bot
@@ -144,11 +155,14 @@ async def test_answers_to_presses_reach_the_phone_that_pressed_and_documents_kee
     await bot.answer_callback_query(second, text="Ce bouton n'est plus valide.", show_alert=True)
     await bot.answer_callback_query(third)  # no text: nothing to show
     assert [(n["text"], n["alert"]) for n in alice.notices] == [
-        ("Noté : tu viens", False), ("Ce bouton n'est plus valide.", True)]
+        ("Noté : tu viens", False),
+        ("Ce bouton n'est plus valide.", True),
+    ]
     assert alice.notices[0]["id"] < alice.notices[1]["id"] and bob.notices == []
     document = await bot.send_document(bob.user_id, b'{"a": 1}', filename="entraide-mes-donnees.json")
     assert document.document.file_name == "entraide-mes-donnees.json"
     assert api.files[document.document.file_id].name == "entraide-mes-donnees.json"
+
 
 async def test_entities_are_checked_recorded_and_returned_by_edits(bot_and_api):
     from telegram import MessageEntity
@@ -168,16 +182,19 @@ async def test_entities_are_checked_recorded_and_returned_by_edits(bot_and_api):
             assert "entities" in error.message
         else:
             raise AssertionError("an entity beyond the text was accepted")
-    await bot.edit_message_text("Lilas : allo", chat_id=alice.user_id, message_id=sent.message_id,
-                                entities=[MessageEntity("bold", 0, 5)])
+    await bot.edit_message_text(
+        "Lilas : allo", chat_id=alice.user_id, message_id=sent.message_id, entities=[MessageEntity("bold", 0, 5)]
+    )
     assert alice.last()["entities"] == [{"type": "bold", "offset": 0, "length": 5}]
     # An edit of the buttons answers with the message, text and entities as they are.
-    edited = await bot.edit_message_reply_markup(chat_id=alice.user_id, message_id=sent.message_id,
-                                                 reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("…", callback_data="x")]]))
+    edited = await bot.edit_message_reply_markup(
+        chat_id=alice.user_id,
+        message_id=sent.message_id,
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("…", callback_data="x")]]),
+    )
     assert edited.text == "Lilas : allo" and edited.entities[0].length == 5
     await bot.edit_message_text("plain", chat_id=alice.user_id, message_id=sent.message_id)
     assert "entities" not in alice.last() and "reply_markup" not in alice.last()
-
 
 
 async def test_webhooks_are_set_checked_reported_and_deleted_like_telegram(bot_and_api):
@@ -190,8 +207,7 @@ async def test_webhooks_are_set_checked_reported_and_deleted_like_telegram(bot_a
         await bot.set_webhook("https://example.org/hook", secret_token="not allowed!")
     assert (await bot.get_webhook_info()).url == ""
     # Nothing listens on port 9: the fake keeps the update pending and reports the failure.
-    assert await bot.set_webhook("http://127.0.0.1:9/hook", secret_token="s3cret_-token",
-                                 allowed_updates=["message"])
+    assert await bot.set_webhook("http://127.0.0.1:9/hook", secret_token="s3cret_-token", allowed_updates=["message"])
     info = await bot.get_webhook_info()
     assert info.url == "http://127.0.0.1:9/hook" and info.allowed_updates == ("message",)
     with pytest.raises(Conflict):

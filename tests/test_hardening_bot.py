@@ -92,14 +92,14 @@ async def test_an_oversized_photo_is_said_to_be_too_large(h):
 async def test_a_press_that_worked_says_so_even_when_its_message_cannot_be_edited(h):
     fac, room_id, (a,) = await room_with(h, "Alice")
     await h.cmd(a, "langue")
-    h.api.inject(400, method="editMessageText", chat_id=a.user_id,
-                 description="message can't be edited")
+    h.api.inject(400, method="editMessageText", chat_id=a.user_id, description="message can't be edited")
     await a.press(a.last(), "lang:en")
     await h.pump()
     assert "Oups" not in a.last()["text"] and "Oops" not in a.last()["text"]
     assert a.last()["text"] == h.services.t("en", "language.set")
     async with h.db.transaction() as tx:
         from storage.members import MemberRepo
+
         assert (await MemberRepo(tx).find_by_user(a.user_id)).locale == "en"
 
 
@@ -163,16 +163,17 @@ async def test_after_a_crash_mid_burst_each_sender_is_told_which_messages_may_be
     before = {phone.user_id: len(phone.received()) for phone in (a, b, c, fac)}
     await h.start()
     await h.pump()
-    told = a.received()[before[a.user_id]:]
+    told = a.received()[before[a.user_id] :]
     lost = h.services.t("fr", "relay.maybe_lost")
     assert [m["text"] for m in told] == [lost] * 3
     assert [m["reply_to_message"]["message_id"] for m in told] == [m["message_id"] for m in burst]
     assert all("rafale" not in m["text"] for m in told)  # ids only: the words were never kept
     assert delivered["message_id"] not in [m["reply_to_message"]["message_id"] for m in told]
-    bruno_told = [m for m in b.received()[before[b.user_id]:] if m["text"] == lost]
+    bruno_told = [m for m in b.received()[before[b.user_id] :] if m["text"] == lost]
     assert [m["reply_to_message"]["message_id"] for m in bruno_told] == [mine["message_id"]]
-    assert not [m for m in c.received()[before[c.user_id]:] + fac.received()[before[fac.user_id]:]
-                if m["text"] == lost]
+    assert not [
+        m for m in c.received()[before[c.user_id] :] + fac.received()[before[fac.user_id] :] if m["text"] == lost
+    ]
     await h.db.flush()
     await h.restart()  # told once, not at every start
-    assert not [m for m in a.received()[before[a.user_id] + 3:] if m["text"] == lost]
+    assert not [m for m in a.received()[before[a.user_id] + 3 :] if m["text"] == lost]

@@ -10,14 +10,24 @@ import sys
 from bot.core.logs import RedactingFilter, install_filter
 from tests.test_e2e_http import LiveBot, onboard, wait
 
-POLL_WITHOUT_PERSISTENT_ID = {"message": {
-    "message_id": 1, "date": 1_795_000_000,
-    "chat": {"id": 5_300_000_077, "type": "private", "first_name": "Zoé"},
-    "from": {"id": 5_300_000_077, "is_bot": False, "first_name": "Zoé", "username": "zoe_secrete"},
-    "poll": {"id": "77", "question": "Mon grand secret ?", "options": [{"text": "oui", "voter_count": 0}],
-             "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "regular",
-             "allows_multiple_answers": False},
-}}
+POLL_WITHOUT_PERSISTENT_ID = {
+    "message": {
+        "message_id": 1,
+        "date": 1_795_000_000,
+        "chat": {"id": 5_300_000_077, "type": "private", "first_name": "Zoé"},
+        "from": {"id": 5_300_000_077, "is_bot": False, "first_name": "Zoé", "username": "zoe_secrete"},
+        "poll": {
+            "id": "77",
+            "question": "Mon grand secret ?",
+            "options": [{"text": "oui", "voter_count": 0}],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+        },
+    }
+}
 SECRETS = ("Zoé", "zoe_secrete", "Mon grand secret", "5300000077")
 
 
@@ -39,8 +49,10 @@ async def test_an_unreadable_update_is_skipped_counted_and_never_logged(tmp_path
     await live.stop()
     await live.start()  # the bad update was acknowledged: a restart does not meet it again
     await alice.command("aide")
-    await wait(lambda: len([m for m in alice.received() if m["text"].startswith(
-        live.services.t("fr", "help.member")[:30])]) == 2)
+    await wait(
+        lambda: len([m for m in alice.received() if m["text"].startswith(live.services.t("fr", "help.member")[:30])])
+        == 2
+    )
     assert all(u["update_id"] != bad["update_id"] for u in api._updates)
     assert live.app.bot_data["updates_request"].skipped == 0
     await live.stop()
@@ -57,8 +69,11 @@ def test_python_telegram_bots_critical_parse_line_cannot_print_an_update():
     logger.addHandler(handler)
     try:
         # The very call python-telegram-bot makes when it cannot parse a batch of updates.
-        logger.critical("Error while parsing updates! Received data was %r",
-                        [POLL_WITHOUT_PERSISTENT_ID], exc_info=TypeError("persistent_id"))
+        logger.critical(
+            "Error while parsing updates! Received data was %r",
+            [POLL_WITHOUT_PERSISTENT_ID],
+            exc_info=TypeError("persistent_id"),
+        )
     finally:
         logger.removeHandler(handler)
     line = stream.getvalue()
@@ -85,11 +100,22 @@ async def test_an_unreachable_bot_api_at_start_is_one_plain_sentence(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again: nothing listens there
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run",
-        env={**os.environ, "TELEGRAM_BOT_TOKEN": "123456:TEST-fake-token", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8",
-             "ENTRAIDE_DATA_DIR": str(tmp_path / "data"),
-             "TELEGRAM_API_URL": f"http://127.0.0.1:{port}/bot"},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env={
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": "123456:TEST-fake-token",
+            "LC_ALL": "",
+            "LC_MESSAGES": "",
+            "LANG": "C.UTF-8",
+            "ENTRAIDE_DATA_DIR": str(tmp_path / "data"),
+            "TELEGRAM_API_URL": f"http://127.0.0.1:{port}/bot",
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     lines = [line for line in err.decode().splitlines() if line.strip()]
     assert proc.returncode == 1
@@ -124,10 +150,21 @@ async def test_kill_9_mid_burst_then_every_message_not_delivered_everywhere_is_t
 
     # `entraide run` in its own process, killed with SIGKILL in the middle of a burst.
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run",
-        env={**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": live.server.base_url,
-             "ENTRAIDE_DATA_DIR": str(live.data_dir), "LANG": "C.UTF-8", "LC_ALL": ""},
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env={
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": api.token,
+            "TELEGRAM_API_URL": live.server.base_url,
+            "ENTRAIDE_DATA_DIR": str(live.data_dir),
+            "LANG": "C.UTF-8",
+            "LC_ALL": "",
+        },
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     polls = api.counts["getUpdates"]
     await wait(lambda: api.counts["getUpdates"] > polls + 1, 30)
     api.hold(bob.user_id)  # Bruno's copies are on their way when the process dies
@@ -140,8 +177,11 @@ async def test_kill_9_mid_burst_then_every_message_not_delivered_everywhere_is_t
     told_before = len(alice.received())
     await live.start()  # the kernel dropped the dead process's lock: this start may go on
     lost = live.services.t("fr", "relay.maybe_lost")
-    missing = {m["message_id"] for i, m in enumerate(burst)
-               if not any(line.endswith(f"rafale numéro {i:02d}") for line in relayed_lines(bob, "rafale"))}
+    missing = {
+        m["message_id"]
+        for i, m in enumerate(burst)
+        if not any(line.endswith(f"rafale numéro {i:02d}") for line in relayed_lines(bob, "rafale"))
+    }
     assert missing  # the crash did leave messages undelivered
 
     def told():

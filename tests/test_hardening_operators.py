@@ -18,17 +18,30 @@ from tests.test_rooms import room_with
 
 def cli(data_dir, *args, **env):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ENTRAIDE_"))}
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
-                          timeout=120, env={**base, "ENTRAIDE_DATA_DIR": str(data_dir),
-                                            "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8",  # English
-                                            **env})
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **base,
+            "ENTRAIDE_DATA_DIR": str(data_dir),
+            "LC_ALL": "",
+            "LC_MESSAGES": "",
+            "LANG": "C.UTF-8",  # English
+            **env,
+        },
+    )
     return proc.returncode, proc.stdout, proc.stderr
 
 
 def snapshot(folder):
     """Every file of a folder: its bytes' hash and its modification time."""
-    return {p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-            for p in sorted(folder.iterdir()) if p.is_file()}
+    return {
+        p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    }
 
 
 async def _make_database(data_dir):
@@ -66,10 +79,17 @@ async def test_during_a_key_rotation_every_verb_that_writes_refuses_kindly(tmp_p
     data = tmp_path / "data"
     await _make_database(data)
     with rotation(data):  # as `entraide rotate-key` holds it
-        for args in (["purge"], ["backup"], ["incident", "add", "--nature", "n", "--measures", "m"],
-                     ["incident", "list"], ["run"], ["rotate-key"]):
-            code, out, err = cli(data, *args, TELEGRAM_BOT_TOKEN="123456:TEST-fake-token",
-                                 TELEGRAM_API_URL="http://127.0.0.1:9/bot")
+        for args in (
+            ["purge"],
+            ["backup"],
+            ["incident", "add", "--nature", "n", "--measures", "m"],
+            ["incident", "list"],
+            ["run"],
+            ["rotate-key"],
+        ):
+            code, out, err = cli(
+                data, *args, TELEGRAM_BOT_TOKEN="123456:TEST-fake-token", TELEGRAM_API_URL="http://127.0.0.1:9/bot"
+            )
             assert code == 2, (args, err)
             assert "Traceback" not in err and len(err.strip().splitlines()) == 1, (args, err)
     assert not (data / "backups").exists()

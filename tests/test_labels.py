@@ -13,8 +13,9 @@ def line_starts_are_labels_or_marked(message) -> bool:
     """Every line starts either with one of the bot's bold labels or with the continuation mark."""
     text = message.get("text") or message.get("caption") or ""
     raw = text.encode("utf-16-le")
-    bold_starts = {e["offset"] for e in message.get("entities", message.get("caption_entities", []))
-                   if e["type"] == "bold"}
+    bold_starts = {
+        e["offset"] for e in message.get("entities", message.get("caption_entities", [])) if e["type"] == "bold"
+    }
     offset = 0
     for line in text.split("\n"):
         if offset not in bold_starts and not line.startswith(MARK):

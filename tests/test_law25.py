@@ -51,7 +51,7 @@ def test_the_contact_comes_from_the_environment_on_one_line():
 @pytest.mark.parametrize("name", ["vie-privee.md", "privacy.md"])
 def test_the_privacy_file_states_the_retention_the_code_applies(name):
     text = (ROOT / "docs" / name).read_text()
-    table = text[text.index("## 3."):text.index("## 4.")]
+    table = text[text.index("## 3.") : text.index("## 4.")]
     hours, days = ("heures", "jours") if name == "vie-privee.md" else ("hours", "days")
     assert re.search(rf"\b{MAP_HOURS} {hours}", table)
     for number in (REPORT_DAYS, CHECKIN_DAYS, CLOSED_ROOM_DAYS, NOTICE_DAYS, MAX_AGE_DAYS):

@@ -33,10 +33,18 @@ def test_plural_forms_follow_each_language():
     t = Translator()
     fr = [t.plural("fr", "rooms.line", n, id=3, theme="Deuil") for n in (0, 1, 2, 12)]
     en = [t.plural("en", "rooms.line", n, id=3, theme="Grief") for n in (0, 1, 2, 12)]
-    assert [line.rsplit("— ", 1)[1] for line in fr] == ["0 place libre", "1 place libre", "2 places libres",
-                                                        "12 places libres"]
-    assert [line.rsplit("— ", 1)[1] for line in en] == ["0 places left", "1 place left", "2 places left",
-                                                        "12 places left"]
+    assert [line.rsplit("— ", 1)[1] for line in fr] == [
+        "0 place libre",
+        "1 place libre",
+        "2 places libres",
+        "12 places libres",
+    ]
+    assert [line.rsplit("— ", 1)[1] for line in en] == [
+        "0 places left",
+        "1 place left",
+        "2 places left",
+        "12 places left",
+    ]
     assert t.plural("fr", "checkins.summary", 1, average="3,0").startswith("1 réponse,")
     assert t.plural("en", "privacy.forgotten", 1).count("1 copy of your recent messages is being removed") == 1
     assert t.plural("fr", "moderation.announce_done", 0, theme="x").endswith("(0 personne).")
@@ -47,14 +55,20 @@ def test_every_key_used_in_the_code_exists():
     used = set()
     for folder in ("bot", "handlers"):
         for path in (ROOT / folder).rglob("*.py"):
-            used |= set(re.findall(r'"((?:common|onboarding|consent|invite|help|language|rooms|relay|moderation|menu)\.[a-z_]+)"',
-                                   path.read_text()))
+            used |= set(
+                re.findall(
+                    r'"((?:common|onboarding|consent|invite|help|language|rooms|relay|moderation|menu)\.[a-z_]+)"',
+                    path.read_text(),
+                )
+            )
     used |= {f"consent.{purpose}" for purpose, _ in OPTIONAL}
     used |= {f"relay.refused_{k}" for k in ("document", "audio", "contact", "location", "poll")}
     used |= {"relay.kind_sticker", "relay.kind_video_note"}
     page = (ROOT / "bot" / "sandbox" / "static" / "app.js").read_text()
     used |= set(re.findall(r'T\["(sandbox\.[a-z_]+)"\]', page))
-    used |= {f"sandbox.kind_{kind}" for kind in ("sticker", "voice", "document", "video", "animation", "audio", "video_note")}
+    used |= {
+        f"sandbox.kind_{kind}" for kind in ("sticker", "voice", "document", "video", "animation", "audio", "video_note")
+    }
     for locale in LOCALES:
         missing = used - t.keys(locale)
         assert not missing, (locale, missing)

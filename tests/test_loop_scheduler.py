@@ -9,6 +9,7 @@ async def until(predicate, timeout=5.0):
     async def loop():
         while not predicate():
             await asyncio.sleep(0.005)
+
     await asyncio.wait_for(loop(), timeout)
 
 
@@ -17,6 +18,7 @@ def recorder(ran, label, fail=False):
         ran.append(label)
         if fail:
             raise RuntimeError("boom")
+
     return job
 
 

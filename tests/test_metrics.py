@@ -19,8 +19,10 @@ from tests.test_webhook_http import free_port
 from tests.test_workshops import schedule
 
 LABELS = {
-    "priority": {"live", "safety", "reminder", "bulk"}, "level": {"hold", "gentle"},
-    "reason": {"rate_limit", "server_error"}, "outcome": {"done", "unreachable", "gone", "failed"},
+    "priority": {"live", "safety", "reminder", "bulk"},
+    "level": {"hold", "gentle"},
+    "reason": {"rate_limit", "server_error"},
+    "outcome": {"done", "unreachable", "gone", "failed"},
 }
 
 
@@ -50,8 +52,13 @@ class MetricsBot(LiveBot):
         if self.server._runner is None:
             await self.server.start()
         self.port = free_port()
-        self.config = Config(token=self.api.token, api_url=self.server.base_url, data_dir=self.data_dir,
-                             poll_timeout=1, metrics_listen=("127.0.0.1", self.port))
+        self.config = Config(
+            token=self.api.token,
+            api_url=self.server.base_url,
+            data_dir=self.data_dir,
+            poll_timeout=1,
+            metrics_listen=("127.0.0.1", self.port),
+        )
         self.stop_event = asyncio.Event()
         self.app = None
         self.task = asyncio.create_task(serve(self.config, self.stop_event, on_ready=self._ready))

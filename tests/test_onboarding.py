@@ -91,6 +91,7 @@ async def test_new_consent_version_asks_again_and_nothing_changes_until_confirme
     alice = h.phone("Alice")
     await h.onboard(alice, consents=(2,))
     import bot.services.onboarding as onboarding
+
     monkeypatch.setattr(onboarding, "CONSENT_VERSION", 2)
     await h.cmd(alice, "salles")
     texts = alice.texts()
@@ -227,7 +228,10 @@ async def test_the_first_screen_speaks_the_phones_language_and_offers_the_other(
 
 async def test_consent_toggles_look_like_toggles_and_the_confirmation_like_an_action(h):
     """Issue 16, item 2."""
-    for locale, confirm, off, on in (("fr", "Confirmer", "\u00a0: non", "\u00a0: oui"), ("en", "Confirm", ": no", ": yes")):
+    for locale, confirm, off, on in (
+        ("fr", "Confirmer", "\u00a0: non", "\u00a0: oui"),
+        ("en", "Confirm", ": no", ": yes"),
+    ):
         phone = h.phone(f"P{locale}", language_code=locale)
         await phone.start()
         await h.pump()

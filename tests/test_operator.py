@@ -56,6 +56,7 @@ async def test_key_rotation_keeps_data_and_lookups_and_is_resumable(h, monkeypat
     config = Config(token=None, data_dir=h.data_dir)
     # Interrupt the first run after some rows moved.
     import storage.rotation as rotation
+
     monkeypatch.setattr(rotation, "BATCH", 1)
     calls = {"n": 0}
     real_seal = rotation.seal
@@ -93,6 +94,7 @@ async def test_incident_register_is_encrypted(tmp_path):
     incidents = await list_incidents(config)
     assert [(i.day, i.nature) for i in incidents] == [("2026-11-20", "Copie de sauvegarde égarée")]
     from tests.privacy import decrypted_dump
+
     assert b"Copie de sauvegarde" not in decrypted_dump(tmp_path)
 
 

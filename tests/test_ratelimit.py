@@ -15,6 +15,7 @@ def recorder(log, tag):
     async def callback():
         log.append((tag, time.monotonic()))
         return True
+
     return callback
 
 

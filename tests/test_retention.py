@@ -14,10 +14,8 @@ async def test_map_entries_older_than_48h_are_purged_and_edits_stop_reaching_cop
     counts = await apply_retention(h.db, h.clock)
     assert counts["message map entries (older than 48 h)"] == 1
     async with h.db.transaction() as tx:
-        assert await RelayRepo(tx).by_author_message(
-            (await _member_id(tx, a)), old["message_id"]) is None
-        assert await RelayRepo(tx).by_author_message(
-            (await _member_id(tx, a)), recent["message_id"]) is not None
+        assert await RelayRepo(tx).by_author_message((await _member_id(tx, a)), old["message_id"]) is None
+        assert await RelayRepo(tx).by_author_message((await _member_id(tx, a)), recent["message_id"]) is not None
         assert await tx.scalar("SELECT count(*) FROM relay_copies WHERE relay_id NOT IN (SELECT id FROM relays)") == 0
     await h.cmd(a, "supprimer", reply_to=old["message_id"])
     assert "48 heures" in a.last()["text"]

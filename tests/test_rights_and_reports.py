@@ -149,8 +149,20 @@ async def test_forged_callback_data_changes_nothing(h):
     async with h.db.transaction() as tx:
         before = await tx.all("SELECT * FROM room_members ORDER BY room_id, member_id")
         before_reports = await tx.scalar("SELECT count(*) FROM reports")
-    forged = ["leave:999", f"join:{room_id}x", "rp:respect:99999", "rp:bogus:1", "pv:8", "fg:maybe",
-              "unpause:1", "sup:1", "cr:send:AAAAAAAAAAAA", "ob:d:fr:9:", "\u00e9" * 20, "lang:xx"]
+    forged = [
+        "leave:999",
+        f"join:{room_id}x",
+        "rp:respect:99999",
+        "rp:bogus:1",
+        "pv:8",
+        "fg:maybe",
+        "unpause:1",
+        "sup:1",
+        "cr:send:AAAAAAAAAAAA",
+        "ob:d:fr:9:",
+        "\u00e9" * 20,
+        "lang:xx",
+    ]
     for data in forged:
         query = await a.press(a.last(), data, forge=True)
         await h.pump()

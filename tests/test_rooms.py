@@ -23,8 +23,10 @@ async def room_with(h, *names, theme="Stress et argent", capacity=""):
 
 def pseudonym_of(phone) -> str:
     for message in reversed(phone.received()):
-        found = re.search(r"(?:tu es|you are|Ici, tu es|Here you are)(?: maintenant| now)? [«“] ?([^»”]+?) ?[»”]",
-                          plain(message.get("text", "")))
+        found = re.search(
+            r"(?:tu es|you are|Ici, tu es|Here you are)(?: maintenant| now)? [«“] ?([^»”]+?) ?[»”]",
+            plain(message.get("text", "")),
+        )
         if found:
             return found.group(1)
     raise AssertionError("no pseudonym announced")
@@ -172,7 +174,7 @@ async def test_long_text_is_split_not_truncated(h):
     assert len(parts) >= 3
     assert all(len(p["text"]) <= 4096 for p in parts)
     prefix = pseudonym_of(a) + " : "
-    rebuilt = " ".join(p["text"][len(prefix):] for p in parts)
+    rebuilt = " ".join(p["text"][len(prefix) :] for p in parts)
     assert rebuilt == words
 
 

@@ -18,8 +18,15 @@ if CHROMIUM is None:
     pytest.skip("no chromium on this machine (apt-get install chromium)", allow_module_level=True)
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 async def _running(tmp_path, **options):
@@ -125,7 +132,11 @@ async def test_two_members_and_a_facilitator_in_the_browser(sandbox, page):
     await type_and_send(page, "alice", "Je planifie mes achats le samedi")
     await expect_text(page, "bruno", "le samedi")
     # A sample photo arrives without its metadata.
-    await phone(page, "alice").get_by_role("button", name="Envoyer une photo d'exemple (avec des métadonnées GPS)").click()
+    await (
+        phone(page, "alice")
+        .get_by_role("button", name="Envoyer une photo d'exemple (avec des métadonnées GPS)")
+        .click()
+    )
     await phone(page, "bruno").locator(".msg img").last.wait_for(timeout=10_000)
     await page.screenshot(path=str(ARTIFACTS / "sandbox-chat.png"))
     # Alice deletes her message: every copy goes.
@@ -138,8 +149,11 @@ async def test_two_members_and_a_facilitator_in_the_browser(sandbox, page):
     html = await page.content()
     for slot, p in sandbox.phones.items():
         assert str(p.user_id) not in html
-    for slot, others in (("alice", ["Bruno", "Fatou", "Chloé"]), ("bruno", ["Alice", "Fatou", "Chloé"]),
-                         ("fatou", ["Alice", "Bruno", "Chloé"])):
+    for slot, others in (
+        ("alice", ["Bruno", "Fatou", "Chloé"]),
+        ("bruno", ["Alice", "Fatou", "Chloé"]),
+        ("fatou", ["Alice", "Bruno", "Chloé"]),
+    ):
         chat = await phone(page, slot).locator(".chat").inner_text()
         for name in others:
             assert name not in chat, (slot, name)
@@ -184,7 +198,9 @@ async def test_the_sandbox_walk_facilitator_opens_a_room_member_joins_and_writes
     ARTIFACTS.mkdir(exist_ok=True)
     await page.goto(sandbox.url)
     # The page says where to begin (issue 16, item 4): the facilitator, shown first.
-    await page.get_by_text("Pour commencer\u00a0: Fatou (animation) appuie sur «\u00a0Démarrer\u00a0» et ouvre une salle").wait_for()
+    await page.get_by_text(
+        "Pour commencer\u00a0: Fatou (animation) appuie sur «\u00a0Démarrer\u00a0» et ouvre une salle"
+    ).wait_for()
     assert await page.locator("section.phone").first.get_attribute("data-slot") == "fatou"
     await expect_text(page, "fatou", "Commence ici")
     await expect_text(page, "alice", "Quand Fatou aura ouvert une salle")
@@ -213,14 +229,20 @@ async def test_the_sandbox_walk_facilitator_opens_a_room_member_joins_and_writes
 
 
 async def scroll_state(page, slot):
-    return await phone(page, slot).locator(".chat").evaluate(
-        "c => ({top: c.scrollTop, bottom: c.scrollHeight - c.scrollTop - c.clientHeight <= 2,"
-        " scrollable: c.scrollHeight > c.clientHeight + 50})")
+    return (
+        await phone(page, slot)
+        .locator(".chat")
+        .evaluate(
+            "c => ({top: c.scrollTop, bottom: c.scrollHeight - c.scrollTop - c.clientHeight <= 2,"
+            " scrollable: c.scrollHeight > c.clientHeight + 50})"
+        )
+    )
 
 
 async def wait_messages(page, slot, count):
     await page.wait_for_function(
-        f"document.querySelectorAll('section[data-slot=\"{slot}\"] .msg').length >= {count}", timeout=10_000)
+        f"document.querySelectorAll('section[data-slot=\"{slot}\"] .msg').length >= {count}", timeout=10_000
+    )
     return await phone(page, slot).locator(".msg").count()
 
 
@@ -260,13 +282,18 @@ async def test_each_chat_keeps_its_place_and_follows_only_at_the_bottom(sandbox,
     await sandbox.phones["alice"].command("/aide")
     count = await wait_messages(page, "alice", count + 2)
     assert (await scroll_state(page, "alice"))["bottom"], "at the bottom, it follows"
-    await phone(page, "alice").get_by_role("button", name="Envoyer une photo d'exemple (avec des métadonnées GPS)").click()
+    await (
+        phone(page, "alice")
+        .get_by_role("button", name="Envoyer une photo d'exemple (avec des métadonnées GPS)")
+        .click()
+    )
     image = phone(page, "alice").locator(".msg img").last
     await image.wait_for()
     await page.wait_for_function(
         "(() => { const c = document.getElementById('chat-alice'); const i = c.querySelector('img');"
         " return i && i.complete && i.naturalHeight > 0 && c.scrollHeight - c.scrollTop - c.clientHeight <= 2; })()",
-        timeout=10_000)
+        timeout=10_000,
+    )
 
 
 async def test_answers_to_presses_show_as_a_toast_or_an_alert_box(sandbox, page):
@@ -323,7 +350,11 @@ async def test_documents_the_data_file_the_caption_and_the_icon(sandbox, page):
 
     box = phone(page, "alice").get_by_role("textbox")
     await box.fill("mon tableau")
-    await phone(page, "alice").get_by_role("button", name="Envoyer une photo d'exemple (avec des métadonnées GPS)").click()
+    await (
+        phone(page, "alice")
+        .get_by_role("button", name="Envoyer une photo d'exemple (avec des métadonnées GPS)")
+        .click()
+    )
     await phone(page, "alice").locator(".msg.mine", has_text="mon tableau").wait_for(timeout=10_000)
     assert await box.input_value() == ""
 

@@ -81,12 +81,14 @@ def test_invite_without_a_token_says_it_is_a_sandbox_invitation(tmp_path):
     """Issue 16, item 19: no real-looking t.me link for a bot that does not exist."""
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env.update(ENTRAIDE_DATA_DIR=str(tmp_path), LC_ALL="", LC_MESSAGES="", LANG="en_CA.UTF-8")
-    english = subprocess.run([sys.executable, "-m", "bot.cli", "invite"], env=env, capture_output=True,
-                             text=True, timeout=60)
+    english = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "invite"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert english.returncode == 0 and "Sandbox invitation, not a Telegram link" in english.stdout
     env["LANG"] = "fr_CA.UTF-8"
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "invite"], env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "invite"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert "t.me" not in done.stdout + done.stderr + english.stdout + english.stderr
     assert "Invitation du bac à sable, pas un lien Telegram" in plain_text(done.stdout)

@@ -7,7 +7,12 @@ import pytest
 
 from storage.crypto import CryptoError, KeyRing, associated_data, open_sealed
 from storage.database import (
-    LATEST_SCHEMA, Database, MissingKey, WrongKey, resolve_master_key, key_file_mode,
+    LATEST_SCHEMA,
+    Database,
+    MissingKey,
+    WrongKey,
+    resolve_master_key,
+    key_file_mode,
 )
 from storage.members import Consents, MemberRepo
 

@@ -37,8 +37,12 @@ def test_the_rules_of_the_fixer():
     # Phone numbers never break, in both languages.
     for locale in LOCALES:
         assert fix_text("1 866 APPELLE (1 866 277-3553)", locale) == (
-            f"1{NBSP}866{NBSP}APPELLE (1{NBSP}866{NBSP}277{NBHYPHEN}3553)")
-        assert fix_text("9-8-8, texto 514 600-1002", locale) == f"9{NBHYPHEN}8{NBHYPHEN}8, texto 514{NBSP}600{NBHYPHEN}1002"
+            f"1{NBSP}866{NBSP}APPELLE (1{NBSP}866{NBSP}277{NBHYPHEN}3553)"
+        )
+        assert (
+            fix_text("9-8-8, texto 514 600-1002", locale)
+            == f"9{NBHYPHEN}8{NBHYPHEN}8, texto 514{NBSP}600{NBHYPHEN}1002"
+        )
         assert fix_text("Info-Social 811, texto 535353", locale) == "Info-Social 811, texto 535353"
     # Idempotent.
     once = fix_text("« x » : 1 800 263-2266 ?", "fr")
@@ -52,12 +56,15 @@ def test_the_fixer_rewrites_a_catalog_in_place_and_keeps_its_layout(tmp_path):
         target.parent.mkdir(parents=True)
         shutil.copy(path, target)
     po = tmp_path / "fr" / "LC_MESSAGES" / "entraide.po"
-    po.write_text(po.read_text() + '\nmsgid "x.new"\nmsgstr ""\n"Appelle le 9-8-8 !\\n"\n"« Salut » : ça va ?"\n'
-                  '\nmsgid "x.plural"\nmsgid_plural "x.plural"\nmsgstr[0] "{count} place ?"\nmsgstr[1] "{count} places ?"\n')
+    po.write_text(
+        po.read_text() + '\nmsgid "x.new"\nmsgstr ""\n"Appelle le 9-8-8 !\\n"\n"« Salut » : ça va ?"\n'
+        '\nmsgid "x.plural"\nmsgid_plural "x.plural"\nmsgstr[0] "{count} place ?"\nmsgstr[1] "{count} places ?"\n'
+    )
     assert check(tmp_path) != []
     lines_before = po.read_text().count("\n")
-    done = subprocess.run([sys.executable, "-m", "locales.typography", "--fix", "--root", str(tmp_path)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "locales.typography", "--fix", "--root", str(tmp_path)], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout
     assert check(tmp_path) == [] and po.read_text().count("\n") == lines_before
     texts = messages(po)

@@ -11,8 +11,10 @@ from bot.services.rooms import parse_open, parse_room_ref
 from bot.core.text import split_text, utf16_len
 
 
-@pytest.mark.parametrize("text,limit", [("a" * 10_000, 4096), ("mot " * 3000, 1000), ("😀" * 3000, 4096),
-                                        ("", 10), ("court", 10), ("ligne\n" * 900, 500)])
+@pytest.mark.parametrize(
+    "text,limit",
+    [("a" * 10_000, 4096), ("mot " * 3000, 1000), ("😀" * 3000, 4096), ("", 10), ("court", 10), ("ligne\n" * 900, 500)],
+)
 def test_split_text_respects_limit_and_loses_nothing(text, limit):
     pieces = split_text(text, limit)
     assert all(utf16_len(p) <= limit for p in pieces)

@@ -34,9 +34,14 @@ class WebhookBot(LiveBot):
     async def start(self):
         if self.server._runner is None:
             await self.server.start()
-        self.config = Config(token=self.api.token, api_url=self.server.base_url, data_dir=self.data_dir,
-                             poll_timeout=1, webhook_url=self.url if self.webhook else None,
-                             webhook_listen=("127.0.0.1", self.port))
+        self.config = Config(
+            token=self.api.token,
+            api_url=self.server.base_url,
+            data_dir=self.data_dir,
+            poll_timeout=1,
+            webhook_url=self.url if self.webhook else None,
+            webhook_listen=("127.0.0.1", self.port),
+        )
         self.stop_event = asyncio.Event()
         self.app = None
         self.task = asyncio.create_task(serve(self.config, self.stop_event, on_ready=self._ready))
@@ -70,9 +75,16 @@ async def test_webhook_relays_only_with_the_secret_then_polling_again(tmp_path):
     assert api.webhook_posts[200] > 0 and api.webhook_posts[403] == 0
 
     # A request without the secret, or with another one, is refused before anything is read.
-    forged = {"update_id": 9_999, "message": {
-        "message_id": 999, "date": api.now(), "chat": a.chat_dict(), "from": a.user_dict(),
-        "text": "message forgé"}}
+    forged = {
+        "update_id": 9_999,
+        "message": {
+            "message_id": 999,
+            "date": api.now(),
+            "chat": a.chat_dict(),
+            "from": a.user_dict(),
+            "text": "message forgé",
+        },
+    }
     sends = api.counts["sendMessage"]
     assert await post(live.url, forged) == 403
     assert await post(live.url, forged, secret="x" * 43) == 403

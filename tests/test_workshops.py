@@ -123,8 +123,10 @@ async def test_closing_the_room_calls_its_workshops_off(h):
     await schedule(h, fac)
     await answer(h, a, "y")
     await answer(h, b, "n")
-    posts = {p.first_name: next(m for m in p.received() if m.get("text", "").startswith("📅 Atelier"))
-             for p in (a, b, c, fac)}
+    posts = {
+        p.first_name: next(m for m in p.received() if m.get("text", "").startswith("📅 Atelier"))
+        for p in (a, b, c, fac)
+    }
     assert all(p.buttons(posts[p.first_name]) for p in (a, b, c))
     await h.cmd(fac, "fermer", str(room_id))
     for phone in (a, b, c, fac):
@@ -133,7 +135,8 @@ async def test_closing_the_room_calls_its_workshops_off(h):
     told = [plain(t) for t in a.texts() if "n'aura pas lieu" in t]
     assert len(told) == 1 and "« Budget sans gêne »" in told[0] and "la salle « Stress et argent » a fermé" in told[0]
     assert a.texts().index(next(t for t in a.texts() if "ferme maintenant" in t)) < a.texts().index(
-        next(t for t in a.texts() if "n'aura pas lieu" in t))  # the room's goodbye first
+        next(t for t in a.texts() if "n'aura pas lieu" in t)
+    )  # the room's goodbye first
     assert not any("n'aura pas lieu" in t for t in b.texts() + c.texts())  # no, or no answer: not told
     # Nothing more goes for it: no reminder, no invitation to share afterwards.
     await h.tick(3 * 86400)

@@ -42,8 +42,7 @@ def _number(value: float) -> str:
     return f"{value:,.0f}".replace(",", "\u202f") if value >= 1000 else f"{value:g}"
 
 
-def panel(entries: list[dict], key: str, title: str, unit: str, target: float | None,
-          x0: int, y0: int) -> list[str]:
+def panel(entries: list[dict], key: str, title: str, unit: str, target: float | None, x0: int, y0: int) -> list[str]:
     members = [e["members"] for e in entries]
     values = [e[key] for e in entries]
     # Linear growth drawn from the first size large enough to time (bot.bench.runs.GROWTH_FLOORS).
@@ -60,24 +59,37 @@ def panel(entries: list[dict], key: str, title: str, unit: str, target: float | 
     def y(v: float) -> float:
         return y0 + TOP + inner_h - min(v, top) / top * inner_h
 
-    out = [f'<text x="{x0 + LEFT}" y="{y0 + 20}" class="title">{escape(title)} ({unit})</text>',
-           f'<rect x="{x0 + LEFT}" y="{y0 + TOP}" width="{inner_w}" height="{inner_h}" class="frame"/>']
+    out = [
+        f'<text x="{x0 + LEFT}" y="{y0 + 20}" class="title">{escape(title)} ({unit})</text>',
+        f'<rect x="{x0 + LEFT}" y="{y0 + TOP}" width="{inner_w}" height="{inner_h}" class="frame"/>',
+    ]
     for i in range(5):
         v = top * i / 4
         out.append(f'<line x1="{x0 + LEFT}" x2="{x0 + LEFT + inner_w}" y1="{y(v):.1f}" y2="{y(v):.1f}" class="grid"/>')
         out.append(f'<text x="{x0 + LEFT - 6}" y="{y(v) + 4:.1f}" class="tick" text-anchor="end">{_number(v)}</text>')
     for m in members:
-        out.append(f'<text x="{x(m):.1f}" y="{y0 + H - BOTTOM + 16}" class="tick" text-anchor="middle">'
-                   f'{_number(m)}</text>')
+        out.append(
+            f'<text x="{x(m):.1f}" y="{y0 + H - BOTTOM + 16}" class="tick" text-anchor="middle">{_number(m)}</text>'
+        )
     if target:
-        out.append(f'<line x1="{x0 + LEFT}" x2="{x0 + LEFT + inner_w}" y1="{y(target):.1f}" '
-                   f'y2="{y(target):.1f}" class="target"/>')
-        out.append(f'<text x="{x0 + LEFT + inner_w - 4}" y="{y(target) - 4:.1f}" class="tick" '
-                   f'text-anchor="end">cible · target {target:g}</text>')
-    out.append('<polyline class="linear" points="' +
-               " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in zip(members, linear)) + '"/>')
-    out.append('<polyline class="measured" points="' +
-               " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in zip(members, values)) + '"/>')
+        out.append(
+            f'<line x1="{x0 + LEFT}" x2="{x0 + LEFT + inner_w}" y1="{y(target):.1f}" '
+            f'y2="{y(target):.1f}" class="target"/>'
+        )
+        out.append(
+            f'<text x="{x0 + LEFT + inner_w - 4}" y="{y(target) - 4:.1f}" class="tick" '
+            f'text-anchor="end">cible · target {target:g}</text>'
+        )
+    out.append(
+        '<polyline class="linear" points="'
+        + " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in zip(members, linear))
+        + '"/>'
+    )
+    out.append(
+        '<polyline class="measured" points="'
+        + " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in zip(members, values))
+        + '"/>'
+    )
     for m, v in zip(members, values):
         out.append(f'<circle cx="{x(m):.1f}" cy="{y(v):.1f}" r="3.5" class="point"/>')
         out.append(f'<text x="{x(m) + 6:.1f}" y="{y(v) - 6:.1f}" class="value">{v:g}</text>')
@@ -98,15 +110,18 @@ def chart(entries: list[dict]) -> str:
         f'<line x1="{W + 160}" x2="{W + 190}" y1="{legend_y}" y2="{legend_y}" class="linear"/>',
         f'<text x="{W + 196}" y="{legend_y + 4}" class="tick">croissance linéaire · linear</text>',
     ]
-    style = (".title{font:600 13px sans-serif;fill:#222}.tick{font:11px sans-serif;fill:#555}"
-             ".value{font:600 11px sans-serif;fill:#1f5f8b}.frame{fill:#fff;stroke:#bbb}"
-             ".grid{stroke:#eee}.target{stroke:#c0392b;stroke-dasharray:6 4}"
-             ".linear{fill:none;stroke:#999;stroke-dasharray:3 3}.measured{fill:none;stroke:#1f5f8b;stroke-width:2}"
-             ".point{fill:#1f5f8b}")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img" aria-label="entraide scale bench">'
-            f'<style>{style}</style><rect width="100%" height="100%" fill="#fafafa"/>'
-            + "".join(body) + "</svg>\n")
+    style = (
+        ".title{font:600 13px sans-serif;fill:#222}.tick{font:11px sans-serif;fill:#555}"
+        ".value{font:600 11px sans-serif;fill:#1f5f8b}.frame{fill:#fff;stroke:#bbb}"
+        ".grid{stroke:#eee}.target{stroke:#c0392b;stroke-dasharray:6 4}"
+        ".linear{fill:none;stroke:#999;stroke-dasharray:3 3}.measured{fill:none;stroke:#1f5f8b;stroke-width:2}"
+        ".point{fill:#1f5f8b}"
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="entraide scale bench">'
+        f'<style>{style}</style><rect width="100%" height="100%" fill="#fafafa"/>' + "".join(body) + "</svg>\n"
+    )
 
 
 def scale_entries(report: dict) -> list[dict]:

@@ -30,8 +30,10 @@ _SENTENCES = [
     "My sister lent me her car so I could get to my appointment.",
     "Merci pour vos messages la dernière fois, ça m'a vraiment touchée.",
 ]
-_RISKY = ["Des fois je me dis que tout le monde serait mieux sans moi.",
-          "honestly I keep thinking about ending it all tonight"]
+_RISKY = [
+    "Des fois je me dis que tout le monde serait mieux sans moi.",
+    "honestly I keep thinking about ending it all tonight",
+]
 
 
 def _message(rng: random.Random, size: int, risky: bool) -> str:
@@ -80,15 +82,21 @@ def child(quick: bool) -> dict:
 
 def checks(values: dict) -> dict[str, bool]:
     """Each criterion of the target, named as in bot.bench.runs.TARGETS, and whether it held."""
-    return {"p95 <= 20 ms at 500": values["p95_500_ms"] <= TARGET["p95_500_ms"],
-            "<= 60 ms at 4096": values["p95_4096_ms"] <= TARGET["p95_4096_ms"],
-            "<= 150 MB": values["added_rss_mb"] <= TARGET["added_rss_mb"]}
+    return {
+        "p95 <= 20 ms at 500": values["p95_500_ms"] <= TARGET["p95_500_ms"],
+        "<= 60 ms at 4096": values["p95_4096_ms"] <= TARGET["p95_4096_ms"],
+        "<= 150 MB": values["added_rss_mb"] <= TARGET["added_rss_mb"],
+    }
 
 
 def measure(quick: bool) -> dict:
     """Run the child and read its figures."""
-    result = subprocess.run([sys.executable, "-m", "bot.bench.detector", *(["--quick"] if quick else [])],
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.bench.detector", *(["--quick"] if quick else [])],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "child failed")
     return json.loads(result.stdout.strip().splitlines()[-1])

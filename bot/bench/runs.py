@@ -52,8 +52,10 @@ TARGETS = {
     "fan-out": ("multiple of one call", "multiple <= 2.0"),
     "room-burst": ("seconds to all 50 at every member", "all 50 at every member, <= 10 s, 0 x 429"),
     "burst": ("live p95 (s); ratio to FIFO", "p95 <= 2 s, >= 28 msg/s, 0 x 429, >= 50x FIFO"),
-    "scale": ("per size: RSS MB, start-up s, DB MB, wave plan s",
-              "<= 300 MB, <= 5 s at 100,000 members; growth <= linear"),
+    "scale": (
+        "per size: RSS MB, start-up s, DB MB, wave plan s",
+        "<= 300 MB, <= 5 s at 100,000 members; growth <= linear",
+    ),
     "detector": ("p95 ms at 500 / 4096 chars; added RSS", "p95 <= 20 ms at 500, <= 60 ms at 4096, <= 150 MB"),
 }
 
@@ -143,8 +145,9 @@ class Receipts:
 
 
 @asynccontextmanager
-async def live_bot(data_dir: Path, *, latency: float = 0.0, limits: Limits | None = None,
-                   fifo: bool = False, **config_changes):
+async def live_bot(
+    data_dir: Path, *, latency: float = 0.0, limits: Limits | None = None, fifo: bool = False, **config_changes
+):
     """The fake on 127.0.0.1 and the real bot polling it, as `entraide run` does."""
     from bot.telegram.context import SERVICES_KEY
     from bot.telegram.runner import open_database, start_bot, stop_bot
@@ -152,8 +155,14 @@ async def live_bot(data_dir: Path, *, latency: float = 0.0, limits: Limits | Non
     api = FakeTelegram()
     server = FakeServer(api)
     await server.start()
-    config = Config(token=api.token, api_url=server.base_url, data_dir=data_dir, poll_timeout=2,
-                    member_messages_per_minute=100_000, **config_changes)
+    config = Config(
+        token=api.token,
+        api_url=server.base_url,
+        data_dir=data_dir,
+        poll_timeout=2,
+        member_messages_per_minute=100_000,
+        **config_changes,
+    )
     db = await open_database(config)
     options = {}
     if fifo:
@@ -171,8 +180,15 @@ async def live_bot(data_dir: Path, *, latency: float = 0.0, limits: Limits | Non
         await server.stop()
 
 
-async def seat_members(services, api: FakeTelegram, count: int, room_theme: str = "Banc d'essai",
-                       *, first_user: int = 7_000_000_000, consents=None) -> tuple[int, list]:
+async def seat_members(
+    services,
+    api: FakeTelegram,
+    count: int,
+    room_theme: str = "Banc d'essai",
+    *,
+    first_user: int = 7_000_000_000,
+    consents=None,
+) -> tuple[int, list]:
     """Members created straight in storage (onboarding is not what is measured)."""
     from storage.members import Consents, MemberRepo
     from storage.rooms import RoomRepo
@@ -184,8 +200,9 @@ async def seat_members(services, api: FakeTelegram, count: int, room_theme: str 
             user_id = first_user + index
             phone = api.phone(user_id, f"P{index}", language_code="fr")
             phone.started = True
-            member = await MemberRepo(tx).create(user_id, user_id, "fr", consents or Consents(rooms=True), 1,
-                                                 services.clock.day())
+            member = await MemberRepo(tx).create(
+                user_id, user_id, "fr", consents or Consents(rooms=True), 1, services.clock.day()
+            )
             await RoomRepo(tx).add_seat(room.id, member.id, f"Pseudo {index}", False, services.clock.day())
             await MemberRepo(tx).set_active_room(member.id, room.id)
             phones.append(phone)
@@ -240,8 +257,16 @@ async def overhead(work: Path, quick: bool) -> Result:
         ours = 7 * messages / (time.perf_counter() - started)
         sends = api.counts["sendMessage"] - sends_before
     ratio = ours / bare
-    return judge("overhead", {"bare_copies_per_s": round(bare, 1), "bot_copies_per_s": round(ours, 1),
-                              "bot_send_calls": sends, "ratio": round(ratio, 2)}, {"ratio >= 0.66": ratio >= 0.66})
+    return judge(
+        "overhead",
+        {
+            "bare_copies_per_s": round(bare, 1),
+            "bot_copies_per_s": round(ours, 1),
+            "bot_send_calls": sends,
+            "ratio": round(ratio, 2),
+        },
+        {"ratio >= 0.66": ratio >= 0.66},
+    )
 
 
 async def fan_out(work: Path, quick: bool) -> Result:
@@ -260,8 +285,11 @@ async def fan_out(work: Path, quick: bool) -> Result:
             await asyncio.sleep(0.2)
         best = statistics.median(times)
     multiple = best / max(call, 1e-3)
-    return judge("fan-out", {"call_s": call, "median_s": round(best, 3), "multiple_of_one_call": round(multiple, 2)},
-                 {"multiple <= 2.0": multiple <= 2.0})
+    return judge(
+        "fan-out",
+        {"call_s": call, "median_s": round(best, 3), "multiple_of_one_call": round(multiple, 2)},
+        {"multiple <= 2.0": multiple <= 2.0},
+    )
 
 
 async def room_burst(work: Path, quick: bool) -> Result:
@@ -274,36 +302,47 @@ async def room_burst(work: Path, quick: bool) -> Result:
         for i in range(50):
             await author.send(f"rafale r{i}")
             await asyncio.sleep(0.1)
-        done = await wait_until(lambda: all(all((p.user_id, f"r{i}") in receipts.times for i in range(50))
-                                            for p in others), 120)
-        elapsed = max(receipts.times[(p.user_id, f"r{i}")] for p in others for i in range(50)
-                      if (p.user_id, f"r{i}") in receipts.times) - started
+        done = await wait_until(
+            lambda: all(all((p.user_id, f"r{i}") in receipts.times for i in range(50)) for p in others), 120
+        )
+        elapsed = (
+            max(
+                receipts.times[(p.user_id, f"r{i}")]
+                for p in others
+                for i in range(50)
+                if (p.user_id, f"r{i}") in receipts.times
+            )
+            - started
+        )
         too_many = api.errors_sent[429]
         copies = sum(len(p.inbox) for p in others)
-    return judge("room-burst", {"seconds_to_all": round(elapsed, 2), "complete": done, "messages_received": copies,
-                                "http_429": too_many},
-                 {"all 50 at every member": done, "<= 10 s": elapsed <= 10, "0 x 429": too_many == 0})
+    return judge(
+        "room-burst",
+        {"seconds_to_all": round(elapsed, 2), "complete": done, "messages_received": copies, "http_429": too_many},
+        {"all 50 at every member": done, "<= 10 s": elapsed <= 10, "0 x 429": too_many == 0},
+    )
 
 
 async def _burst_once(work: Path, members: int, fifo: bool, chat_seconds: float) -> dict:
     from storage.members import Consents
 
     label = "FIFO baseline" if fifo else "prioritised pipeline"
-    async with live_bot(work / ("burst-fifo" if fifo else "burst"), latency=latency(0.01),
-                        limits=limits(), fifo=fifo) as (api, services, app):
+    async with live_bot(
+        work / ("burst-fifo" if fifo else "burst"), latency=latency(0.01), limits=limits(), fifo=fifo
+    ) as (api, services, app):
         receipts = Receipts(api)
         progress(f"burst ({label}): {members} members with check-ins, 10 rooms chatting")
         rooms = []
         for r in range(10):
             _, phones = await seat_members(services, api, 3, f"Salle {r}", first_user=7_200_000_000 + r * 10)
             rooms.append(phones)
-        await seat_members(services, api, members, "Bilan", first_user=7_300_000_000,
-                                         consents=Consents(rooms=True, checkins=True))
+        await seat_members(
+            services, api, members, "Bilan", first_user=7_300_000_000, consents=Consents(rooms=True, checkins=True)
+        )
         from storage.members import MemberRepo
 
         async with services.db.transaction() as tx:
-            ids = [m.id for m in await MemberRepo(tx).many(list(range(1, 10 * 3 + members + 1)))
-                   if m.consents.checkins]
+            ids = [m.id for m in await MemberRepo(tx).many(list(range(1, 10 * 3 + members + 1))) if m.consents.checkins]
         api.errors_sent.clear()
         calls_before = sum(api.counts[m] for m in ("sendMessage", "copyMessage", "sendPhoto", "editMessageText"))
         started = time.perf_counter()
@@ -320,7 +359,9 @@ async def _burst_once(work: Path, members: int, fifo: bool, chat_seconds: float)
             i += 1
             await asyncio.sleep(1.0)
         elapsed = time.perf_counter() - started
-        calls = sum(api.counts[m] for m in ("sendMessage", "copyMessage", "sendPhoto", "editMessageText")) - calls_before
+        calls = (
+            sum(api.counts[m] for m in ("sendMessage", "copyMessage", "sendPhoto", "editMessageText")) - calls_before
+        )
         await wait_until(lambda: all(t in receipts.tokens for t in sent), 30)  # stragglers
         for task in firing:
             task.cancel()
@@ -336,11 +377,14 @@ async def _burst_once(work: Path, members: int, fifo: bool, chat_seconds: float)
                     elif not phone.sent or all(token not in (m.get("text") or "") for m in phone.sent):
                         latencies.append(ended - t0)  # not arrived yet: at least this long
         latencies.sort()
-        return {"live_p50_s": round(statistics.median(latencies), 3),
-                "live_p95_s": round(latencies[int(len(latencies) * 0.95) - 1], 3),
-                "live_max_s": round(latencies[-1], 3),
-                "sends_per_s": round(calls / elapsed, 1), "http_429": api.errors_sent[429],
-                "limit_hits": dict(api.limit_hits)}
+        return {
+            "live_p50_s": round(statistics.median(latencies), 3),
+            "live_p95_s": round(latencies[int(len(latencies) * 0.95) - 1], 3),
+            "live_max_s": round(latencies[-1], 3),
+            "sends_per_s": round(calls / elapsed, 1),
+            "http_429": api.errors_sent[429],
+            "limit_hits": dict(api.limit_hits),
+        }
 
 
 async def burst(work: Path, quick: bool) -> Result:
@@ -349,10 +393,23 @@ async def burst(work: Path, quick: bool) -> Result:
     ours = await _burst_once(work, members, False, seconds)
     fifo = await _burst_once(work, members, True, seconds)
     ratio = fifo["live_p95_s"] / max(ours["live_p95_s"], 1e-3)
-    values = {"members": members, **ours, "fifo_live_p95_s": fifo["live_p95_s"], "fifo_http_429": fifo["http_429"],
-              "p95_ratio_vs_fifo": round(ratio, 1)}
-    return judge("burst", values, {"p95 <= 2 s": ours["live_p95_s"] <= 2, ">= 28 msg/s": ours["sends_per_s"] >= 28,
-                                   "0 x 429": ours["http_429"] == 0, ">= 50x FIFO": ratio >= 50})
+    values = {
+        "members": members,
+        **ours,
+        "fifo_live_p95_s": fifo["live_p95_s"],
+        "fifo_http_429": fifo["http_429"],
+        "p95_ratio_vs_fifo": round(ratio, 1),
+    }
+    return judge(
+        "burst",
+        values,
+        {
+            "p95 <= 2 s": ours["live_p95_s"] <= 2,
+            ">= 28 msg/s": ours["sends_per_s"] >= 28,
+            "0 x 429": ours["http_429"] == 0,
+            ">= 50x FIFO": ratio >= 50,
+        },
+    )
 
 
 SCALE_SIZES = (1_000, 10_000, 100_000)
@@ -373,15 +430,21 @@ async def scale(work: Path, quick: bool) -> list[Result]:
         progress(f"scale: {members} members and {rooms} rooms in the database")
         data_dir = work / f"scale-{members}"
         await _populate(data_dir, members, rooms)
-        child = subprocess.run([sys.executable, "-m", "bot.bench", "--scale-child", str(data_dir)],
-                               capture_output=True, text=True, timeout=1800)
+        child = subprocess.run(
+            [sys.executable, "-m", "bot.bench", "--scale-child", str(data_dir)],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
         shutil.rmtree(data_dir, ignore_errors=True)
         if child.returncode != 0:
             results.append(Result("scale", {"members": members}, error=child.stderr[-300:]))
             continue
         values = {"members": members, "rooms": rooms, **json.loads(child.stdout.strip().splitlines()[-1])}
-        checks = {f"<= {SCALE_RSS_MB} MB": values["rss_mb"] <= SCALE_RSS_MB,
-                  f"<= {SCALE_STARTUP_S:g} s": values["startup_s"] <= SCALE_STARTUP_S}
+        checks = {
+            f"<= {SCALE_RSS_MB} MB": values["rss_mb"] <= SCALE_RSS_MB,
+            f"<= {SCALE_STARTUP_S:g} s": values["startup_s"] <= SCALE_STARTUP_S,
+        }
         if previous is not None:
             growth = members / previous["members"]
             judged = []
@@ -411,8 +474,9 @@ async def _populate(data_dir: Path, members: int, rooms: int) -> None:
     for start in range(0, members, 1000):
         async with db.transaction() as tx:
             for i in range(start, min(members, start + 1000)):
-                member = await MemberRepo(tx).create(8_000_000_000 + i, 8_000_000_000 + i, "fr",
-                                                     Consents(rooms=True, checkins=i % 3 == 0), 1, day)
+                member = await MemberRepo(tx).create(
+                    8_000_000_000 + i, 8_000_000_000 + i, "fr", Consents(rooms=True, checkins=i % 3 == 0), 1, day
+                )
                 ids.append(member.id)
                 if i % 3 == 0:
                     await CheckinRepo(tx).save(CheckinSettings(member.id))
@@ -458,9 +522,20 @@ async def scale_child(data_dir: Path) -> None:
     await db.close()
     await server.stop()
     size = sum(f.stat().st_size for f in data_dir.iterdir() if f.name.startswith("entraide.db"))
-    print(json.dumps({"rss_mb": round(rss, 1), "rss_started_mb": round(rss_started, 1),
-                      "startup_s": round(startup, 2), "scheduled_jobs": jobs, "db_mb": round(size / 1e6, 1),
-                      "wave": len(wave), "wave_queued": len(queued), "wave_plan_s": round(wave_plan, 2)}))
+    print(
+        json.dumps(
+            {
+                "rss_mb": round(rss, 1),
+                "rss_started_mb": round(rss_started, 1),
+                "startup_s": round(startup, 2),
+                "scheduled_jobs": jobs,
+                "db_mb": round(size / 1e6, 1),
+                "wave": len(wave),
+                "wave_queued": len(queued),
+                "wave_plan_s": round(wave_plan, 2),
+            }
+        )
+    )
 
 
 async def detector(work: Path, quick: bool) -> Result:
@@ -471,13 +546,23 @@ async def detector(work: Path, quick: bool) -> Result:
     return judge("detector", values, bench_crisis.checks(values))
 
 
-SCENARIOS = {"overhead": overhead, "fan-out": fan_out, "room-burst": room_burst, "burst": burst, "scale": scale,
-             "detector": detector}
+SCENARIOS = {
+    "overhead": overhead,
+    "fan-out": fan_out,
+    "room-burst": room_burst,
+    "burst": burst,
+    "scale": scale,
+    "detector": detector,
+}
 
 
 def machine() -> dict:
-    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine()}
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+    }
 
 
 class _AsProgress(logging.Handler):
@@ -531,12 +616,18 @@ def table(results: list[Result], width: int = WIDTH) -> str:
             head = f"MISSED TARGET: {', '.join(result.missed)} (target: {target})"
         else:
             head = f"ok: {target}"
-        lines += textwrap.wrap(head, width, initial_indent=result.scenario.ljust(name_width),
-                               subsequent_indent=indent, break_on_hyphens=False)
+        lines += textwrap.wrap(
+            head,
+            width,
+            initial_indent=result.scenario.ljust(name_width),
+            subsequent_indent=indent,
+            break_on_hyphens=False,
+        )
         measured = "  ".join(f"{k}={v}" for k, v in result.values.items())
         if measured:
-            lines += textwrap.wrap(measured, width, initial_indent=indent, subsequent_indent=indent,
-                                   break_on_hyphens=False)
+            lines += textwrap.wrap(
+                measured, width, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False
+            )
     missed = [r.scenario for r in results if r.verdict == "missed target"]
     failed = [r.scenario for r in results if r.verdict == "failed"]
     summary = f"{len(results) - len(missed) - len(failed)} of {len(results)} scenarios met their target"
@@ -557,16 +648,18 @@ def exit_code(results: list[Result]) -> int:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="entraide bench", epilog="exit code: 0 every target met, 1 a target missed, "
-                                                                   "3 a scenario failed")
+    parser = argparse.ArgumentParser(
+        prog="entraide bench", epilog="exit code: 0 every target met, 1 a target missed, 3 a scenario failed"
+    )
     parser.add_argument("scenarios", nargs="*", help=f"any of: {', '.join(SCENARIOS)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, about a minute")
     parser.add_argument("--json", action="store_true", help="print a JSON report")
     parser.add_argument("--latency", type=float, help="seconds per API call on the fake (default per scenario)")
     parser.add_argument("--per-chat", type=float, default=1.0, help="emulated messages/s to one chat (default 1)")
     parser.add_argument("--overall", type=float, default=30.0, help="emulated messages/s overall (default 30)")
-    parser.add_argument("--sizes", help="scale: member counts, e.g. 1000,10000,100000 (default: those; "
-                                        "--quick: 1000,3000)")
+    parser.add_argument(
+        "--sizes", help="scale: member counts, e.g. 1000,10000,100000 (default: those; --quick: 1000,3000)"
+    )
     parser.add_argument("--scale-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.scale_child:
@@ -590,9 +683,21 @@ def main(argv: list[str] | None = None) -> int:
         gc.collect()  # whatever a collected task would still log, it logs now, not amid the table
         sys.stderr.flush()
         if args.json:
-            report = {"machine": machine(), "quick": args.quick, "conditions": CONDITIONS,
-                      "results": [{"scenario": r.scenario, "verdict": r.verdict, "missed": r.missed,
-                                   **({"error": r.error} if r.error else {}), **r.values} for r in results]}
+            report = {
+                "machine": machine(),
+                "quick": args.quick,
+                "conditions": CONDITIONS,
+                "results": [
+                    {
+                        "scenario": r.scenario,
+                        "verdict": r.verdict,
+                        "missed": r.missed,
+                        **({"error": r.error} if r.error else {}),
+                        **r.values,
+                    }
+                    for r in results
+                ],
+            }
             sys.stdout.write(json.dumps(report, indent=2) + "\n")
         else:
             sys.stdout.write(table(results) + "\n")  # one write: nothing can land inside it

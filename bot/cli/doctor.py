@@ -9,7 +9,12 @@ from urllib.parse import urlsplit
 from bot.core.config import Config
 from bot.core.i18n import Translator
 from storage.database import (
-    DB_NAME, KEY_FILE_NAME, LATEST_SCHEMA, Database, StorageError, key_file_mode,
+    DB_NAME,
+    KEY_FILE_NAME,
+    LATEST_SCHEMA,
+    Database,
+    StorageError,
+    key_file_mode,
     resolve_master_key,
 )
 
@@ -23,8 +28,7 @@ async def diagnose(config: Config, say: Callable[..., str] | None = None) -> tup
         def say(key: str, **params) -> str:
             return translator("en", f"cli.{key}", **params)
 
-    labels = {key: say(f"doctor_{key}") for key in ("master_key", "key_file", "db_file", "database",
-                                                     "schema", "check")}
+    labels = {key: say(f"doctor_{key}") for key in ("master_key", "key_file", "db_file", "database", "schema", "check")}
     width = max(20, *(len(label) + 1 for label in labels.values()))
 
     def line(label: str, value: str) -> str:
@@ -37,8 +41,10 @@ async def diagnose(config: Config, say: Callable[..., str] | None = None) -> tup
         line("TELEGRAM_API_URL:", f"{urlsplit(config.api_url).scheme}://{urlsplit(config.api_url).netloc}"),
         line("ENTRAIDE_DATA_DIR:", str(config.data_dir.resolve())),
         line("ENTRAIDE_TZ:", config.tz),
-        line(labels["master_key"], say("doctor_master_env") if config.master_key
-             else say("doctor_master_file", file=KEY_FILE_NAME)),
+        line(
+            labels["master_key"],
+            say("doctor_master_env") if config.master_key else say("doctor_master_file", file=KEY_FILE_NAME),
+        ),
     ]
     mode = key_file_mode(config.data_dir)
     if not config.master_key:
@@ -56,7 +62,9 @@ async def diagnose(config: Config, say: Callable[..., str] | None = None) -> tup
         lines.append(line(labels["key_file"], say("doctor_key_env_and_file")))
     database = config.data_dir / DB_NAME
     if database.exists() and stat.S_IMODE(database.stat().st_mode) & 0o077:
-        lines.append(line(labels["db_file"], say("doctor_db_bad_mode", mode=oct(stat.S_IMODE(database.stat().st_mode)))))
+        lines.append(
+            line(labels["db_file"], say("doctor_db_bad_mode", mode=oct(stat.S_IMODE(database.stat().st_mode))))
+        )
         healthy = False
     if not (config.data_dir / DB_NAME).exists():
         lines.append(line(labels["database"], say("doctor_db_none")))

@@ -61,8 +61,10 @@ PURGE_KEYS = {
 ARGPARSE_MESSAGES = [
     (re.compile(r"the following arguments are required: (?P<names>.+)"), "err_required"),
     (re.compile(r"unrecognized arguments: (?P<names>.+)"), "err_unrecognized"),
-    (re.compile(r"argument (?P<name>[^:]+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)"),
-     "err_invalid_choice"),
+    (
+        re.compile(r"argument (?P<name>[^:]+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)"),
+        "err_invalid_choice",
+    ),
     (re.compile(r"argument (?P<name>[^:]+): expected one argument"), "err_expected_one"),
     (re.compile(r"argument (?P<name>[^:]+): invalid (?P<kind>\w+) value: (?P<value>.+)"), "err_invalid_value"),
 ]
@@ -70,27 +72,38 @@ ARGPARSE_MESSAGES = [
 
 # Errors the configuration and the storage raise (their text is English, shared with the
 # logs): recognised here and told in the operator's language; any other is shown as is.
-ERROR_MESSAGES = [(re.compile(pattern, re.S), key) for pattern, key in [
-    (r"(?P<name>[A-Z_]+)=(?P<value>.*) must be host:port, e\.g\. 127\.0\.0\.1:8443", "err_listen"),
-    (r"ENTRAIDE_PRIVACY_CONTACT is longer than 300 characters: .*", "err_contact_long"),
-    (r"ENTRAIDE_WEBHOOK_URL must be a public https:// URL .*", "err_webhook_https"),
-    (r"ENTRAIDE_WEBHOOK_URL must not carry a query or a fragment", "err_webhook_query"),
-    (r"ENTRAIDE_TZ=(?P<tz>.*) is not a known time zone", "err_tz"),
-    (r"TELEGRAM_API_URL must start with http:// or https://", "err_api_url"),
-    (r"(?P<name>[A-Z_]+)=(?P<where>\S+): cannot listen there \((?P<why>.*)\)", "err_cannot_listen"),
-    (r"Telegram refused ENTRAIDE_WEBHOOK_URL: (?P<why>.*)", "err_webhook_refused"),
-    (r"the master key does not open this database \(nothing was changed\)", "err_wrong_key"),
-    (r"a database exists in (?P<folder>.*) but neither ENTRAIDE_MASTER_KEY nor (?P<path>.*) is there to open it",
-     "err_missing_key"),
-    (r"no key yet in (?P<folder>.*)", "err_no_key"),
-    (r"(?P<origin>.*) is not valid base64", "err_key_base64"),
-    (r"(?P<origin>.*) must decode to (?P<expected>\d+) bytes, not (?P<found>\d+)", "err_key_length"),
-    (r"a key rotation is not finished: run `entraide rotate-key` again", "err_rotation_pending"),
-    (r".*\((?P<folder>[^()]*)\).*another 'entraide run' is already using this data directory.*", "err_busy_running"),
-    (r".*\((?P<folder>[^()]*)\).*the bot is running on this data directory: stop it.*", "err_busy_stop_bot"),
-    (r".*\((?P<folder>[^()]*)\).*another entraide command is working on this data directory.*", "err_busy_other_verb"),
-    (r".*\((?P<folder>[^()]*)\).*a key rotation is running on this data directory.*", "err_busy_rotating"),
-]]
+ERROR_MESSAGES = [
+    (re.compile(pattern, re.S), key)
+    for pattern, key in [
+        (r"(?P<name>[A-Z_]+)=(?P<value>.*) must be host:port, e\.g\. 127\.0\.0\.1:8443", "err_listen"),
+        (r"ENTRAIDE_PRIVACY_CONTACT is longer than 300 characters: .*", "err_contact_long"),
+        (r"ENTRAIDE_WEBHOOK_URL must be a public https:// URL .*", "err_webhook_https"),
+        (r"ENTRAIDE_WEBHOOK_URL must not carry a query or a fragment", "err_webhook_query"),
+        (r"ENTRAIDE_TZ=(?P<tz>.*) is not a known time zone", "err_tz"),
+        (r"TELEGRAM_API_URL must start with http:// or https://", "err_api_url"),
+        (r"(?P<name>[A-Z_]+)=(?P<where>\S+): cannot listen there \((?P<why>.*)\)", "err_cannot_listen"),
+        (r"Telegram refused ENTRAIDE_WEBHOOK_URL: (?P<why>.*)", "err_webhook_refused"),
+        (r"the master key does not open this database \(nothing was changed\)", "err_wrong_key"),
+        (
+            r"a database exists in (?P<folder>.*) but neither ENTRAIDE_MASTER_KEY nor (?P<path>.*) is there to open it",
+            "err_missing_key",
+        ),
+        (r"no key yet in (?P<folder>.*)", "err_no_key"),
+        (r"(?P<origin>.*) is not valid base64", "err_key_base64"),
+        (r"(?P<origin>.*) must decode to (?P<expected>\d+) bytes, not (?P<found>\d+)", "err_key_length"),
+        (r"a key rotation is not finished: run `entraide rotate-key` again", "err_rotation_pending"),
+        (
+            r".*\((?P<folder>[^()]*)\).*another 'entraide run' is already using this data directory.*",
+            "err_busy_running",
+        ),
+        (r".*\((?P<folder>[^()]*)\).*the bot is running on this data directory: stop it.*", "err_busy_stop_bot"),
+        (
+            r".*\((?P<folder>[^()]*)\).*another entraide command is working on this data directory.*",
+            "err_busy_other_verb",
+        ),
+        (r".*\((?P<folder>[^()]*)\).*a key rotation is running on this data directory.*", "err_busy_rotating"),
+    ]
+]
 
 
 def explain(error: Exception, say: Say) -> str:
@@ -175,8 +188,9 @@ def _open_browser(url: str) -> None:
     import os
     import webbrowser
 
-    if os.environ.get("CI") or (sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
-                                and not os.environ.get("WAYLAND_DISPLAY")):
+    if os.environ.get("CI") or (
+        sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
+    ):
         return
     try:
         webbrowser.open(url)
@@ -320,16 +334,26 @@ def cmd_incident(args: argparse.Namespace, config: Config) -> int:
     with maintenance(config.data_dir):
         incidents = asyncio.run(list_incidents(config))
     for incident in incidents:
-        print(args.say("incident_line", id=incident.id, day=incident.day, nature=incident.nature,
-                       measures=incident.measures))
+        print(
+            args.say(
+                "incident_line", id=incident.id, day=incident.day, nature=incident.nature, measures=incident.measures
+            )
+        )
     return EXIT_OK
 
 
 def cmd_bench(args: argparse.Namespace, config: Config) -> int:
     from bot.bench.runs import main as bench_main
 
-    options = [*args.scenarios, *(["--quick"] if args.quick else []), *(["--json"] if args.json else []),
-               "--per-chat", str(args.per_chat), "--overall", str(args.overall)]
+    options = [
+        *args.scenarios,
+        *(["--quick"] if args.quick else []),
+        *(["--json"] if args.json else []),
+        "--per-chat",
+        str(args.per_chat),
+        "--overall",
+        str(args.overall),
+    ]
     if args.latency is not None:
         options += ["--latency", str(args.latency)]
     if args.sizes:
@@ -357,9 +381,15 @@ def cmd_crisis_eval(args: argparse.Namespace, config: Config) -> int:
         print(say("crisis_eval_empty"), file=sys.stderr)
         return EXIT_CONFIG
     print(say("crisis_eval_lines", count=len(lines), source=source) + "\n")
-    labels = Labels(say("crisis_eval_intro"), say("crisis_eval_recall"), say("crisis_eval_held"),
-                    say("crisis_eval_flagged"), say("crisis_eval_category"), say("crisis_eval_missed"),
-                    say("crisis_eval_alarms"))
+    labels = Labels(
+        say("crisis_eval_intro"),
+        say("crisis_eval_recall"),
+        say("crisis_eval_held"),
+        say("crisis_eval_flagged"),
+        say("crisis_eval_category"),
+        say("crisis_eval_missed"),
+        say("crisis_eval_alarms"),
+    )
     print(evaluate(lines, lambda text: assess(text).level).render(labels))
     return EXIT_OK
 
@@ -377,8 +407,12 @@ def parser(say: Say | None = None) -> argparse.ArgumentParser:
     invite.add_argument("--bot-username", help=say("invite_bot_username"))
     invite.add_argument("--sandbox", action="store_true", help=say("invite_sandbox"))
     invite.set_defaults(func=cmd_invite)
-    for name, func in (("doctor", cmd_doctor), ("purge", cmd_purge), ("backup", cmd_backup),
-                       ("rotate-key", cmd_rotate_key)):
+    for name, func in (
+        ("doctor", cmd_doctor),
+        ("purge", cmd_purge),
+        ("backup", cmd_backup),
+        ("rotate-key", cmd_rotate_key),
+    ):
         key = name.replace("-", "_") + "_help"
         verbs.add_parser(name, help=say(key), description=say(key)).set_defaults(func=func)
     incident = verbs.add_parser("incident", help=say("incident_help"), description=say("incident_help"))

@@ -38,8 +38,10 @@ def check_contact(value: str) -> str | None:
     """The person in charge of personal information, as members will read it (one line)."""
     contact = " ".join(value.split())
     if len(contact) > 300:
-        raise ConfigError("ENTRAIDE_PRIVACY_CONTACT is longer than 300 characters: "
-                          "a name or title and one way to reach them is enough")
+        raise ConfigError(
+            "ENTRAIDE_PRIVACY_CONTACT is longer than 300 characters: "
+            "a name or title and one way to reach them is enough"
+        )
     return contact or None
 
 
@@ -48,12 +50,12 @@ def check_webhook_url(url: str) -> str:
     parts = urlsplit(url)
     local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
     if not parts.hostname or not (parts.scheme == "https" or local):
-        raise ConfigError("ENTRAIDE_WEBHOOK_URL must be a public https:// URL "
-                          "(plain http:// only to 127.0.0.1, for local runs)")
+        raise ConfigError(
+            "ENTRAIDE_WEBHOOK_URL must be a public https:// URL (plain http:// only to 127.0.0.1, for local runs)"
+        )
     if parts.query or parts.fragment:
         raise ConfigError("ENTRAIDE_WEBHOOK_URL must not carry a query or a fragment")
     return url
-
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,9 @@ class Config:
         metrics = (env.get("ENTRAIDE_METRICS_LISTEN") or "").strip()
         return cls(
             webhook_url=check_webhook_url(webhook_url) if webhook_url else None,
-            webhook_listen=parse_listen("ENTRAIDE_WEBHOOK_LISTEN",
-                                        env.get("ENTRAIDE_WEBHOOK_LISTEN") or WEBHOOK_LISTEN),
+            webhook_listen=parse_listen(
+                "ENTRAIDE_WEBHOOK_LISTEN", env.get("ENTRAIDE_WEBHOOK_LISTEN") or WEBHOOK_LISTEN
+            ),
             metrics_listen=parse_listen("ENTRAIDE_METRICS_LISTEN", metrics) if metrics else None,
             privacy_contact=check_contact(env.get("ENTRAIDE_PRIVACY_CONTACT") or ""),
             token=(env.get("TELEGRAM_BOT_TOKEN") or "").strip() or None,

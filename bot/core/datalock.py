@@ -29,17 +29,25 @@ class DataDirBusy(StorageError):
     """Another process holds the data directory in a way this verb cannot share."""
 
 
-BOT_RUNNING = ("un autre « entraide run » utilise déjà ce dossier de données ({dir}) : "
-               "un seul bot à la fois. / another 'entraide run' is already using this data "
-               "directory: one bot at a time.")
-STOP_THE_BOT = ("le bot tourne sur ce dossier de données ({dir}) : arrêtez-le, puis relancez "
-                "« entraide rotate-key ». / the bot is running on this data directory: stop it, "
-                "then run 'entraide rotate-key' again.")
-OTHER_VERB = ("une autre commande entraide (backup, purge, incident ou invite) travaille sur ce "
-              "dossier ({dir}) : réessayez quand elle aura fini. / another entraide command is "
-              "working on this data directory: try again when it is done.")
-ROTATING = ("une rotation de clé est en cours sur ce dossier ({dir}) : réessayez quand elle sera "
-            "finie. / a key rotation is running on this data directory: try again when it is done.")
+BOT_RUNNING = (
+    "un autre « entraide run » utilise déjà ce dossier de données ({dir}) : "
+    "un seul bot à la fois. / another 'entraide run' is already using this data "
+    "directory: one bot at a time."
+)
+STOP_THE_BOT = (
+    "le bot tourne sur ce dossier de données ({dir}) : arrêtez-le, puis relancez "
+    "« entraide rotate-key ». / the bot is running on this data directory: stop it, "
+    "then run 'entraide rotate-key' again."
+)
+OTHER_VERB = (
+    "une autre commande entraide (backup, purge, incident ou invite) travaille sur ce "
+    "dossier ({dir}) : réessayez quand elle aura fini. / another entraide command is "
+    "working on this data directory: try again when it is done."
+)
+ROTATING = (
+    "une rotation de clé est en cours sur ce dossier ({dir}) : réessayez quand elle sera "
+    "finie. / a key rotation is running on this data directory: try again when it is done."
+)
 
 
 def _take(data_dir: Path, name: str, mode: int, refusal: str):

@@ -91,8 +91,9 @@ def placeholders(text: str) -> set[str]:
 class Translator:
     """Looks up a key in the member's language and fills its placeholders."""
 
-    def __init__(self, catalogs: dict[str, dict[str, str]] | None = None,
-                 plurals: dict[str, Catalog] | None = None) -> None:
+    def __init__(
+        self, catalogs: dict[str, dict[str, str]] | None = None, plurals: dict[str, Catalog] | None = None
+    ) -> None:
         if catalogs is None:
             full = {locale: read_catalog(locale) for locale in LOCALES}
             catalogs = {locale: c.messages for locale, c in full.items()}

@@ -35,7 +35,7 @@ def split_text(text: str, limit: int) -> list[str]:
         space = max(window.rfind("\n"), window.rfind(" "))
         if space > cut // 2:
             pieces.append(rest[:space])
-            rest = rest[space + 1:]
+            rest = rest[space + 1 :]
         else:
             pieces.append(window)
             rest = rest[cut:]
@@ -93,8 +93,12 @@ def split_labelled(message: Styled) -> list[Styled] | None:
         end = starts[number + 1] - 1 if number + 1 < len(starts) else len(message.text)
         text = message.text[start:end]
         base, limit = utf16_len(message.text[:start]), utf16_len(message.text[:end])
-        lines.append(Styled(text, tuple(Entity(e.kind, e.offset - base, e.length) for e in message.entities
-                                        if base <= e.offset < limit)))
+        lines.append(
+            Styled(
+                text,
+                tuple(Entity(e.kind, e.offset - base, e.length) for e in message.entities if base <= e.offset < limit),
+            )
+        )
     return lines
 
 
@@ -111,10 +115,48 @@ def _utf16_offsets(text: str) -> dict[int, int]:
 # Characters that draw nothing or reorder what is drawn: with them, a member's words could
 # pass for a label (a pseudonym padded with U+200B, a line turned around by U+202E).
 _INVISIBLE = {
-    0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180E,
-    0x180F, 0x200B, 0x200C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2060,
-    0x2061, 0x2062, 0x2063, 0x2064, 0x2066, 0x2067, 0x2068, 0x2069, 0x206A, 0x206B, 0x206C,
-    0x206D, 0x206E, 0x206F, 0x3164, 0xFEFF, 0xFFA0, 0xFFF9, 0xFFFA, 0xFFFB,
+    0x00AD,
+    0x034F,
+    0x061C,
+    0x115F,
+    0x1160,
+    0x17B4,
+    0x17B5,
+    0x180B,
+    0x180C,
+    0x180D,
+    0x180E,
+    0x180F,
+    0x200B,
+    0x200C,
+    0x200E,
+    0x200F,
+    0x202A,
+    0x202B,
+    0x202C,
+    0x202D,
+    0x202E,
+    0x2060,
+    0x2061,
+    0x2062,
+    0x2063,
+    0x2064,
+    0x2066,
+    0x2067,
+    0x2068,
+    0x2069,
+    0x206A,
+    0x206B,
+    0x206C,
+    0x206D,
+    0x206E,
+    0x206F,
+    0x3164,
+    0xFEFF,
+    0xFFA0,
+    0xFFF9,
+    0xFFFA,
+    0xFFFB,
 }
 _ZWJ = 0x200D
 _LINE_BREAKS = {0x000B, 0x000C, 0x001C, 0x001D, 0x001E, 0x0085, 0x2028, 0x2029}
@@ -135,7 +177,7 @@ def neutralise(text: str) -> str:
             if not (_symbol(before) and _symbol(after)):
                 continue
         if code in _LINE_BREAKS or char == "\r":
-            if char == "\r" and text[index + 1:index + 2] == "\n":
+            if char == "\r" and text[index + 1 : index + 2] == "\n":
                 continue
             char = "\n"
         out.append(char)
@@ -151,7 +193,7 @@ def _in_flag(text: str, index: int) -> bool:
     start = index
     while start > 0 and 0xE0000 <= ord(text[start - 1]) <= 0xE007F:
         start -= 1
-    return start > 0 and text[start - 1] == "\U0001F3F4"
+    return start > 0 and text[start - 1] == "\U0001f3f4"
 
 
 def mark_lines(body: str, mark: str) -> str:
@@ -167,7 +209,7 @@ def labelled(render, words: str, mark: str = "") -> Styled:
     (« Héron calme : x »); the label before them is set in bold by the bot (an entity,
     no parse mode). `words` come from `mark_lines`; when the template puts them on a line
     of their own, their first line gets `mark` too."""
-    sentinel = "\uFFFC"
+    sentinel = "\ufffc"
     before, _, after = render(sentinel).partition(sentinel)
     if before.endswith("\n"):
         words = mark + words

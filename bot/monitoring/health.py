@@ -23,8 +23,16 @@ Check = Callable[[], Awaitable[bool]]
 
 
 class HealthServer:
-    def __init__(self, host: str, port: int, metrics: Metrics, checks: dict[str, Check], *,
-                 keep_seconds: float = 10.0, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        metrics: Metrics,
+        checks: dict[str, Check],
+        *,
+        keep_seconds: float = 10.0,
+        timeout: float = 5.0,
+    ) -> None:
         self.host, self.port = host, port
         self.metrics = metrics
         self.checks = checks

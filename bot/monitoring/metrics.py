@@ -28,17 +28,22 @@ class Metrics:
         r = self.registry
         self.relays = Counter("entraide_relays", "Messages relayed to a room", registry=r)
         self.copies = Counter("entraide_copies", "Relayed messages delivered to a room member", registry=r)
-        self.latency = Histogram("entraide_delivery_latency_seconds",
-                                 "Time from queued to delivered, per delivery", buckets=LATENCY_BUCKETS,
-                                 registry=r)
-        self.crisis = Counter("entraide_crisis_care", "Crisis care: messages held, gentle notes sent",
-                              ["level"], registry=r)
+        self.latency = Histogram(
+            "entraide_delivery_latency_seconds",
+            "Time from queued to delivered, per delivery",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.crisis = Counter(
+            "entraide_crisis_care", "Crisis care: messages held, gentle notes sent", ["level"], registry=r
+        )
         for level in CRISIS_LEVELS:
             self.crisis.labels(level=level)
         self.checkins = Counter("entraide_checkins_sent", "Evening check-ins sent", registry=r)
         self.reminders = Counter("entraide_reminders_sent", "Workshop reminders sent", registry=r)
-        self.updates_skipped = Counter("entraide_updates_skipped",
-                                       "Updates the bot could not read: acknowledged and skipped", registry=r)
+        self.updates_skipped = Counter(
+            "entraide_updates_skipped", "Updates the bot could not read: acknowledged and skipped", registry=r
+        )
         self.delivery = None  # bot.services.delivery.Delivery, read at each scrape
         self.limiter = None  # bot.telegram.ratelimit.PacedRateLimiter (its 429 count)
         r.register(_Live(self))
@@ -66,15 +71,15 @@ class _Live:
         return []
 
     def collect(self):
-        depth = GaugeMetricFamily("entraide_delivery_queue_depth", "Deliveries waiting, per priority",
-                                  labels=["priority"])
+        depth = GaugeMetricFamily(
+            "entraide_delivery_queue_depth", "Deliveries waiting, per priority", labels=["priority"]
+        )
         queued = self.metrics.delivery.depth_by_priority() if self.metrics.delivery is not None else {}
         for priority, name in PRIORITY_NAMES.items():
             depth.add_metric([name], queued.get(priority, 0))
         yield depth
         stats = self.metrics.delivery.stats if self.metrics.delivery is not None else None
-        retries = CounterMetricFamily("entraide_delivery_retries", "Deliveries tried again",
-                                      labels=["reason"])
+        retries = CounterMetricFamily("entraide_delivery_retries", "Deliveries tried again", labels=["reason"])
         retries.add_metric(["rate_limit"], stats.retried_rate_limit if stats else 0)
         retries.add_metric(["server_error"], stats.retried_transient if stats else 0)
         yield retries
@@ -83,8 +88,11 @@ class _Live:
             outcomes.add_metric([outcome], getattr(stats, outcome) if stats else 0)
         yield outcomes
         limiter_stats = getattr(self.metrics.limiter, "stats", None) or {}
-        yield CounterMetricFamily("entraide_telegram_429", "Too Many Requests answers from Telegram",
-                                  value=limiter_stats.get("retry_after", 0))
+        yield CounterMetricFamily(
+            "entraide_telegram_429",
+            "Too Many Requests answers from Telegram",
+            value=limiter_stats.get("retry_after", 0),
+        )
 
 
 _installed: Metrics | None = None

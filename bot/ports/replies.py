@@ -14,4 +14,3 @@ class Reply:
     # For a button press: a short notice shown by Telegram, and whether to edit in place.
     notice: str | None = None
     edit: bool = True
-

@@ -36,8 +36,12 @@ class ManualScheduler:
     def cancel(self, name: str) -> None:
         self.jobs.pop(name, None)
 
-    async def run_due(self, now: float, move_clock: Callable[[float], None] | None = None,
-                      after: Callable[[], Awaitable[None]] | None = None) -> int:
+    async def run_due(
+        self,
+        now: float,
+        move_clock: Callable[[float], None] | None = None,
+        after: Callable[[], Awaitable[None]] | None = None,
+    ) -> int:
         """Run jobs due by `now` in time order; `move_clock(when)` first sets the clock to
         each job's time, `after()` runs once each job is done (e.g. let deliveries finish)."""
         ran = 0

@@ -37,32 +37,61 @@ class Sent:
 
 
 class Transport(Protocol):
-    async def send_text(self, chat_id: int, text: str, *, buttons: Keyboard | None = None,
-                        reply_to: int | None = None, protect: bool = False,
-                        entities: Sequence[Entity] = ()) -> Sent:
+    async def send_text(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        buttons: Keyboard | None = None,
+        reply_to: int | None = None,
+        protect: bool = False,
+        entities: Sequence[Entity] = (),
+    ) -> Sent:
         """Send plain text (no parse mode: nothing typed can become formatting), with the
         bot's own entities if any."""
 
-    async def send_photo(self, chat_id: int, photo: bytes | str, *, caption: str | None = None,
-                         reply_to: int | None = None, protect: bool = False,
-                         entities: Sequence[Entity] = ()) -> Sent:
+    async def send_photo(
+        self,
+        chat_id: int,
+        photo: bytes | str,
+        *,
+        caption: str | None = None,
+        reply_to: int | None = None,
+        protect: bool = False,
+        entities: Sequence[Entity] = (),
+    ) -> Sent:
         """Send a photo from bytes or from a file reference returned earlier."""
 
-    async def send_document(self, chat_id: int, data: bytes, filename: str, *,
-                            caption: str | None = None) -> Sent:
+    async def send_document(self, chat_id: int, data: bytes, filename: str, *, caption: str | None = None) -> Sent:
         """Send a file (data exports)."""
 
-    async def copy(self, chat_id: int, from_chat_id: int, message_id: int, *,
-                   caption: str | None = None, reply_to: int | None = None,
-                   protect: bool = False, entities: Sequence[Entity] = ()) -> Sent:
+    async def copy(
+        self,
+        chat_id: int,
+        from_chat_id: int,
+        message_id: int,
+        *,
+        caption: str | None = None,
+        reply_to: int | None = None,
+        protect: bool = False,
+        entities: Sequence[Entity] = (),
+    ) -> Sent:
         """Copy a message without any link to its origin (never a forward)."""
 
-    async def edit_text(self, chat_id: int, message_id: int, text: str, *,
-                        buttons: Keyboard | None = None, entities: Sequence[Entity] = ()) -> None:
+    async def edit_text(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        *,
+        buttons: Keyboard | None = None,
+        entities: Sequence[Entity] = (),
+    ) -> None:
         """Replace the text (and buttons, and entities) of a message the bot sent."""
 
-    async def edit_caption(self, chat_id: int, message_id: int, caption: str | None, *,
-                           entities: Sequence[Entity] = ()) -> None:
+    async def edit_caption(
+        self, chat_id: int, message_id: int, caption: str | None, *, entities: Sequence[Entity] = ()
+    ) -> None:
         """Replace the caption of a media message the bot sent."""
 
     async def recall(self, chat_id: int, message_id: int) -> Styled | None:

@@ -56,14 +56,18 @@ async def play(sandbox) -> None:
         await _button(bruno, f"join:{room}", pause)
         await bruno.wait_text("Welcome to", timeout=10)
         await asyncio.sleep(pause)
-        await alice.send("Moi, je planifie mes achats le dimanche : une liste, un montant, et je m'y tiens. "
-                         "Ça m'enlève beaucoup de stress.")
+        await alice.send(
+            "Moi, je planifie mes achats le dimanche : une liste, un montant, et je m'y tiens. "
+            "Ça m'enlève beaucoup de stress."
+        )
         await asyncio.sleep(pause * 2)
         await bruno.send("Thanks. There's also a free budget-help organisation near me, an ACEF. It helped a lot.")
         await asyncio.sleep(pause)
         await alice.command("/partager", "Liste du dimanche | Je fais ma liste et je fixe un montant avant l'épicerie.")
         await asyncio.sleep(pause)
-        await bruno.command("/share", "ACEF | Free help to make a budget, no judgement | https://www.consommateur.qc.ca/")
+        await bruno.command(
+            "/share", "ACEF | Free help to make a budget, no judgement | https://www.consommateur.qc.ca/"
+        )
         await asyncio.sleep(pause * 2)
         await fatou.command("/atelier")
         await fatou.wait_text("titre", timeout=10)

@@ -27,13 +27,37 @@ MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
 
 SEND_METHODS = {
-    "sendMessage", "sendPhoto", "copyMessage", "forwardMessage", "sendDocument",
-    "sendSticker", "sendVoice", "sendVideo", "sendAnimation", "sendAudio",
+    "sendMessage",
+    "sendPhoto",
+    "copyMessage",
+    "forwardMessage",
+    "sendDocument",
+    "sendSticker",
+    "sendVoice",
+    "sendVideo",
+    "sendAnimation",
+    "sendAudio",
 }
 ENTITY_TYPES = {
-    "mention", "hashtag", "cashtag", "bot_command", "url", "email", "phone_number", "bold", "italic",
-    "underline", "strikethrough", "spoiler", "blockquote", "expandable_blockquote", "code", "pre",
-    "text_link", "text_mention", "custom_emoji",
+    "mention",
+    "hashtag",
+    "cashtag",
+    "bot_command",
+    "url",
+    "email",
+    "phone_number",
+    "bold",
+    "italic",
+    "underline",
+    "strikethrough",
+    "spoiler",
+    "blockquote",
+    "expandable_blockquote",
+    "code",
+    "pre",
+    "text_link",
+    "text_mention",
+    "custom_emoji",
 }
 FILE_KINDS = ("photo", "sticker", "voice", "video", "animation", "document", "audio", "video_note")
 
@@ -131,10 +155,15 @@ class FakeTelegram:
     ) -> None:
         self.token = token
         self.bot_user = {
-            "id": int(token.split(":")[0]), "is_bot": True, "first_name": "Entraide",
-            "username": username, "can_join_groups": False,
-            "can_read_all_group_messages": False, "supports_inline_queries": False,
-            "can_connect_to_business": False, "has_main_web_app": False,
+            "id": int(token.split(":")[0]),
+            "is_bot": True,
+            "first_name": "Entraide",
+            "username": username,
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
         }
         self.clock = clock
         self.phones: dict[int, Phone] = {}
@@ -177,8 +206,13 @@ class FakeTelegram:
 
     # ------------------------------------------------------------------ phones
     def phone(
-        self, user_id: int, first_name: str, *, username: str | None = None,
-        language_code: str | None = "fr", last_name: str | None = None,
+        self,
+        user_id: int,
+        first_name: str,
+        *,
+        username: str | None = None,
+        language_code: str | None = "fr",
+        last_name: str | None = None,
     ) -> "Phone":
         phone = Phone(self, user_id, first_name, username, language_code, last_name)
         self.phones[user_id] = phone
@@ -230,8 +264,11 @@ class FakeTelegram:
     def store_file(self, data: bytes, kind: str, name: str | None = None) -> StoredFile:
         unique = secrets.token_hex(8)
         stored = StoredFile(
-            file_id=f"{kind}-{unique}-{len(self.files)}", unique_id=unique, data=bytes(data),
-            path=f"{kind}s/file_{len(self.files)}.{'jpg' if kind == 'photo' else 'bin'}", name=name,
+            file_id=f"{kind}-{unique}-{len(self.files)}",
+            unique_id=unique,
+            data=bytes(data),
+            path=f"{kind}s/file_{len(self.files)}.{'jpg' if kind == 'photo' else 'bin'}",
+            name=name,
         )
         self.files[stored.file_id] = stored
         self._files_by_path[stored.path] = stored
@@ -239,10 +276,15 @@ class FakeTelegram:
 
     def photo_sizes(self, stored: StoredFile) -> list[dict]:
         width, height = _image_size(stored.data)
-        return [{
-            "file_id": stored.file_id, "file_unique_id": stored.unique_id,
-            "width": width, "height": height, "file_size": len(stored.data),
-        }]
+        return [
+            {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.unique_id,
+                "width": width,
+                "height": height,
+                "file_size": len(stored.data),
+            }
+        ]
 
     # --------------------------------------------------------------- transport
     async def handle(self, token: str, method: str, params: dict, files: dict[str, bytes]) -> tuple[int, dict]:
@@ -265,8 +307,7 @@ class FakeTelegram:
                 self.errors_sent[error.code] += 1
                 if error.retry_after is not None and self.enforce_retry_after:
                     key = _as_int(params.get("chat_id"))
-                    self._retry_until[key] = max(self._retry_until.get(key, 0.0),
-                                                 self.clock() + error.retry_after)
+                    self._retry_until[key] = max(self._retry_until.get(key, 0.0), self.clock() + error.retry_after)
                 return error.code, error.payload()
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
@@ -287,20 +328,28 @@ class FakeTelegram:
         until = self._retry_until.get(_as_int(params.get("chat_id")), 0.0)
         if self.clock() < until:
             self.early_retries += 1
-            raise ApiError(429, "Too Many Requests: retry after "
-                           f"{math.ceil(until - self.clock())}", math.ceil(until - self.clock()))
+            raise ApiError(
+                429,
+                f"Too Many Requests: retry after {math.ceil(until - self.clock())}",
+                math.ceil(until - self.clock()),
+            )
 
     def _apply_faults(self, method: str, params: dict) -> None:
         for fault in self.faults:
             if fault.matches(method, params):
                 fault.count -= 1
                 if fault.status == 429:
-                    raise ApiError(429, f"Too Many Requests: retry after {fault.retry_after or 1}",
-                                   fault.retry_after or 1)
+                    raise ApiError(
+                        429, f"Too Many Requests: retry after {fault.retry_after or 1}", fault.retry_after or 1
+                    )
                 if fault.status == 403:
                     raise ApiError(403, "Forbidden: bot was blocked by the user")
-                raise ApiError(fault.status, "Internal Server Error" if fault.status >= 500
-                               else f"Bad Request: {fault.description or 'injected'}")
+                raise ApiError(
+                    fault.status,
+                    "Internal Server Error"
+                    if fault.status >= 500
+                    else f"Bad Request: {fault.description or 'injected'}",
+                )
 
     def _apply_limits(self, method: str, params: dict) -> None:
         if self.limits is None or method not in SEND_METHODS:
@@ -319,9 +368,16 @@ class FakeTelegram:
         for key, _ in checks:
             self._sent_times[key].append(now)
 
-    def inject(self, status: int, count: int = 1, *, method: str | None = None,
-               chat_id: int | None = None, retry_after: int | None = None,
-               description: str | None = None) -> Fault:
+    def inject(
+        self,
+        status: int,
+        count: int = 1,
+        *,
+        method: str | None = None,
+        chat_id: int | None = None,
+        retry_after: int | None = None,
+        description: str | None = None,
+    ) -> Fault:
         fault = Fault(status, count, method, chat_id, retry_after, description)
         self.faults.append(fault)
         return fault
@@ -456,7 +512,7 @@ class FakeTelegram:
     def _input_file(self, params: dict, files: dict[str, bytes], key: str) -> StoredFile:
         value = params.get(key)
         if isinstance(value, str) and value.startswith("attach://"):
-            value = files.get(value[len("attach://"):])
+            value = files.get(value[len("attach://") :])
         elif value is None:
             value = files.get(key)
         if isinstance(value, (bytes, bytearray)):
@@ -495,16 +551,19 @@ class FakeTelegram:
         secret = params.get("secret_token")
         if secret is not None:
             secret = str(secret)
-            if not (1 <= len(secret) <= 256) or not all(c.isascii() and (c.isalnum() or c in "_-")
-                                                        for c in secret):
+            if not (1 <= len(secret) <= 256) or not all(c.isascii() and (c.isalnum() or c in "_-") for c in secret):
                 raise bad_request("bad webhook: secret token contains unallowed characters")
         allowed = params.get("allowed_updates")
         if isinstance(allowed, str):
             allowed = json.loads(allowed)
         if params.get("drop_pending_updates") in (True, "true", "True"):
             self._updates.clear()
-        self.webhook = {"url": url, "secret": secret, "allowed_updates": allowed or None,
-                        "max_connections": _as_int(params.get("max_connections")) or 40}
+        self.webhook = {
+            "url": url,
+            "secret": secret,
+            "allowed_updates": allowed or None,
+            "max_connections": _as_int(params.get("max_connections")) or 40,
+        }
         self._webhook_error = None
         if self._webhook_task is None or self._webhook_task.done():
             self._webhook_task = asyncio.create_task(self._push_webhook())
@@ -512,7 +571,8 @@ class FakeTelegram:
 
     async def _m_getWebhookInfo(self, params, files):
         info: dict[str, Any] = {
-            "url": self.webhook["url"] if self.webhook else "", "has_custom_certificate": False,
+            "url": self.webhook["url"] if self.webhook else "",
+            "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
         if self.webhook:
@@ -532,8 +592,7 @@ class FakeTelegram:
             while self.webhook is not None and not self.closing:
                 if not self._updates:
                     async with self.changed:
-                        await self.changed.wait_for(
-                            lambda: bool(self._updates) or self.webhook is None or self.closing)
+                        await self.changed.wait_for(lambda: bool(self._updates) or self.webhook is None or self.closing)
                     continue
                 hook, update = self.webhook, self._updates[0]
                 allowed = hook["allowed_updates"]
@@ -544,8 +603,9 @@ class FakeTelegram:
                 if hook["secret"]:
                     headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret"]
                 try:
-                    async with session.post(hook["url"], data=json.dumps(update), headers=headers,
-                                            timeout=aiohttp.ClientTimeout(total=10)) as answer:
+                    async with session.post(
+                        hook["url"], data=json.dumps(update), headers=headers, timeout=aiohttp.ClientTimeout(total=10)
+                    ) as answer:
                         status: int | None = answer.status
                 except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
                     status = None
@@ -555,14 +615,19 @@ class FakeTelegram:
                         self._updates.popleft()
                     await self.notify()
                     continue
-                self._webhook_error = (self.now(), "Connection refused" if status is None
-                                       else f"Wrong response from the webhook: {status}")
+                self._webhook_error = (
+                    self.now(),
+                    "Connection refused" if status is None else f"Wrong response from the webhook: {status}",
+                )
                 await asyncio.sleep(self.webhook_retry)
 
     async def _m_getUpdates(self, params, files):
         if self.webhook is not None:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                                "use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = _as_int(params.get("offset")) or 0
         limit = _as_int(params.get("limit")) or 100
         timeout = float(params.get("timeout") or 0)
@@ -571,9 +636,7 @@ class FakeTelegram:
         if not self._updates and timeout > 0:
             try:
                 async with self.changed:
-                    await asyncio.wait_for(
-                        self.changed.wait_for(lambda: bool(self._updates) or self.closing), timeout
-                    )
+                    await asyncio.wait_for(self.changed.wait_for(lambda: bool(self._updates) or self.closing), timeout)
             except asyncio.TimeoutError:
                 pass
         return [update for _, update in zip(range(limit), list(self._updates))]
@@ -636,9 +699,14 @@ class FakeTelegram:
         phone = self._chat(params)
         caption = self._text(params, "caption", MAX_CAPTION, required=False)
         stored = self._input_file(params, files, "document")
-        content: dict[str, Any] = {"document": {
-            "file_id": stored.file_id, "file_unique_id": stored.unique_id,
-            "file_name": stored.name or "document", "file_size": len(stored.data)}}
+        content: dict[str, Any] = {
+            "document": {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.unique_id,
+                "file_name": stored.name or "document",
+                "file_size": len(stored.data),
+            }
+        }
         if caption:
             content["caption"] = caption
         return self._bot_message(phone, params, content)
@@ -651,7 +719,9 @@ class FakeTelegram:
             raise bad_request("message to copy not found")
         if source.get("has_protected_content"):
             raise bad_request("message can't be copied")  # what protect_content means for copies too
-        content = {k: v for k, v in source.items() if k in FILE_KINDS + ("text", "caption", "entities", "caption_entities")}
+        content = {
+            k: v for k, v in source.items() if k in FILE_KINDS + ("text", "caption", "entities", "caption_entities")
+        }
         if "caption" in params and any(k in content for k in FILE_KINDS):
             caption = self._text(params, "caption", MAX_CAPTION, required=False)
             content.pop("caption_entities", None)
@@ -712,8 +782,11 @@ class FakeTelegram:
         caption = self._text(params, "caption", MAX_CAPTION, required=False)
         entities = self._entities(params, "caption_entities", caption) if caption else None
         markup = self._check_markup(params)
-        if (caption == message.get("caption") and entities == message.get("caption_entities")
-                and markup == message.get("reply_markup")):
+        if (
+            caption == message.get("caption")
+            and entities == message.get("caption_entities")
+            and markup == message.get("reply_markup")
+        ):
             raise self._not_modified()
         if caption:
             message["caption"] = caption
@@ -752,8 +825,13 @@ class FakeTelegram:
         phone = self.phones.get(self._query_owners.pop(query_id, 0))
         if phone is not None and params.get("text"):
             # What Telegram shows the person: a toast, or an alert box to dismiss.
-            phone.notices.append({"id": next(self._notice_ids), "text": str(params["text"]),
-                                  "alert": params.get("show_alert") in (True, "true", "True", 1)})
+            phone.notices.append(
+                {
+                    "id": next(self._notice_ids),
+                    "text": str(params["text"]),
+                    "alert": params.get("show_alert") in (True, "true", "True", 1),
+                }
+            )
             del phone.notices[:-20]
         return True
 
@@ -763,8 +841,12 @@ class FakeTelegram:
             raise bad_request("invalid file_id")
         if len(stored.data) > self.max_download:
             raise bad_request("file is too big")
-        return {"file_id": stored.file_id, "file_unique_id": stored.unique_id,
-                "file_size": len(stored.data), "file_path": stored.path}
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.unique_id,
+            "file_size": len(stored.data),
+            "file_path": stored.path,
+        }
 
 
 def _set_entities(message: dict, key: str, entities: list[dict] | None) -> None:
@@ -899,15 +981,19 @@ class Phone:
         await self.api.notify()
         return message
 
-    async def press(self, message: dict | int, data: str | None = None, *, label: str | None = None,
-                    forge: bool = False) -> str:
+    async def press(
+        self, message: dict | int, data: str | None = None, *, label: str | None = None, forge: bool = False
+    ) -> str:
         """Press an inline button of a bot message, by its data or its label."""
         if isinstance(message, int):
             message = self.api.messages[(self.user_id, message)]
         buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
         if not forge:
-            chosen = [b for b in buttons if (data is None or b.get("callback_data") == data)
-                      and (label is None or b.get("text") == label)]
+            chosen = [
+                b
+                for b in buttons
+                if (data is None or b.get("callback_data") == data) and (label is None or b.get("text") == label)
+            ]
             if not chosen:
                 raise AssertionError(f"no such button: data={data!r} label={label!r}")
             data = chosen[0].get("callback_data")
@@ -915,8 +1001,11 @@ class Phone:
         self.api.callback_answers[query_id] = {}
         self.api._query_owners[query_id] = self.user_id
         query = {
-            "id": query_id, "from": self.user_dict(), "chat_instance": str(self.user_id * 7),
-            "message": _shallow(message), "data": data,
+            "id": query_id,
+            "from": self.user_dict(),
+            "chat_instance": str(self.user_id * 7),
+            "message": _shallow(message),
+            "data": data,
         }
         self.api.push_update("callback_query", query)
         await self.api.notify()
@@ -944,11 +1033,15 @@ class Phone:
 
     def buttons(self, message: dict | None = None) -> list[tuple[str, str]]:
         message = message or self.last()
-        return [(b["text"], b.get("callback_data") or b.get("url"))
-                for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+        return [
+            (b["text"], b.get("callback_data") or b.get("url"))
+            for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+            for b in row
+        ]
 
     async def wait_for(self, predicate: Callable[["Phone"], Any], timeout: float = 5.0) -> Any:
         """Wait until `predicate(self)` is truthy; returns its value."""
+
         async def _until() -> Any:
             async with self.api.changed:
                 result = predicate(self)

@@ -60,8 +60,9 @@ class Sandbox:
     def _make_phones(self) -> None:
         self.phones = {}
         for index, (slot, name, language, _fac) in enumerate(PEOPLE):
-            self.phones[slot] = self.api.phone(6_100_000_000 + index * 7_777 + secrets.randbelow(1000),
-                                               name, language_code=language)
+            self.phones[slot] = self.api.phone(
+                6_100_000_000 + index * 7_777 + secrets.randbelow(1000), name, language_code=language
+            )
 
     @property
     def url(self) -> str:

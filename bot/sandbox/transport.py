@@ -13,10 +13,32 @@ from bot.sandbox.fake_telegram import FakeTelegram, NamedBytes
 
 # Fields whose value is a string even when it looks like JSON (PTB does not encode them).
 STRING_FIELDS = {
-    "text", "caption", "callback_query_id", "parse_mode", "language_code", "file_id",
-    "description", "short_description", "name", "url", "query", "emoji", "action",
-    "callback_data", "data", "title", "photo", "document", "sticker", "voice", "video",
-    "animation", "audio", "video_note", "drop_pending_updates_str", "secret_token",
+    "text",
+    "caption",
+    "callback_query_id",
+    "parse_mode",
+    "language_code",
+    "file_id",
+    "description",
+    "short_description",
+    "name",
+    "url",
+    "query",
+    "emoji",
+    "action",
+    "callback_data",
+    "data",
+    "title",
+    "photo",
+    "document",
+    "sticker",
+    "voice",
+    "video",
+    "animation",
+    "audio",
+    "video_note",
+    "drop_pending_updates_str",
+    "secret_token",
 }
 
 
@@ -56,9 +78,16 @@ class FakeRequest(BaseRequest):
     async def shutdown(self) -> None:
         return None
 
-    async def do_request(self, url, method, request_data: RequestData | None = None,
-                         read_timeout=None, write_timeout=None, connect_timeout=None,
-                         pool_timeout=None) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url,
+        method,
+        request_data: RequestData | None = None,
+        read_timeout=None,
+        write_timeout=None,
+        connect_timeout=None,
+        pool_timeout=None,
+    ) -> tuple[int, bytes]:
         token, tail, is_file = _split(url)
         if is_file:
             return self.api.download(token, tail)
@@ -120,9 +149,7 @@ class FakeServer:
         elif request.can_read_body:
             form = await request.post()
             params.update({k: decode_field(k, str(v)) for k, v in form.items()})
-        status, body = await self.api.handle(
-            request.match_info["token"], request.match_info["method"], params, files
-        )
+        status, body = await self.api.handle(request.match_info["token"], request.match_info["method"], params, files)
         return web.json_response(body, status=status)
 
     async def _file(self, request: web.Request) -> web.Response:

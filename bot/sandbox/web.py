@@ -47,10 +47,12 @@ def sample_photo() -> bytes:
 
 def sample_document() -> bytes:
     """A small PDF whose metadata names its author: the bot refuses documents, to see why."""
-    return (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-            b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
-            b"3 0 obj << /Author (Prenom Nom) /Title (Budget de novembre) >> endobj\n"
-            b"trailer << /Root 1 0 R /Info 3 0 R >>\n%%EOF\n")
+    return (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+        b"3 0 obj << /Author (Prenom Nom) /Title (Budget de novembre) >> endobj\n"
+        b"trailer << /Root 1 0 R /Info 3 0 R >>\n%%EOF\n"
+    )
 
 
 _FAVICON: bytes | None = None
@@ -76,14 +78,22 @@ def favicon() -> bytes:
 
 def _message_view(message: dict, mine: bool) -> dict:
     view = {
-        "id": message["message_id"], "mine": mine,
-        "text": message.get("text"), "caption": message.get("caption"),
+        "id": message["message_id"],
+        "mine": mine,
+        "text": message.get("text"),
+        "caption": message.get("caption"),
         # Bold spans (UTF-16 offsets, as JavaScript strings count): the bot's labels.
-        "bold": [[e["offset"], e["length"]] for e in message.get("entities") or message.get("caption_entities") or []
-                 if e.get("type") == "bold"],
-        "edited": "edit_date" in message, "protected": bool(message.get("has_protected_content")),
-        "buttons": [[{"label": b["text"], "data": b.get("callback_data"), "url": b.get("url")} for b in row]
-                    for row in message.get("reply_markup", {}).get("inline_keyboard", [])],
+        "bold": [
+            [e["offset"], e["length"]]
+            for e in message.get("entities") or message.get("caption_entities") or []
+            if e.get("type") == "bold"
+        ],
+        "edited": "edit_date" in message,
+        "protected": bool(message.get("has_protected_content")),
+        "buttons": [
+            [{"label": b["text"], "data": b.get("callback_data"), "url": b.get("url")} for b in row]
+            for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+        ],
     }
     for kind in FILE_KINDS:
         if kind in message:
@@ -96,8 +106,7 @@ def _message_view(message: dict, mine: bool) -> dict:
                 view["file_name"] = message[kind].get("file_name") or "document"
     reply = message.get("reply_to_message")
     if reply:
-        view["reply_to"] = {"id": reply["message_id"],
-                            "text": (reply.get("text") or reply.get("caption") or "…")[:80]}
+        view["reply_to"] = {"id": reply["message_id"], "text": (reply.get("text") or reply.get("caption") or "…")[:80]}
     return view
 
 
@@ -113,10 +122,23 @@ def state(sandbox: "Sandbox") -> dict:
         chat = [_message_view(m, False) for m in phone.inbox if not m.get("_deleted")]
         chat += [_message_view(m, True) for m in phone.sent if (phone.user_id, m["message_id"]) in sandbox.api.messages]
         chat.sort(key=lambda m: m["id"])
-        phones.append({"slot": slot, "name": name, "language": language, "facilitator": facilitator,
-                       "started": phone.started, "messages": chat, "notices": phone.notices[-5:]})
-    return {"ready": sandbox.app is not None, "language": sandbox.language, "phones": phones,
-            "demo": {"enabled": sandbox.demo, "playing": sandbox.demo_playing}}
+        phones.append(
+            {
+                "slot": slot,
+                "name": name,
+                "language": language,
+                "facilitator": facilitator,
+                "started": phone.started,
+                "messages": chat,
+                "notices": phone.notices[-5:],
+            }
+        )
+    return {
+        "ready": sandbox.app is not None,
+        "language": sandbox.language,
+        "phones": phones,
+        "demo": {"enabled": sandbox.demo, "playing": sandbox.demo_playing},
+    }
 
 
 def attach(sandbox: "Sandbox") -> None:
@@ -142,8 +164,7 @@ def attach(sandbox: "Sandbox") -> None:
 
     @routes.get("/favicon.ico")
     async def icon(request: web.Request) -> web.Response:
-        return web.Response(body=favicon(), content_type="image/x-icon",
-                            headers={"Cache-Control": "max-age=86400"})
+        return web.Response(body=favicon(), content_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
 
     @routes.get("/static/{name}")
     async def static(request: web.Request) -> web.Response:
@@ -195,11 +216,15 @@ def attach(sandbox: "Sandbox") -> None:
         if stored.path.endswith(".jpg"):
             return web.Response(body=stored.data, content_type="image/jpeg")
         name = stored.name or "document"
-        kind = "application/json" if name.endswith(".json") else (
-            "application/pdf" if name.endswith(".pdf") else "application/octet-stream")
+        kind = (
+            "application/json"
+            if name.endswith(".json")
+            else ("application/pdf" if name.endswith(".pdf") else "application/octet-stream")
+        )
         safe = "".join(c for c in name if c.isalnum() or c in "._-") or "document"
-        return web.Response(body=stored.data, content_type=kind,
-                            headers={"Content-Disposition": f'attachment; filename="{safe}"'})
+        return web.Response(
+            body=stored.data, content_type=kind, headers={"Content-Disposition": f'attachment; filename="{safe}"'}
+        )
 
     @routes.post("/api/{slot}/start")
     async def start(request: web.Request) -> web.Response:
@@ -261,8 +286,11 @@ def attach(sandbox: "Sandbox") -> None:
         """A sample document, to see the bot refuse it (files can carry who made them)."""
         phone = phone_of(request)
         data = sample_document()
-        await phone.send_media("document", data, extra={"file_name": "budget-novembre.pdf",
-                                                        "mime_type": "application/pdf", "file_size": len(data)})
+        await phone.send_media(
+            "document",
+            data,
+            extra={"file_name": "budget-novembre.pdf", "mime_type": "application/pdf", "file_size": len(data)},
+        )
         return web.json_response({"ok": True})
 
     @routes.post("/api/replay")

@@ -69,9 +69,18 @@ class Services:
     failing: set[int] = field(default_factory=set)
 
     @classmethod
-    def build(cls, config: Config, db: Database, transport: Transport, clock: Clock,
-              scheduler: Scheduler, t: Translator | None = None, pacer=None,
-              delivery_class: type[Delivery] = Delivery, seal: ButtonSeal | None = None) -> "Services":
+    def build(
+        cls,
+        config: Config,
+        db: Database,
+        transport: Transport,
+        clock: Clock,
+        scheduler: Scheduler,
+        t: Translator | None = None,
+        pacer=None,
+        delivery_class: type[Delivery] = Delivery,
+        seal: ButtonSeal | None = None,
+    ) -> "Services":
         t = t or Translator()
         seal = seal or ButtonSeal(db.keys.purpose_key("buttons"))
         tokens = PressTokens(clock)
@@ -92,10 +101,18 @@ class Services:
         relay = RelayService(db, clock, t, transport, delivery, notifier, config.member_messages_per_minute)
         safety = SafetyService(db, clock, t, notifier)
         services = cls(
-            config=config, db=db, clock=clock, t=t, transport=transport, delivery=delivery,
+            config=config,
+            db=db,
+            clock=clock,
+            t=t,
+            transport=transport,
+            delivery=delivery,
             answers=Answers(transport, delivery),
-            notifier=notifier, members=members, invites=invites,
-            onboarding=Onboarding(t, members, invites, rooms), rooms=rooms,
+            notifier=notifier,
+            members=members,
+            invites=invites,
+            onboarding=Onboarding(t, members, invites, rooms),
+            rooms=rooms,
             relay=relay,
             moderation=ModerationService(db, clock, t, notifier, rooms),
             safety=safety,
@@ -104,10 +121,16 @@ class Services:
             workshops=WorkshopService(db, clock, t, transport, delivery, notifier, scheduler, tokens),
             checkins=CheckinService(db, clock, t, transport, delivery, scheduler),
             board=BoardService(db, clock, t, notifier, relay, safety, tokens),
-            scheduler=scheduler, seal=seal, tokens=tokens, language=LanguageService(t, members),
-            gates=ActionGates(clock, commands=config.member_commands_per_minute,
-                              presses=config.member_presses_per_minute,
-                              edits=config.member_edits_per_minute),
+            scheduler=scheduler,
+            seal=seal,
+            tokens=tokens,
+            language=LanguageService(t, members),
+            gates=ActionGates(
+                clock,
+                commands=config.member_commands_per_minute,
+                presses=config.member_presses_per_minute,
+                edits=config.member_edits_per_minute,
+            ),
         )
         metrics_module.install(services.metrics).bind(delivery=delivery)
         services.privacy.on_checkins_changed = services.checkins.reschedule

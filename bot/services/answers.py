@@ -18,31 +18,47 @@ class Answers:
         self.transport = transport
         self.delivery = delivery
 
-    def text(self, chat_id: int, text: str, *, buttons: Keyboard | None = None,
-             member_id: int | None = None, reply_to: int | None = None) -> None:
+    def text(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        buttons: Keyboard | None = None,
+        member_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> None:
         async def job() -> None:
             await self.transport.send_text(chat_id, text, buttons=buttons, reply_to=reply_to)
 
         self.delivery.submit(chat_id, job, member_id, priority=LIVE)
 
-    def photo(self, chat_id: int, photo: bytes, *, caption: str | None = None,
-              member_id: int | None = None) -> None:
+    def photo(self, chat_id: int, photo: bytes, *, caption: str | None = None, member_id: int | None = None) -> None:
         async def job() -> None:
             await self.transport.send_photo(chat_id, photo, caption=caption)
 
         self.delivery.submit(chat_id, job, member_id, priority=LIVE)
 
-    def document(self, chat_id: int, data: bytes, filename: str, *, caption: str | None = None,
-                 member_id: int | None = None) -> None:
+    def document(
+        self, chat_id: int, data: bytes, filename: str, *, caption: str | None = None, member_id: int | None = None
+    ) -> None:
         async def job() -> None:
             await self.transport.send_document(chat_id, data, filename, caption=caption)
 
         self.delivery.submit(chat_id, job, member_id, priority=LIVE)
 
-    def edit(self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None,
-             member_id: int | None = None, or_send: bool = True) -> None:
+    def edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        *,
+        buttons: Keyboard | None = None,
+        member_id: int | None = None,
+        or_send: bool = True,
+    ) -> None:
         """Show the result of a press in place; if that message can no longer be edited (too
         old, deleted), the result comes as a new message: what was done is always said."""
+
         async def job() -> None:
             try:
                 await self.transport.edit_text(chat_id, message_id, text, buttons=buttons)

@@ -95,8 +95,16 @@ def parse_share(text: str) -> tuple[str, str, str]:
 
 
 class BoardService:
-    def __init__(self, db: Database, clock: Clock, t: Translator, notifier: Notifier,
-                 relay: RelayService, safety: SafetyService, tokens: PressTokens) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        t: Translator,
+        notifier: Notifier,
+        relay: RelayService,
+        safety: SafetyService,
+        tokens: PressTokens,
+    ) -> None:
         self.tokens = tokens  # removing an entry cannot be undone: single-use, expiring buttons
         self.db = db
         self.clock = clock
@@ -138,8 +146,11 @@ class BoardService:
         for person in others:
             name = self.relay.name(person.locale, seat, room, counts.get(person.id, 0) > 1)
             mark = self.t(person.locale, "relay.continuation")
-            shared = labelled(lambda x: self.t(person.locale, "board.shared", name=name, entry=x),
-                              mark_lines(self._entry_text(person.locale, entry), mark), mark)
+            shared = labelled(
+                lambda x: self.t(person.locale, "board.shared", name=name, entry=x),
+                mark_lines(self._entry_text(person.locale, entry), mark),
+                mark,
+            )
             self.notifier.send_text(person, shared.text, protect=True, entities=shared.entities)
         # Exactly what happened: the room saw the pseudonym; the board keeps no author.
         key = "board.thanks" if others else "board.thanks_alone"
@@ -177,10 +188,19 @@ class BoardService:
         lines += [self._entry_text(locale, e) for e in entries]
         buttons = None
         if member.is_facilitator:
-            buttons = [[Button(self.t(locale, "board.button_unpin" if e.pinned else "board.button_pin", title=e.title[:18]),
-                               f"bd:pin:{e.id}"),
-                        Button(self.t(locale, "board.button_remove"),
-                               f"bd:del:{e.id}:{self.tokens.issue(member.id, f'bdd:{e.id}')}")] for e in entries]
+            buttons = [
+                [
+                    Button(
+                        self.t(locale, "board.button_unpin" if e.pinned else "board.button_pin", title=e.title[:18]),
+                        f"bd:pin:{e.id}",
+                    ),
+                    Button(
+                        self.t(locale, "board.button_remove"),
+                        f"bd:del:{e.id}:{self.tokens.issue(member.id, f'bdd:{e.id}')}",
+                    ),
+                ]
+                for e in entries
+            ]
         return Reply("\n\n".join(lines), buttons)
 
     async def moderate(self, member: Member, action: str, entry_id: int, token: str | None = None) -> Reply:

@@ -42,8 +42,14 @@ HOURS = (18, 19, 20, 21, 22)
 ZONES = ("America/Montreal", "America/Halifax", "America/Winnipeg", "America/Vancouver", "Europe/Paris")
 # The zones of the buttons are named in the catalogs (CLDR calls America/Montreal « Toronto »);
 # any other zone by Babel's exemplar city in the member's language.
-ZONE_KEYS = {"America/Montreal": "montreal", "America/Toronto": "toronto", "America/Halifax": "halifax",
-             "America/Winnipeg": "winnipeg", "America/Vancouver": "vancouver", "Europe/Paris": "paris"}
+ZONE_KEYS = {
+    "America/Montreal": "montreal",
+    "America/Toronto": "toronto",
+    "America/Halifax": "halifax",
+    "America/Winnipeg": "winnipeg",
+    "America/Vancouver": "vancouver",
+    "Europe/Paris": "paris",
+}
 PERIODS = ((5, "morning"), (12, "afternoon"), (17, "evening"), (22, "night"))
 TRENDS_MINIMUM = 5
 TRENDS_CHANGE = 2  # people in or out between two releases of a week's figures
@@ -62,8 +68,9 @@ def next_checkin(settings: CheckinSettings, after: float) -> float | None:
         day = local_day + timedelta(days=offset)
         if not settings.days & (1 << day.weekday()):
             continue
-        wall = datetime(day.year, day.month, day.day, settings.minute_of_day // 60,
-                        settings.minute_of_day % 60, tzinfo=tz)
+        wall = datetime(
+            day.year, day.month, day.day, settings.minute_of_day // 60, settings.minute_of_day % 60, tzinfo=tz
+        )
         moment = wall.timestamp()
         if moment > start and moment > after:
             return moment
@@ -101,8 +108,9 @@ def local_day(epoch: float, tz: str) -> str:
 
 
 class CheckinService:
-    def __init__(self, db: Database, clock: Clock, t: Translator, transport: Transport,
-                 delivery: Delivery, scheduler: Scheduler) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, t: Translator, transport: Transport, delivery: Delivery, scheduler: Scheduler
+    ) -> None:
         self.db = db
         self.clock = clock
         self.t = t
@@ -139,14 +147,28 @@ class CheckinService:
         if on and paused:
             day = date.fromisoformat(local_day(settings.paused_until, settings.tz))
             text += "\n" + self.t(locale, "checkins.paused_until", day=format_day(day, locale))
-        rows = [[Button(self.t(locale, "checkins.button_off" if on else "checkins.button_on"),
-                        "cis:off" if on else "cis:on")]]
-        rows.append([Button(("• " if settings.minute_of_day == h * 60 else "") + f"{h}:00", f"cis:h:{h}")
-                     for h in HOURS])
-        rows.append([Button(("• " if settings.days & (1 << i) else "") + name, f"cis:d:{i}")
-                     for i, name in enumerate(day_names)])
-        rows.append([Button(("• " if settings.tz == z else "") + self.zone_name(z, locale), f"cis:z:{i}")
-                     for i, z in enumerate(ZONES)])
+        rows = [
+            [
+                Button(
+                    self.t(locale, "checkins.button_off" if on else "checkins.button_on"), "cis:off" if on else "cis:on"
+                )
+            ]
+        ]
+        rows.append(
+            [Button(("• " if settings.minute_of_day == h * 60 else "") + f"{h}:00", f"cis:h:{h}") for h in HOURS]
+        )
+        rows.append(
+            [
+                Button(("• " if settings.days & (1 << i) else "") + name, f"cis:d:{i}")
+                for i, name in enumerate(day_names)
+            ]
+        )
+        rows.append(
+            [
+                Button(("• " if settings.tz == z else "") + self.zone_name(z, locale), f"cis:z:{i}")
+                for i, z in enumerate(ZONES)
+            ]
+        )
         return Reply(text, rows, notice=notice)
 
     def zone_name(self, tz: str, locale: str) -> str:
@@ -225,15 +247,20 @@ class CheckinService:
         if moment is None:
             self.scheduler.cancel(f"ci:{settings.member_id}")
         else:
-            self.scheduler.at(f"ci:{settings.member_id}", moment + spread(settings.member_id),
-                              self._firer(settings.member_id, snoozed=False))
+            self.scheduler.at(
+                f"ci:{settings.member_id}",
+                moment + spread(settings.member_id),
+                self._firer(settings.member_id, snoozed=False),
+            )
         if settings.snooze_until > now:
-            self.scheduler.at(f"ci:{settings.member_id}:snooze", settings.snooze_until,
-                              self._firer(settings.member_id, snoozed=True))
+            self.scheduler.at(
+                f"ci:{settings.member_id}:snooze", settings.snooze_until, self._firer(settings.member_id, snoozed=True)
+            )
 
     def _firer(self, member_id: int, snoozed: bool):
         async def fire() -> None:
             await self.fire(member_id, snoozed=snoozed)
+
         return fire
 
     async def fire(self, member_id: int, *, snoozed: bool = False) -> None:
@@ -263,19 +290,27 @@ class CheckinService:
             # between recomputes it from the database, and it never goes twice.
             self._send(member, day, settings.tz, claim=not snoozed)
         if not snoozed:  # nothing in this path changed the settings read above
-            self.scheduler.at(f"ci:{member_id}", (next_checkin(settings, now) or now + 86400) + spread(member_id),
-                              self._firer(member_id, snoozed=False))
+            self.scheduler.at(
+                f"ci:{member_id}",
+                (next_checkin(settings, now) or now + 86400) + spread(member_id),
+                self._firer(member_id, snoozed=False),
+            )
 
     def _send(self, member: Member, day: str, tz: str, claim: bool = False) -> None:
         locale = member.locale
         moods = [Button(self.t(locale, f"checkins.mood_{level}"), f"ci:m:{level}:{day}") for level in range(1, 6)]
-        buttons = [moods[:3], moods[3:], [
-            Button(self.t(locale, "checkins.button_snooze"), f"ci:snooze:{day}"),
-            Button(self.t(locale, "checkins.button_skip"), f"ci:skip:{day}"),
-        ], [
-            Button(self.t(locale, "checkins.button_pause"), f"ci:pause:{day}"),
-            Button(self.t(locale, "checkins.button_stop"), f"ci:stop:{day}"),
-        ]]
+        buttons = [
+            moods[:3],
+            moods[3:],
+            [
+                Button(self.t(locale, "checkins.button_snooze"), f"ci:snooze:{day}"),
+                Button(self.t(locale, "checkins.button_skip"), f"ci:skip:{day}"),
+            ],
+            [
+                Button(self.t(locale, "checkins.button_pause"), f"ci:pause:{day}"),
+                Button(self.t(locale, "checkins.button_stop"), f"ci:stop:{day}"),
+            ],
+        ]
         text = self.t(locale, f"checkins.question_{period(self.clock.now(), tz)}")  # no « ce soir » at 9 a.m.
 
         async def claim_day() -> bool:
@@ -333,8 +368,10 @@ class CheckinService:
         raise Refusal("common.stale_button")
 
     def _tag_buttons(self, locale: str, day: str, tags: int):
-        row = [Button(("☑ " if tags & bit else "") + self.t(locale, f"checkins.tag_{name}"), f"ci:t:{bit}:{day}")
-               for name, bit in TAGS]
+        row = [
+            Button(("☑ " if tags & bit else "") + self.t(locale, f"checkins.tag_{name}"), f"ci:t:{bit}:{day}")
+            for name, bit in TAGS
+        ]
         return [row[:3], row[3:], [Button(self.t(locale, "checkins.button_done"), f"ci:done:{day}")]]
 
     async def _control(self, member: Member, settings: CheckinSettings, action: str) -> Reply:
@@ -372,11 +409,16 @@ class CheckinService:
         line = "".join(SPARK[by_day[d].mood - 1] if d in by_day else "·" for d in days)
         average = sum(a.mood for a in answers) / len(answers)
         tag_counts = Counter(name for a in answers for name, bit in TAGS if a.tags & bit)
-        summary = self.t.plural(locale, "checkins.summary", len(answers),
-                                average=format_decimal(average, "0.0", locale=BABEL_LOCALES[locale]))
+        summary = self.t.plural(
+            locale,
+            "checkins.summary",
+            len(answers),
+            average=format_decimal(average, "0.0", locale=BABEL_LOCALES[locale]),
+        )
         if tag_counts:
-            summary += " " + self.t(locale, "checkins.summary_tag",
-                                    tag=self.t(locale, f"checkins.tag_{tag_counts.most_common(1)[0][0]}"))
+            summary += " " + self.t(
+                locale, "checkins.summary_tag", tag=self.t(locale, f"checkins.tag_{tag_counts.most_common(1)[0][0]}")
+            )
         text = f"{self.t(locale, 'checkins.history_title')}\n{line}\n{summary}"
         return Reply(text), mood_chart([by_day[d].mood if d in by_day else 0 for d in days])
 
@@ -390,8 +432,7 @@ class CheckinService:
         Releases are kept in memory only (ids, never moods at rest)."""
         respondents = frozenset(member for member, _ in rows)
         earlier = self._releases.setdefault(key, [])
-        if len(respondents) >= TRENDS_MINIMUM and all(len(respondents ^ seen) >= TRENDS_CHANGE
-                                                      for seen, _ in earlier):
+        if len(respondents) >= TRENDS_MINIMUM and all(len(respondents ^ seen) >= TRENDS_CHANGE for seen, _ in earlier):
             earlier.append((respondents, Counter(mood for _, mood in rows)))
             cutoff = (date.fromisoformat(key[1]) - timedelta(days=35)).isoformat()
             for old in [k for k in self._releases if k[1] < cutoff]:
@@ -412,15 +453,19 @@ class CheckinService:
             if room is None or room.is_support:
                 raise Refusal("checkins.trends_room")
             seats = await RoomRepo(tx).seats(room.id)
-            people = [m for m in await MemberRepo(tx).many([s.member_id for s in seats if not s.is_facilitator])
-                      if m.consents.checkins]
+            people = [
+                m
+                for m in await MemberRepo(tx).many([s.member_id for s in seats if not s.is_facilitator])
+                if m.consents.checkins
+            ]
             today = date.fromisoformat(self.clock.day())
             monday = today - timedelta(days=today.weekday())
             weeks = []
             for back in range(4):
                 start = monday - timedelta(days=7 * back)
-                rows = await CheckinRepo(tx).room_answers([m.id for m in people], start.isoformat(),
-                                                          (start + timedelta(days=6)).isoformat())
+                rows = await CheckinRepo(tx).room_answers(
+                    [m.id for m in people], start.isoformat(), (start + timedelta(days=6)).isoformat()
+                )
                 weeks.append((start, rows))
         locale = actor.locale
         lines = [self.t(locale, "checkins.trends_title", theme=room.theme)]
@@ -434,8 +479,7 @@ class CheckinService:
                 continue
             people, counts = release
             spread_text = "  ".join(f"{SPARK[level - 1]} {counts.get(level, 0)}" for level in range(1, 6))
-            lines.append(self.t(locale, "checkins.trends_week", week=week, people=people,
-                                distribution=spread_text))
+            lines.append(self.t(locale, "checkins.trends_week", week=week, people=people, distribution=spread_text))
         if hidden:  # the rule, once for every hidden week
             lines.append(self.t(locale, "checkins.trends_rule", minimum=TRENDS_MINIMUM))
         return Reply("\n".join(lines))

@@ -87,8 +87,7 @@ class Delivery:
         """
         if priority >= REMINDER:
             self._low_sequence += 1
-            heapq.heappush(self._low, (priority, self._low_sequence, chat_id, job, member_id,
-                                       time.monotonic()))
+            heapq.heappush(self._low, (priority, self._low_sequence, chat_id, job, member_id, time.monotonic()))
             self._idle.clear()
             if self._low_task is None or self._low_task.done():
                 self._low_task = asyncio.create_task(self._feed_low())
@@ -107,8 +106,9 @@ class Delivery:
         if not self._lanes:
             self._idle.set()
 
-    def _enqueue(self, chat_id: int, job: Job, member_id: int | None, priority: int = LIVE,
-                 queued: float | None = None) -> None:
+    def _enqueue(
+        self, chat_id: int, job: Job, member_id: int | None, priority: int = LIVE, queued: float | None = None
+    ) -> None:
         lane = self._lanes.setdefault(chat_id, _Lane())
         lane.jobs.append((job, member_id, priority, time.monotonic() if queued is None else queued))
         self._idle.clear()
@@ -193,7 +193,7 @@ class Delivery:
                     self.stats.failed += 1
                     log.warning("delivery given up after repeated server errors")
                     return False
-                await self._sleep(min(0.25 * 2 ** transient, 8.0))
+                await self._sleep(min(0.25 * 2**transient, 8.0))
                 continue
             except Unreachable:
                 self.stats.unreachable += 1

@@ -18,7 +18,7 @@ class CommandGate:
         self._told: set[int] = set()
 
     def check(self, key: int) -> str:
-        """"ok", "refuse" (say so) or "drop" (already said)."""
+        """ "ok", "refuse" (say so) or "drop" (already said)."""
         if self._gate.allow(key):
             self._told.discard(key)
             return "ok"
@@ -32,8 +32,11 @@ class ActionGates:
     """One gate per kind of action: commands, presses, edits (limits a minute)."""
 
     def __init__(self, clock: Clock, *, commands: int, presses: int, edits: int) -> None:
-        self._gates = {"command": CommandGate(commands, clock), "press": CommandGate(presses, clock),
-                       "edit": CommandGate(edits, clock)}
+        self._gates = {
+            "command": CommandGate(commands, clock),
+            "press": CommandGate(presses, clock),
+            "edit": CommandGate(edits, clock),
+        }
 
     def check(self, kind: str, key: int) -> str:
         return self._gates[kind].check(key)

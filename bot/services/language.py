@@ -29,8 +29,9 @@ class LanguageService:
         """The question and one button per language, bound to this very message."""
         nonce = secrets.token_urlsafe(6)
         self._prompts[member.id] = nonce
-        return Reply(self.t(locale, "language.choose"),
-                     [[Button(NAMES[code], f"lang:{code}:{nonce}") for code in LOCALES]])
+        return Reply(
+            self.t(locale, "language.choose"), [[Button(NAMES[code], f"lang:{code}:{nonce}") for code in LOCALES]]
+        )
 
     async def choose(self, member: Member, data: str) -> str:
         """A press on a /langue button: the language chosen (raises Refusal if stale)."""

@@ -42,8 +42,7 @@ class MemberService:
                 await repo.touch(member.id, self.clock.day())
             return Identity(member, False)
 
-    async def enroll(self, user_id: int, chat_id: int, locale: str, consents: Consents,
-                     version: int) -> Member:
+    async def enroll(self, user_id: int, chat_id: int, locale: str, consents: Consents, version: int) -> Member:
         async with self.db.transaction() as tx:
             repo = MemberRepo(tx)
             existing = await repo.find_by_user(user_id)

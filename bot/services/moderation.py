@@ -45,8 +45,7 @@ def parse_duration(text: str) -> int:
 
 
 class ModerationService:
-    def __init__(self, db: Database, clock: Clock, t: Translator, notifier: Notifier,
-                 rooms: RoomService) -> None:
+    def __init__(self, db: Database, clock: Clock, t: Translator, notifier: Notifier, rooms: RoomService) -> None:
         self.db = db
         self.clock = clock
         self.t = t

@@ -17,16 +17,29 @@ class Notifier:
         self.delivery = delivery
         self.t = t
 
-    def send(self, member: Member, key: str, *, buttons: Callable[[str], Keyboard] | None = None,
-             priority: str = LIVE, **params: object) -> None:
+    def send(
+        self,
+        member: Member,
+        key: str,
+        *,
+        buttons: Callable[[str], Keyboard] | None = None,
+        priority: str = LIVE,
+        **params: object,
+    ) -> None:
         """Queue a localized message to one member, in order with their relayed messages."""
         text = self.t(member.locale, key, **params)
         self.send_text(member, text, buttons(member.locale) if buttons else None, priority=priority)
 
-    def send_text(self, member: Member, text: str, buttons: Keyboard | None = None,
-                  protect: bool = False, priority: str = LIVE, entities: Sequence[Entity] = ()) -> None:
+    def send_text(
+        self,
+        member: Member,
+        text: str,
+        buttons: Keyboard | None = None,
+        protect: bool = False,
+        priority: str = LIVE,
+        entities: Sequence[Entity] = (),
+    ) -> None:
         async def job() -> None:
-            await self.transport.send_text(member.chat_id, text, buttons=buttons, protect=protect,
-                                           entities=entities)
+            await self.transport.send_text(member.chat_id, text, buttons=buttons, protect=protect, entities=entities)
 
         self.delivery.submit(member.chat_id, job, member.id, priority=priority)

@@ -44,8 +44,7 @@ class Step:
 
 
 class Onboarding:
-    def __init__(self, t: Translator, members: MemberService, invites: InviteService,
-                 rooms: RoomService) -> None:
+    def __init__(self, t: Translator, members: MemberService, invites: InviteService, rooms: RoomService) -> None:
         self.t = t
         self.members = members
         self.invites = invites
@@ -57,15 +56,19 @@ class Onboarding:
         other = "en" if locale == "fr" else "fr"
         return Reply(
             self.t(locale, "onboarding.welcome") + "\n\n" + self.t(locale, "onboarding.charter"),
-            [[Button(self.t(locale, "onboarding.charter_ok"), f"ob:c:{locale}:{code}")],
-             [Button(self.t(other, "onboarding.in_this_language"), f"ob:l:{other}:{code}")]],
+            [
+                [Button(self.t(locale, "onboarding.charter_ok"), f"ob:c:{locale}:{code}")],
+                [Button(self.t(other, "onboarding.in_this_language"), f"ob:l:{other}:{code}")],
+            ],
         )
 
     def age_screen(self, locale: str, code: str = "") -> Reply:
         return Reply(
             self.t(locale, "onboarding.age", age=MIN_AGE),
-            [[Button(self.t(locale, "onboarding.age_ok", age=MIN_AGE), f"ob:a:{locale}:1:{code}")],
-             [Button(self.t(locale, "onboarding.age_young", age=MIN_AGE), f"ob:a:{locale}:0:{code}")]],
+            [
+                [Button(self.t(locale, "onboarding.age_ok", age=MIN_AGE), f"ob:a:{locale}:1:{code}")],
+                [Button(self.t(locale, "onboarding.age_young", age=MIN_AGE), f"ob:a:{locale}:0:{code}")],
+            ],
         )
 
     def consent_screen(self, locale: str, bits: int = 0, code: str = "") -> Reply:
@@ -97,8 +100,11 @@ class Onboarding:
 
         if payload.strip():
             return await self._redeem(member, locale, payload.strip())
-        return Step(Reply(self.t(locale, "onboarding.welcome_back"),
-                          [[Button(self.t(locale, "rooms.button_list"), LIST_BUTTON)]]))
+        return Step(
+            Reply(
+                self.t(locale, "onboarding.welcome_back"), [[Button(self.t(locale, "rooms.button_list"), LIST_BUTTON)]]
+            )
+        )
 
     async def press(self, data: str, user_id: int, chat_id: int, member: Member | None) -> Step | None:
         """A button of the onboarding flow; None when the data is not a valid step."""
@@ -119,9 +125,7 @@ class Onboarding:
         if step == "t" and arg is not None and match["toggle"] in ("1", "2", "4"):
             return Step(self.consent_screen(locale, arg ^ int(match["toggle"]), code))
         if step == "d" and arg is not None:
-            enrolled = await self.members.enroll(
-                user_id, chat_id, locale, consents_from_bits(arg), CONSENT_VERSION
-            )
+            enrolled = await self.members.enroll(user_id, chat_id, locale, consents_from_bits(arg), CONSENT_VERSION)
             if code:
                 outcome = await self._redeem(enrolled, locale, code, first_time=True)
                 return Step(outcome.reply, outcome.member, outcome.became_facilitator)
@@ -140,8 +144,13 @@ class Onboarding:
 
     def facilitator_welcome(self, locale: str, text: str) -> Reply:
         """How to open a room: the guided /ouvrir a tap away, the one-line form beside it."""
-        return Reply(text, [[Button(self.t(locale, "rooms.button_open"), OPEN_BUTTON)],
-                            [Button(self.t(locale, "rooms.button_list"), LIST_BUTTON)]])
+        return Reply(
+            text,
+            [
+                [Button(self.t(locale, "rooms.button_open"), OPEN_BUTTON)],
+                [Button(self.t(locale, "rooms.button_list"), LIST_BUTTON)],
+            ],
+        )
 
     async def _redeem(self, member: Member, locale: str, code: str, first_time: bool = False) -> Step:
         done = "" if not first_time else self.t(locale, "onboarding.done") + "\n\n"
@@ -154,4 +163,3 @@ class Onboarding:
         if first_time:
             return Step(await self.first_rooms(member, done + self.t(locale, "invite.invalid")), member)
         return Step(Reply(done + self.t(locale, "invite.invalid")), member)
-

@@ -31,8 +31,15 @@ _FIELDS = {1: "reminders", 2: "checkins", 4: "alerts"}
 
 
 class PrivacyService:
-    def __init__(self, db: Database, clock: Clock, t: Translator, transport: Transport,
-                 delivery: Delivery, tokens: PressTokens | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        t: Translator,
+        transport: Transport,
+        delivery: Delivery,
+        tokens: PressTokens | None = None,
+    ) -> None:
         self.db = db
         self.tokens = tokens or PressTokens(clock)
         self.clock = clock
@@ -53,8 +60,11 @@ class PrivacyService:
         for purpose, bit in OPTIONAL:
             on = getattr(member.consents, purpose)
             # The same toggles as at onboarding: a box and « oui » / « non ».
-            label = self.t(locale, "onboarding.toggle_on" if on else "onboarding.toggle_off",
-                           purpose=self.t(locale, f"consent.{purpose}"))
+            label = self.t(
+                locale,
+                "onboarding.toggle_on" if on else "onboarding.toggle_off",
+                purpose=self.t(locale, f"consent.{purpose}"),
+            )
             rows.append([Button(label, f"pv:{bit}")])
         text = self.t(locale, "privacy.overview", hours=MAP_HOURS)
         if self.contact:
@@ -83,10 +93,13 @@ class PrivacyService:
             room_rows = {s.room_id: await rooms.get(s.room_id) for s in seats}
             waiting = await tx.all(
                 "SELECT w.room_id, r.theme, w.since_day FROM waitlist w JOIN rooms r ON r.id = w.room_id "
-                "WHERE w.member_id = ?", (member.id,))
+                "WHERE w.member_id = ?",
+                (member.id,),
+            )
             relayed = await tx.scalar("SELECT count(*) FROM relays WHERE author_id = ?", (member.id,))
             received = await tx.scalar(
-                "SELECT count(DISTINCT relay_id) FROM relay_copies WHERE member_id = ?", (member.id,))
+                "SELECT count(DISTINCT relay_id) FROM relay_copies WHERE member_id = ?", (member.id,)
+            )
             about = await ReportRepo(tx).about(member.id)
             made = await ReportRepo(tx).made_by(member.id)
             banned_from = await tx.all("SELECT room_id FROM room_bans WHERE member_id = ?", (member.id,))
@@ -118,49 +131,72 @@ class PrivacyService:
             k("member"): {
                 k("language"): k(f"language_{member.locale}"),
                 k("role"): k("role_facilitator" if member.is_facilitator else "role_member"),
-                k("joined_day"): member.created_day, k("last_seen_day"): member.last_seen_day,
+                k("joined_day"): member.created_day,
+                k("last_seen_day"): member.last_seen_day,
                 k("consent_version"): member.consent_version,
-                k("consents"): {k("consent_rooms"): yes_no(member.consents.rooms),
-                                **{t(locale, f"consent.{purpose}"): yes_no(getattr(member.consents, purpose))
-                                   for purpose, _ in OPTIONAL}},
+                k("consents"): {
+                    k("consent_rooms"): yes_no(member.consents.rooms),
+                    **{
+                        t(locale, f"consent.{purpose}"): yes_no(getattr(member.consents, purpose))
+                        for purpose, _ in OPTIONAL
+                    },
+                },
             },
-            k("rooms"): [{
-                k("room"): s.room_id,
-                k("theme"): display_theme(t, locale, room_rows[s.room_id]) if room_rows[s.room_id] else None,
-                k("kind"): k(f"kind_{room_rows[s.room_id].kind}") if room_rows[s.room_id] else None,
-                k("pseudonym"): s.pseudonym, k("facilitator"): yes_no(s.is_facilitator),
-                k("muted_until"): moment(s.muted_until), k("warnings"): s.warnings,
-            } for s in seats],
+            k("rooms"): [
+                {
+                    k("room"): s.room_id,
+                    k("theme"): display_theme(t, locale, room_rows[s.room_id]) if room_rows[s.room_id] else None,
+                    k("kind"): k(f"kind_{room_rows[s.room_id].kind}") if room_rows[s.room_id] else None,
+                    k("pseudonym"): s.pseudonym,
+                    k("facilitator"): yes_no(s.is_facilitator),
+                    k("muted_until"): moment(s.muted_until),
+                    k("warnings"): s.warnings,
+                }
+                for s in seats
+            ],
             k("waiting_lists"): [{k("room"): r, k("theme"): theme, k("since_day"): d} for r, theme, d in waiting],
             k("removed_from_rooms"): [r[0] for r in banned_from],
-            k("message_map"): {k("messages_sent"): relayed, k("messages_received"): received,
-                               k("note"): t(locale, "privacy.export_map_note")},
+            k("message_map"): {
+                k("messages_sent"): relayed,
+                k("messages_received"): received,
+                k("note"): t(locale, "privacy.export_map_note"),
+            },
             k("reports_about_you"): [report(r) for r in about],
             k("reports_you_made"): [report(r) for r in made],
-            k("workshop_rsvps"): [{k("workshop"): w, k("title"): title,
-                                   k("answer"): t(locale, f"workshops.mine_{answer}"), k("day"): day}
-                                  for w, title, answer, day in rsvps],
+            k("workshop_rsvps"): [
+                {k("workshop"): w, k("title"): title, k("answer"): t(locale, f"workshops.mine_{answer}"), k("day"): day}
+                for w, title, answer, day in rsvps
+            ],
             k("checkins"): {
                 k("settings"): {
                     k("hour"): f"{settings.minute_of_day // 60:02d}:{settings.minute_of_day % 60:02d}",
                     k("days"): [weekdays[d] for d in range(7) if settings.days & (1 << d)],
                     k("time_zone"): zone_name(t, settings.tz, locale),
-                    k("paused_until"): moment(settings.paused_until)},
-                k("answers"): [{
-                    k("day"): a.day,
-                    k("mood"): t(locale, "export.mood_value", level=a.mood, label=t(locale, f"checkins.mood_{a.mood}")),
-                    k("tags"): [t(locale, f"checkins.tag_{name}") for name, bit in TAGS if a.tags & bit],
-                } for a in answers],
+                    k("paused_until"): moment(settings.paused_until),
+                },
+                k("answers"): [
+                    {
+                        k("day"): a.day,
+                        k("mood"): t(
+                            locale, "export.mood_value", level=a.mood, label=t(locale, f"checkins.mood_{a.mood}")
+                        ),
+                        k("tags"): [t(locale, f"checkins.tag_{name}") for name, bit in TAGS if a.tags & bit],
+                    }
+                    for a in answers
+                ],
             },
         }
         return json.dumps(data, ensure_ascii=False, indent=2).encode()
 
     def forget_prompt(self, member: Member) -> Reply:
         locale = member.locale
-        return Reply(self.t(locale, "privacy.forget_confirm", hours=MAP_HOURS), [
-            [Button(self.t(locale, "privacy.forget_yes"), f"fg:yes:{self.tokens.issue(member.id, 'forget')}")],
-            [Button(self.t(locale, "privacy.forget_no"), "fg:no")],
-        ])
+        return Reply(
+            self.t(locale, "privacy.forget_confirm", hours=MAP_HOURS),
+            [
+                [Button(self.t(locale, "privacy.forget_yes"), f"fg:yes:{self.tokens.issue(member.id, 'forget')}")],
+                [Button(self.t(locale, "privacy.forget_no"), "fg:no")],
+            ],
+        )
 
     async def forget(self, member: Member, token: str) -> Reply:
         """`/oublier`, confirmed by the button of a pending request (single-use, expiring):
@@ -212,4 +248,5 @@ class PrivacyService:
                 person = people.get(member_id)
                 if person is not None:
                     self.relay.take_down(person, message_id, relay_id, sharing)
+
         return job

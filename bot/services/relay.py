@@ -28,8 +28,17 @@ from bot.services.media import MAX_DOWNLOAD, strip_photo
 from bot.services.notify import Notifier
 from bot.services.rooms import display_theme
 from bot.core.text import (
-    MAX_CAPTION, MAX_TEXT, Entity, Styled, join_lines, labelled, mark_lines, neutralise, split_labelled,
-    split_text, utf16_len,
+    MAX_CAPTION,
+    MAX_TEXT,
+    Entity,
+    Styled,
+    join_lines,
+    labelled,
+    mark_lines,
+    neutralise,
+    split_labelled,
+    split_text,
+    utf16_len,
 )
 from bot.ports.transport import Transport
 from storage.cache import ReadCache
@@ -40,8 +49,7 @@ from storage.rooms import Room, RoomRepo, Seat
 
 COPIED = {"voice", "video", "animation"}
 COPIED_WITH_LABEL = {"sticker", "video_note"}
-REFUSED = {"document", "audio", "contact", "location", "venue", "poll", "dice", "game",
-           "story", "other"}
+REFUSED = {"document", "audio", "contact", "location", "venue", "poll", "dice", "game", "story", "other"}
 MAP_HOURS = 48
 LONG_TEXT = 600  # characters: above this the crisis detector runs in a worker thread
 
@@ -110,8 +118,16 @@ class _RoomView:
 
 
 class RelayService:
-    def __init__(self, db: Database, clock: Clock, t: Translator, transport: Transport,
-                 delivery: Delivery, notifier: Notifier, messages_per_minute: int = 20) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        t: Translator,
+        transport: Transport,
+        delivery: Delivery,
+        notifier: Notifier,
+        messages_per_minute: int = 20,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.t = t
@@ -131,7 +147,14 @@ class RelayService:
         if seat.is_facilitator:
             name += self.t(locale, "relay.facilitator_mark")
         if multi_room:
-            name = self.t(locale, "relay.room_prefix", theme=neutralise(display_theme(self.t, locale, room)).replace("\n", " ")) + name
+            name = (
+                self.t(
+                    locale,
+                    "relay.room_prefix",
+                    theme=neutralise(display_theme(self.t, locale, room)).replace("\n", " "),
+                )
+                + name
+            )
         return name
 
     def line(self, locale: str, name: str, words: str) -> Styled:
@@ -149,8 +172,10 @@ class RelayService:
         mark = self.t(locale, "relay.continuation")
         room = max(1, limit - utf16_len(header))
         pieces = split_text(mark_lines(body, mark), room)
-        return [self.line(locale, name, piece[len(mark):] if index and piece.startswith(mark) else piece)
-                for index, piece in enumerate(pieces)]
+        return [
+            self.line(locale, name, piece[len(mark) :] if index and piece.startswith(mark) else piece)
+            for index, piece in enumerate(pieces)
+        ]
 
     # ----------------------------------------------------------------- relay
     async def relay(self, author: Member, incoming: Incoming, *, checked: bool = False) -> Reply | None:
@@ -160,8 +185,11 @@ class RelayService:
         suggest a risk to life are held and answered privately instead (bot.services.safety).
         """
         if incoming.kind in REFUSED:
-            raise Refusal(f"relay.refused_{incoming.kind}" if incoming.kind in
-                          {"document", "audio", "contact", "location", "poll"} else "relay.refused_other")
+            raise Refusal(
+                f"relay.refused_{incoming.kind}"
+                if incoming.kind in {"document", "audio", "contact", "location", "poll"}
+                else "relay.refused_other"
+            )
         if incoming.kind == "text" and not neutralise(incoming.text or "").strip():
             return None
         if incoming.kind == "photo" and (incoming.file_size or 0) > MAX_DOWNLOAD:
@@ -196,8 +224,15 @@ class RelayService:
             except TooLarge as exc:  # retrying would fail again: say why
                 raise Refusal("relay.photo_too_large") from exc
         recipients = [m for m in (view.members.get(s.member_id) for s in others) if m is not None]
-        relay = await RelayRepo.defer_create(self.db, room.id, author.id, incoming.message_id,
-                                             incoming.kind, int(self.clock.now()), pending=bool(recipients))
+        relay = await RelayRepo.defer_create(
+            self.db,
+            room.id,
+            author.id,
+            incoming.message_id,
+            incoming.kind,
+            int(self.clock.now()),
+            pending=bool(recipients),
+        )
         shared: dict[str, str | None] = {"photo_ref": None}
         runs = []
         for member in recipients:
@@ -233,8 +268,9 @@ class RelayService:
             return assess(text)
         return await asyncio.to_thread(assess, text)
 
-    async def _destination(self, author: Member, reply_to: int | None, quote_position: int | None = None
-                           ) -> tuple[int, Relay | None]:
+    async def _destination(
+        self, author: Member, reply_to: int | None, quote_position: int | None = None
+    ) -> tuple[int, Relay | None]:
         """The room a message goes to (the replied message's, else the active one)."""
         if reply_to is None and author.active_room_id is not None:
             return author.active_room_id, None
@@ -245,8 +281,9 @@ class RelayService:
                 relays = RelayRepo(tx)
                 combined = self.combined.get((author.chat_id, reply_to))
                 line_relay = combined.relay_at(quote_position) if combined and combined.lines else None
-                replied = await relays.by_copy(author.id, reply_to, line_relay) or \
-                    await relays.by_author_message(author.id, reply_to)
+                replied = await relays.by_copy(author.id, reply_to, line_relay) or await relays.by_author_message(
+                    author.id, reply_to
+                )
                 if replied is not None:
                     room_id = replied.room_id
             if room_id is None:
@@ -278,8 +315,17 @@ class RelayService:
     def _clock_time(self, epoch: float) -> str:
         return datetime.fromtimestamp(epoch, timezone.utc).astimezone(self.clock.tz).strftime("%H:%M")
 
-    def _plan(self, relay: Relay, member: Member, name: str, incoming: Incoming, author: Member,
-              photo: bytes | None, shared: dict, replied: Relay | None) -> _Plan:
+    def _plan(
+        self,
+        relay: Relay,
+        member: Member,
+        name: str,
+        incoming: Incoming,
+        author: Member,
+        photo: bytes | None,
+        shared: dict,
+        replied: Relay | None,
+    ) -> _Plan:
         plan = _Plan(relay.id, member, author.chat_id, incoming.message_id, photo, shared, replied)
         locale = member.locale
         body = incoming.text or ""
@@ -345,8 +391,7 @@ class RelayService:
 
     async def _copies_of(self, relay_id: int, member_id: int) -> list[tuple[int, int]]:
         async with self.db.transaction() as tx:
-            return [(c.part, c.message_id) for c in await RelayRepo(tx).copies(relay_id)
-                    if c.member_id == member_id]
+            return [(c.part, c.message_id) for c in await RelayRepo(tx).copies(relay_id) if c.member_id == member_id]
 
     def _editor(self, relay: Relay, member: Member, name: str, text: str):
         async def run() -> None:
@@ -362,23 +407,26 @@ class RelayService:
                     return
                 for part, message_id in copies:
                     if part < len(lines):
-                        await ignore_gone(self.transport.edit_text(chat, message_id, lines[part].text,
-                                                                   entities=lines[part].entities))
+                        await ignore_gone(
+                            self.transport.edit_text(chat, message_id, lines[part].text, entities=lines[part].entities)
+                        )
                     else:
                         await ignore_gone(self.transport.delete(chat, message_id))
                         async with self.db.transaction() as tx:
                             await RelayRepo(tx).remove_copy(relay.id, member.id, part)
                 for part in range(len(copies), len(lines)):
-                    sent = await self.transport.send_text(chat, lines[part].text, protect=True,
-                                                          entities=lines[part].entities)
+                    sent = await self.transport.send_text(
+                        chat, lines[part].text, protect=True, entities=lines[part].entities
+                    )
                     async with self.db.transaction() as tx:
                         await RelayRepo(tx).add_copy(relay.id, member.id, part, sent.message_id)
             else:
                 caption = self.caption(member.locale, name, text)
                 if utf16_len(caption.text) > MAX_CAPTION:
                     caption = self.caption(member.locale, name, "")
-                await ignore_gone(self.transport.edit_caption(chat, copies[0][1], caption.text,
-                                                              entities=caption.entities))
+                await ignore_gone(
+                    self.transport.edit_caption(chat, copies[0][1], caption.text, entities=caption.entities)
+                )
 
         return run
 
@@ -386,8 +434,9 @@ class RelayService:
         async with self.db.transaction() as tx:
             return len(await RelayRepo(tx).sharing(member_id, message_id)) > 1
 
-    async def _lines_of(self, member: Member, message_id: int,
-                        sharing: list[tuple[int, int]] | None = None) -> "Combined | None":
+    async def _lines_of(
+        self, member: Member, message_id: int, sharing: list[tuple[int, int]] | None = None
+    ) -> "Combined | None":
         """The lines of a combined copy: kept in memory since it was sent, else (after a
         restart) read back from the platform, cut at the bot's bold labels and matched in
         order to the map's lines (`sharing`: (relay id, line), else read from the map).
@@ -411,7 +460,9 @@ class RelayService:
             log.warning("a combined copy could not be matched to its lines; left as it was")
             await ignore_gone(self.transport.edit_text(chat, message_id, current.text, entities=current.entities))
             return None
-        combined = Combined([(relay_id, part) for (relay_id, _), part in zip(sorted(sharing, key=lambda r: r[1]), parts)])
+        combined = Combined(
+            [(relay_id, part) for (relay_id, _), part in zip(sorted(sharing, key=lambda r: r[1]), parts)]
+        )
         self.combined.put((chat, message_id), combined)
         return combined
 
@@ -423,15 +474,15 @@ class RelayService:
             # The other lines cannot be told apart: say what changed as a reply to the copy.
             notice = labelled(lambda x: self.t(member.locale, "relay.edited_line", line=x), "")
             reply = Styled(notice.text) + new_line
-            await self.transport.send_text(chat, reply.text, reply_to=message_id, protect=True,
-                                           entities=reply.entities)
+            await self.transport.send_text(chat, reply.text, reply_to=message_id, protect=True, entities=reply.entities)
             return
         combined.replace(relay_id, new_line)
         text = combined.text()
         await ignore_gone(self.transport.edit_text(chat, message_id, text.text, entities=text.entities))
 
-    async def _delete_line(self, member: Member, message_id: int, relay_id: int,
-                           sharing: list[tuple[int, int]] | None = None) -> bool:
+    async def _delete_line(
+        self, member: Member, message_id: int, relay_id: int, sharing: list[tuple[int, int]] | None = None
+    ) -> bool:
         """Take one line out of a coalesced copy, keeping everyone else's; when none is left,
         delete the message. False if the lines could not be told apart (then nothing of
         anyone else's is touched)."""
@@ -494,8 +545,10 @@ class RelayService:
         their own chat. Ids only: the bot never had the words to resend them."""
         async with self.db.transaction() as tx:
             pending = await RelayRepo(tx).pending()
-            authors = {m.id: m for m in await MemberRepo(tx).many(
-                sorted({r.author_id for r in pending if r.author_id is not None}))}
+            authors = {
+                m.id: m
+                for m in await MemberRepo(tx).many(sorted({r.author_id for r in pending if r.author_id is not None}))
+            }
         for relay in pending:
             author = authors.get(relay.author_id)
             if author is None or relay.author_msg_id is None:
@@ -506,8 +559,9 @@ class RelayService:
 
     def _teller(self, author: Member, relay: Relay):
         async def run() -> None:
-            await self.transport.send_text(author.chat_id, self.t(author.locale, "relay.maybe_lost"),
-                                           reply_to=relay.author_msg_id)
+            await self.transport.send_text(
+                author.chat_id, self.t(author.locale, "relay.maybe_lost"), reply_to=relay.author_msg_id
+            )
             RelayRepo.defer_settled(self.db, relay.id)  # told: not again at the next start
 
         return run
@@ -515,6 +569,7 @@ class RelayService:
     def take_down(self, person: Member, message_id: int, relay_id: int, sharing: list[tuple[int, int]]) -> None:
         """Remove an erased author's copy from a person's chat: their line only, when the
         message holds other people's lines too (`sharing`, read before the map rows went)."""
+
         async def run() -> None:
             if (person.chat_id, message_id) in self.combined or len(sharing) > 1:
                 await self._delete_line(person, message_id, relay_id, sharing)
@@ -528,7 +583,6 @@ class RelayService:
         cutoff = int((now if now is not None else self.clock.now()) - MAP_HOURS * 3600)
         async with self.db.transaction() as tx:
             return await RelayRepo(tx).purge_before(cutoff)
-
 
 
 class Combined:
@@ -612,19 +666,26 @@ class _RelayRun:
             kind, text = plan.steps[plan.done]
             reply_to = await service._reply_target(plan) if plan.done == 0 else None
             if kind == "text":
-                sent = await service.transport.send_text(chat, text.text, reply_to=reply_to, protect=True,
-                                                         entities=text.entities)
+                sent = await service.transport.send_text(
+                    chat, text.text, reply_to=reply_to, protect=True, entities=text.entities
+                )
             elif kind == "photo":
                 source = plan.shared["photo_ref"] or plan.photo
-                sent = await service.transport.send_photo(chat, source, caption=text.text,
-                                                          reply_to=reply_to, protect=True,
-                                                          entities=text.entities)
+                sent = await service.transport.send_photo(
+                    chat, source, caption=text.text, reply_to=reply_to, protect=True, entities=text.entities
+                )
                 if sent.file_ref:
                     plan.shared["photo_ref"] = sent.file_ref
             else:
-                sent = await service.transport.copy(chat, plan.author_chat, plan.source_id,
-                                                    caption=text.text if text else None, reply_to=reply_to,
-                                                    protect=True, entities=text.entities if text else ())
+                sent = await service.transport.copy(
+                    chat,
+                    plan.author_chat,
+                    plan.source_id,
+                    caption=text.text if text else None,
+                    reply_to=reply_to,
+                    protect=True,
+                    entities=text.entities if text else (),
+                )
             RelayRepo.defer_copy(service.db, plan.relay_id, plan.recipient.id, plan.done, sent.message_id)
             plan.done += 1
         metrics.copied()

@@ -24,7 +24,7 @@ from storage.reports import ReportRepo
 from storage.rooms import RoomRepo
 
 REASONS = ("respect", "identity", "risk", "spam", "other")
-PAUSE_AFTER = 3          # distinct reporters ...
+PAUSE_AFTER = 3  # distinct reporters ...
 PAUSE_WINDOW = 7 * 86400  # ... within a week
 PAUSE_SECONDS = 30 * 86400
 RETENTION_DAYS = 30
@@ -43,8 +43,7 @@ async def room_facilitators(tx: Tx, room_id: int, exclude: int | None = None) ->
 
 
 class ReportService:
-    def __init__(self, db: Database, clock: Clock, t: Translator, notifier: Notifier,
-                 transport: Transport) -> None:
+    def __init__(self, db: Database, clock: Clock, t: Translator, notifier: Notifier, transport: Transport) -> None:
         self.db = db
         self.clock = clock
         self.t = t
@@ -81,8 +80,7 @@ class ReportService:
             if room is None or seat is None:
                 raise Refusal("reports.unknown")
             reports = ReportRepo(tx)
-            if not await reports.add(room.id, relay.author_id, reporter.id, relay.id, reason,
-                                     self.clock.day(), now):
+            if not await reports.add(room.id, relay.author_id, reporter.id, relay.id, reason, self.clock.day(), now):
                 return Reply(self.t(reporter.locale, "reports.already"))
             distinct = await reports.distinct_reporters(room.id, relay.author_id, now - PAUSE_WINDOW)
             paused = distinct >= PAUSE_AFTER and seat.muted_until < now + 3600
@@ -93,11 +91,18 @@ class ReportService:
             author = await MemberRepo(tx).get(relay.author_id)
         tracker = _Tracker(self, reporter, len(facilitators))
         for facilitator in facilitators:
-            text = self.t(facilitator.locale, "reports.to_facilitators", theme=room.theme,
-                          pseudonym=seat.pseudonym, reason=self.t(facilitator.locale, f"reports.reason_{reason}"))
+            text = self.t(
+                facilitator.locale,
+                "reports.to_facilitators",
+                theme=room.theme,
+                pseudonym=seat.pseudonym,
+                reason=self.t(facilitator.locale, f"reports.reason_{reason}"),
+            )
             if paused:
                 text += "\n" + self.t(facilitator.locale, "reports.paused", pseudonym=seat.pseudonym)
-            buttons = [[Button(self.t(facilitator.locale, "reports.button_lift"), f"unpause:{relay.id}")]] if paused else None
+            buttons = (
+                [[Button(self.t(facilitator.locale, "reports.button_lift"), f"unpause:{relay.id}")]] if paused else None
+            )
             # As a reply to the facilitator's own copy when they have one; else from what the
             # bot knows (room, pseudonym, reason). Never a copy of the reporter's: relayed
             # copies are protected, and Telegram refuses to copy them.
@@ -112,15 +117,15 @@ class ReportService:
     def _send(self, facilitator: Member, text: str, buttons, own_copy: int | None, tracker: "_Tracker") -> None:
         async def send() -> None:
             try:
-                await self.transport.send_text(facilitator.chat_id, text, buttons=buttons, reply_to=own_copy,
-                                               protect=True)
+                await self.transport.send_text(
+                    facilitator.chat_id, text, buttons=buttons, reply_to=own_copy, protect=True
+                )
             except DeliveryError as error:
                 log.warning("a report could not reach a facilitator: %s", type(error).__name__)
                 raise
             tracker.delivered = True
 
-        self.notifier.delivery.submit(facilitator.chat_id, _ReportJob(send, tracker), facilitator.id,
-                                      priority=SAFETY)
+        self.notifier.delivery.submit(facilitator.chat_id, _ReportJob(send, tracker), facilitator.id, priority=SAFETY)
 
     async def lift(self, facilitator: Member, relay_id: int) -> Reply:
         """A facilitator lifts the pause that reports put on a member."""

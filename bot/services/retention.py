@@ -23,8 +23,9 @@ NOTICE_DAYS = 30
 CLOSED_ROOM_DAYS = 30
 
 
-async def apply_retention(db: Database, clock: Clock, *,
-                          notify_inactive: Callable[[Member], None] | None = None) -> dict[str, int]:
+async def apply_retention(
+    db: Database, clock: Clock, *, notify_inactive: Callable[[Member], None] | None = None
+) -> dict[str, int]:
     """Delete what retention no longer allows; returns counts by kind.
 
     Members inactive for 12 months are told first (when a notifier is given, i.e. in the
@@ -42,19 +43,23 @@ async def apply_retention(db: Database, clock: Clock, *,
             "invitations (used or expired)": await InviteRepo(tx).purge(now),
             "reports (older than 30 days)": await ReportRepo(tx).purge_before(now - REPORT_DAYS * 86400),
             "check-in answers (older than 90 days)": await CheckinRepo(tx).purge_before(
-                (today - timedelta(days=CHECKIN_DAYS)).isoformat()),
+                (today - timedelta(days=CHECKIN_DAYS)).isoformat()
+            ),
             "closed rooms (after 30 days)": await tx.execute(
-                "DELETE FROM rooms WHERE status = 'closed' AND closed_day < ?", (closed_before,)),
+                "DELETE FROM rooms WHERE status = 'closed' AND closed_day < ?", (closed_before,)
+            ),
         }
         members = MemberRepo(tx)
         for member_id, notice_day in await tx.all(
-                "SELECT id, inactivity_notice_day FROM members WHERE last_seen_day < ?", (inactive_before,)):
+            "SELECT id, inactivity_notice_day FROM members WHERE last_seen_day < ?", (inactive_before,)
+        ):
             if notice_day is None:
                 if notify_inactive is not None:
                     member = await members.get(member_id)
                     notify_inactive(member)
-                    await tx.execute("UPDATE members SET inactivity_notice_day = ? WHERE id = ?",
-                                     (today.isoformat(), member_id))
+                    await tx.execute(
+                        "UPDATE members SET inactivity_notice_day = ? WHERE id = ?", (today.isoformat(), member_id)
+                    )
                     told += 1
             elif notice_day <= notice_before:
                 await members.erase(member_id)

@@ -28,7 +28,7 @@ PSEUDO_DRAWS_PER_DAY = 2
 MAX_THEME = 60
 MAX_DESCRIPTION = 300
 LIST_BUTTON = "rooms:list"  # « Voir les salles »
-OPEN_BUTTON = "ro:new"      # « Ouvrir une salle », the guided /ouvrir
+OPEN_BUTTON = "ro:new"  # « Ouvrir une salle », the guided /ouvrir
 CAPACITY_CHOICES = (4, 6, 8, 10, 12)
 _ROOM_REF = re.compile(r"^#?(\d{1,9})$")
 
@@ -106,8 +106,9 @@ def member_count(seats: list[Seat]) -> int:
 
 
 class RoomService:
-    def __init__(self, db: Database, clock: Clock, t: Translator, notifier: Notifier,
-                 scheduler: Scheduler | None = None) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, t: Translator, notifier: Notifier, scheduler: Scheduler | None = None
+    ) -> None:
         self.db = db
         self.scheduler = scheduler
         self.unlink_window = spread.WINDOW  # Config.unlink_window, set by Services.build
@@ -130,9 +131,11 @@ class RoomService:
             raise Refusal("common.facilitators_only")
         self.drafts[actor.id] = RoomDraft()
         t, locale = self.t, actor.locale
-        return Reply(t(locale, "rooms.ask_theme", max=MAX_THEME),
-                     [[Button(t(locale, "rooms.button_skip_theme", theme=t(locale, "rooms.default_theme")),
-                              "ro:skip:t")]], edit=False)
+        return Reply(
+            t(locale, "rooms.ask_theme", max=MAX_THEME),
+            [[Button(t(locale, "rooms.button_skip_theme", theme=t(locale, "rooms.default_theme")), "ro:skip:t")]],
+            edit=False,
+        )
 
     def _draft(self, actor: Member) -> RoomDraft:
         draft = self.drafts.get(actor.id)
@@ -145,16 +148,24 @@ class RoomService:
         draft = self._draft(actor)
         t, locale = self.t, actor.locale
         draft.theme = check_theme(theme) if theme is not None else t(locale, "rooms.default_theme")
-        return Reply(t(locale, "rooms.ask_description", theme=draft.theme, max=MAX_DESCRIPTION),
-                     [[Button(t(locale, "rooms.button_skip"), "ro:skip:d")]], edit=False)
+        return Reply(
+            t(locale, "rooms.ask_description", theme=draft.theme, max=MAX_DESCRIPTION),
+            [[Button(t(locale, "rooms.button_skip"), "ro:skip:d")]],
+            edit=False,
+        )
 
     def set_description(self, actor: Member, description: str | None) -> Reply:
         draft = self._draft(actor)
         t, locale = self.t, actor.locale
         draft.description = check_description(description) if description is not None else ""
-        return Reply(t(locale, "rooms.ask_places", low=MIN_CAPACITY, high=MAX_CAPACITY),
-                     [[Button(str(n), f"ro:p:{n}") for n in CAPACITY_CHOICES],
-                      [Button(t(locale, "rooms.button_skip_places", places=DEFAULT_CAPACITY), "ro:skip:p")]], edit=False)
+        return Reply(
+            t(locale, "rooms.ask_places", low=MIN_CAPACITY, high=MAX_CAPACITY),
+            [
+                [Button(str(n), f"ro:p:{n}") for n in CAPACITY_CHOICES],
+                [Button(t(locale, "rooms.button_skip_places", places=DEFAULT_CAPACITY), "ro:skip:p")],
+            ],
+            edit=False,
+        )
 
     async def set_places(self, actor: Member, places: str | None) -> Reply:
         """The last answer: the room opens."""
@@ -170,11 +181,15 @@ class RoomService:
 
     async def _open(self, actor: Member, request: OpenRequest) -> Reply:
         async with self.db.transaction() as tx:
-            room = await RoomRepo(tx).open(request.theme, request.description, request.capacity,
-                                           self.clock.day(), locale=actor.locale)
+            room = await RoomRepo(tx).open(
+                request.theme, request.description, request.capacity, self.clock.day(), locale=actor.locale
+            )
             pseudonym = await self._seat(tx, room.id, actor, is_facilitator=True)
-        return Reply(self.t(actor.locale, "rooms.opened", id=room.id, theme=room.theme,
-                            capacity=room.capacity, pseudonym=pseudonym))
+        return Reply(
+            self.t(
+                actor.locale, "rooms.opened", id=room.id, theme=room.theme, capacity=room.capacity, pseudonym=pseudonym
+            )
+        )
 
     async def close(self, actor: Member, args: str) -> Reply:
         if not actor.is_facilitator:
@@ -221,8 +236,11 @@ class RoomService:
         for person in people:
             t, locale = self.t, person.locale
             room = back.get(person.id)
-            parts = [t(locale, "safety.support_goodbye"), t(locale, "safety.resources"),
-                     t(locale, "safety.support_back", theme=room.theme) if room else t(locale, "safety.support_back_rooms")]
+            parts = [
+                t(locale, "safety.support_goodbye"),
+                t(locale, "safety.resources"),
+                t(locale, "safety.support_back", theme=room.theme) if room else t(locale, "safety.support_back_rooms"),
+            ]
             self.notifier.send_text(person, "\n\n".join(parts))
 
     # ---------------------------------------------------------------- members
@@ -240,8 +258,10 @@ class RoomService:
         locale = actor.locale
         if not rooms:
             if actor.is_facilitator:
-                return Reply(self.t(locale, "rooms.none_facilitator"),
-                             [[Button(self.t(locale, "rooms.button_open"), OPEN_BUTTON)]])
+                return Reply(
+                    self.t(locale, "rooms.none_facilitator"),
+                    [[Button(self.t(locale, "rooms.button_open"), OPEN_BUTTON)]],
+                )
             return Reply(self.t(locale, "rooms.none"), [[Button(self.t(locale, "rooms.button_list"), LIST_BUTTON)]])
         lines, buttons = [self.t(locale, "rooms.list_title")], []
         for room in rooms:
@@ -268,8 +288,11 @@ class RoomService:
             seat = await rooms.seat(room_id, actor.id)
             if seat is not None:
                 await MemberRepo(tx).set_active_room(actor.id, room_id)
-                return Reply(self.t(locale, "rooms.switched", theme=display_theme(self.t, locale, room),
-                                    pseudonym=seat.pseudonym))
+                return Reply(
+                    self.t(
+                        locale, "rooms.switched", theme=display_theme(self.t, locale, room), pseudonym=seat.pseudonym
+                    )
+                )
             if room.is_support:
                 raise Refusal("rooms.unknown", id=room_id)
             if await rooms.is_banned(room_id, actor.id):
@@ -278,8 +301,10 @@ class RoomService:
             if len(await rooms.seats_of(actor.id)) >= limit:
                 raise Refusal("rooms.too_many", max=limit)
             if not actor.is_facilitator and room.places_left == 0:
-                return Reply(self.t(locale, "rooms.full", theme=room.theme),
-                             [[Button(self.t(locale, "rooms.button_wait", id=room.id), f"wait:{room.id}")]])
+                return Reply(
+                    self.t(locale, "rooms.full", theme=room.theme),
+                    [[Button(self.t(locale, "rooms.button_wait", id=room.id), f"wait:{room.id}")]],
+                )
             pseudonym = await self._seat(tx, room_id, actor, actor.is_facilitator)
             seats = await rooms.seats(room_id)
             others = await MemberRepo(tx).many([s.member_id for s in seats if s.member_id != actor.id])
@@ -289,10 +314,10 @@ class RoomService:
             text += "\n\n" + self.t(locale, "rooms.small_warning")
         return Reply(text)
 
-    def _notice_later(self, people: list[Member], key: str, room: Room, small: bool = False,
-                      **params) -> None:
+    def _notice_later(self, people: list[Member], key: str, room: Room, small: bool = False, **params) -> None:
         """A join or leave notice, at a random moment of the next minutes (bot/services/spread.py):
         one person's joins in two rooms must not reach someone in both at the same second."""
+
         async def job() -> None:
             for person in people:
                 self.notifier.send(person, key, theme=display_theme(self.t, person.locale, room), **params)
@@ -334,9 +359,19 @@ class RoomService:
             raise Refusal("rooms.leave_usage")
         if room_id is None:
             if len(seats) > 1:
-                buttons = [[Button(self.t(actor.locale, "rooms.button_leave",
-                                          theme=display_theme(self.t, actor.locale, rooms[s.room_id])),
-                                   f"leave:{s.room_id}")] for s in seats]
+                buttons = [
+                    [
+                        Button(
+                            self.t(
+                                actor.locale,
+                                "rooms.button_leave",
+                                theme=display_theme(self.t, actor.locale, rooms[s.room_id]),
+                            ),
+                            f"leave:{s.room_id}",
+                        )
+                    ]
+                    for s in seats
+                ]
                 return Reply(self.t(actor.locale, "rooms.leave_which"), buttons)
             room_id = seats[0].room_id
         return await self.leave_room(actor, room_id)
@@ -360,7 +395,9 @@ class RoomService:
         if not seat.is_facilitator:
             for person in waiting:
                 self.notifier.send(
-                    person, "rooms.place_free", theme=room.theme,
+                    person,
+                    "rooms.place_free",
+                    theme=room.theme,
                     buttons=lambda loc: [[Button(self.t(loc, "rooms.button_join", id=room.id), f"join:{room.id}")]],
                 )
         return Reply(self.t(actor.locale, "rooms.left", theme=display_theme(self.t, actor.locale, room)))

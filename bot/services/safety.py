@@ -137,8 +137,7 @@ class SafetyService:
         """Open a private support room for the member and tell the room's facilitators."""
         async with self.db.transaction() as tx:
             rooms = RoomRepo(tx)
-            support = await rooms.open(SUPPORT_THEME, "", 2, self.clock.day(), kind="support",
-                                       locale=member.locale)
+            support = await rooms.open(SUPPORT_THEME, "", 2, self.clock.day(), kind="support", locale=member.locale)
             own = {s.pseudonym for s in await rooms.seats_of(member.id)}
             pseudonym = pseudonyms.draw(support.locale, set(), own)
             await rooms.add_seat(support.id, member.id, pseudonym, False, self.clock.day())
@@ -146,7 +145,9 @@ class SafetyService:
         key = "safety.alert_asked" if asked else "safety.alert"
         for facilitator in facilitators:
             self.notifier.send(
-                facilitator, key, theme=room.theme,
+                facilitator,
+                key,
+                theme=room.theme,
                 buttons=lambda loc: [[Button(self.t(loc, "safety.button_answer"), f"sup:{support.id}")]],
             )
         return support.id
@@ -180,5 +181,12 @@ class SafetyService:
         for member_id, incoming in self._waiting.pop(room_id, []):
             if waiting_member is not None and waiting_member.id == member_id:
                 await self.relay.relay(waiting_member, incoming, checked=True)
-        return Reply(self.t(facilitator.locale, "safety.answering",
-                            pseudonym=person.pseudonym if person else "?", own=pseudonym, id=room_id))
+        return Reply(
+            self.t(
+                facilitator.locale,
+                "safety.answering",
+                pseudonym=person.pseudonym if person else "?",
+                own=pseudonym,
+                id=room_id,
+            )
+        )

@@ -13,7 +13,7 @@ import secrets
 from bot.ports.scheduler import Callback, Scheduler
 
 WINDOW = 10 * 60  # the default (Config.unlink_window): notices, and each room's share of an erasure
-STEP = 15         # the rooms of one erasure go at distinct moments, this far apart at least
+STEP = 15  # the rooms of one erasure go at distinct moments, this far apart at least
 
 _random = secrets.SystemRandom()
 
@@ -32,8 +32,7 @@ def apart(scheduler: Scheduler | None, now: float, window: int, jobs: list[tuple
     names = []
     step = max(1, min(STEP, window // max(1, len(jobs))))
     slots = list(range(0, max(1, window), step))
-    offsets = _random.sample(slots, len(jobs)) if len(jobs) <= len(slots) else \
-        [_random.randrange(window) for _ in jobs]
+    offsets = _random.sample(slots, len(jobs)) if len(jobs) <= len(slots) else [_random.randrange(window) for _ in jobs]
     for (label, job), offset in zip(jobs, offsets):
         if scheduler is None:
             _soon(job)

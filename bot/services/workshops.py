@@ -59,9 +59,17 @@ class Draft:
 
 
 class WorkshopService:
-    def __init__(self, db: Database, clock: Clock, t: Translator, transport: Transport,
-                 delivery: Delivery, notifier: Notifier, scheduler: Scheduler,
-                 tokens: PressTokens | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        t: Translator,
+        transport: Transport,
+        delivery: Delivery,
+        notifier: Notifier,
+        scheduler: Scheduler,
+        tokens: PressTokens | None = None,
+    ) -> None:
         self.db = db
         self.tokens = tokens or PressTokens(clock)
         self.clock = clock
@@ -105,14 +113,21 @@ class WorkshopService:
         moment = parse(text, now, self.clock.tz, actor.locale)
         draft.starts_at = int(moment.timestamp())
         shown = when_text(draft.starts_at, self.clock.tz.key, actor.locale)
-        return Reply(self.t(actor.locale, "workshops.confirm_when", when=shown), [[
-            Button(self.t(actor.locale, "workshops.button_yes"), "wsd:ok"),
-            Button(self.t(actor.locale, "workshops.button_again"), "wsd:again"),
-        ]])
+        return Reply(
+            self.t(actor.locale, "workshops.confirm_when", when=shown),
+            [
+                [
+                    Button(self.t(actor.locale, "workshops.button_yes"), "wsd:ok"),
+                    Button(self.t(actor.locale, "workshops.button_again"), "wsd:again"),
+                ]
+            ],
+        )
 
     def ask_description(self, actor: Member) -> Reply:
-        return Reply(self.t(actor.locale, "workshops.ask_description"),
-                     [[Button(self.t(actor.locale, "workshops.button_skip"), "wsd:skip")]])
+        return Reply(
+            self.t(actor.locale, "workshops.ask_description"),
+            [[Button(self.t(actor.locale, "workshops.button_skip"), "wsd:skip")]],
+        )
 
     def abandon(self, actor: Member) -> Reply:
         self.drafts.pop(actor.id, None)
@@ -127,8 +142,9 @@ class WorkshopService:
         if draft.starts_at <= self.clock.now():
             raise Refusal("dates.past")
         async with self.db.transaction() as tx:
-            workshop = await WorkshopRepo(tx).create(draft.room_id, draft.title, description, draft.starts_at,
-                                                     self.clock.tz.key, self.clock.day())
+            workshop = await WorkshopRepo(tx).create(
+                draft.room_id, draft.title, description, draft.starts_at, self.clock.tz.key, self.clock.day()
+            )
             room = await RoomRepo(tx).get(draft.room_id)
             seats = await RoomRepo(tx).seats(draft.room_id)
             people = await MemberRepo(tx).many([s.member_id for s in seats])
@@ -136,8 +152,15 @@ class WorkshopService:
         self._schedule(workshop)
         for person in people:
             self._post(workshop, person, {"yes": 0, "maybe": 0, "no": 0})
-        return Reply(self.t(actor.locale, "workshops.saved", title=workshop.title, theme=room.theme,
-                            when=when_text(workshop.starts_at, workshop.tz, actor.locale)))
+        return Reply(
+            self.t(
+                actor.locale,
+                "workshops.saved",
+                title=workshop.title,
+                theme=room.theme,
+                when=when_text(workshop.starts_at, workshop.tz, actor.locale),
+            )
+        )
 
     async def move(self, actor: Member) -> Reply:
         """Save a new date for an existing workshop; those who answered are told."""
@@ -153,11 +176,21 @@ class WorkshopService:
         del self.drafts[actor.id]
         self._schedule(workshop)
         for person in answered:
-            self.notifier.send(person, "workshops.moved_notice", title=workshop.title,
-                               when=when_text(workshop.starts_at, workshop.tz, person.locale))
+            self.notifier.send(
+                person,
+                "workshops.moved_notice",
+                title=workshop.title,
+                when=when_text(workshop.starts_at, workshop.tz, person.locale),
+            )
         await self._refresh_posts(workshop.id)
-        return Reply(self.t(actor.locale, "workshops.moved", title=workshop.title,
-                            when=when_text(workshop.starts_at, workshop.tz, actor.locale)))
+        return Reply(
+            self.t(
+                actor.locale,
+                "workshops.moved",
+                title=workshop.title,
+                when=when_text(workshop.starts_at, workshop.tz, actor.locale),
+            )
+        )
 
     def begin_move(self, actor: Member, workshop_id: int, room_id: int) -> Reply:
         self.drafts[actor.id] = Draft(room_id, workshop_id=workshop_id)
@@ -180,9 +213,11 @@ class WorkshopService:
         workshop = await self.check_facilitated(actor, workshop_id)
         token = self.tokens.issue(actor.id, f"wsc:{workshop.id}")
         locale = actor.locale
-        return Reply(self.t(locale, "workshops.cancel_confirm", title=workshop.title),
-                     [[Button(self.t(locale, "workshops.button_cancel_yes"), f"wsc:{workshop.id}:{token}")]],
-                     edit=False)
+        return Reply(
+            self.t(locale, "workshops.cancel_confirm", title=workshop.title),
+            [[Button(self.t(locale, "workshops.button_cancel_yes"), f"wsc:{workshop.id}:{token}")]],
+            edit=False,
+        )
 
     async def cancel(self, actor: Member, workshop_id: int, token: str) -> Reply:
         workshop = await self.check_facilitated(actor, workshop_id)
@@ -195,8 +230,12 @@ class WorkshopService:
         for kind in KINDS:
             self.scheduler.cancel(f"ws:{workshop.id}:{kind}")
         for person in answered:
-            self.notifier.send(person, "workshops.cancelled_notice", title=workshop.title,
-                               when=when_text(workshop.starts_at, workshop.tz, person.locale))
+            self.notifier.send(
+                person,
+                "workshops.cancelled_notice",
+                title=workshop.title,
+                when=when_text(workshop.starts_at, workshop.tz, person.locale),
+            )
         await self._refresh_posts(workshop.id)
         return Reply(self.t(actor.locale, "workshops.cancelled", title=workshop.title))
 
@@ -216,23 +255,34 @@ class WorkshopService:
             for kind in KINDS:
                 self.scheduler.cancel(f"ws:{workshop.id}:{kind}")
             for person in told.get(workshop.id, []):
-                self.notifier.send(person, "workshops.room_closed_notice", title=workshop.title, theme=room.theme,
-                                   when=when_text(workshop.starts_at, workshop.tz, person.locale))
+                self.notifier.send(
+                    person,
+                    "workshops.room_closed_notice",
+                    title=workshop.title,
+                    theme=room.theme,
+                    when=when_text(workshop.starts_at, workshop.tz, person.locale),
+                )
             await self._refresh_posts(workshop.id, buttons=False)
 
     # ------------------------------------------------------------------ posts
     def _post_text(self, workshop: Workshop, locale: str, counts: dict[str, int]) -> str:
         key = "workshops.post" if workshop.is_scheduled else "workshops.post_cancelled"
-        text = self.t(locale, key, title=workshop.title,
-                      when=when_text(workshop.starts_at, workshop.tz, locale),
-                      yes=counts["yes"], maybe=counts["maybe"])
+        text = self.t(
+            locale,
+            key,
+            title=workshop.title,
+            when=when_text(workshop.starts_at, workshop.tz, locale),
+            yes=counts["yes"],
+            maybe=counts["maybe"],
+        )
         return f"{text}\n\n{workshop.description}" if workshop.description else text
 
     def _rsvp_buttons(self, workshop: Workshop, locale: str):
         if not workshop.is_scheduled:
             return None
-        return [[Button(self.t(locale, f"workshops.rsvp_{code}"), f"rsvp:{workshop.id}:{code}")
-                 for code in ("y", "m", "n")]]
+        return [
+            [Button(self.t(locale, f"workshops.rsvp_{code}"), f"rsvp:{workshop.id}:{code}") for code in ("y", "m", "n")]
+        ]
 
     def _post(self, workshop: Workshop, person: Member, counts: dict[str, int]) -> None:
         text = self._post_text(workshop, person.locale, counts)
@@ -298,13 +348,27 @@ class WorkshopService:
         for w in workshops:
             mine = answers[w.id]
             status = self.t(locale, f"workshops.mine_{mine}") if mine else ""
-            lines.append(self.t(locale, "workshops.line", title=w.title, theme=themes[w.room_id],
-                                when=when_text(w.starts_at, w.tz, locale)) + (f" — {status}" if status else ""))
+            lines.append(
+                self.t(
+                    locale,
+                    "workshops.line",
+                    title=w.title,
+                    theme=themes[w.room_id],
+                    when=when_text(w.starts_at, w.tz, locale),
+                )
+                + (f" — {status}" if status else "")
+            )
             if member.is_facilitator:
-                buttons.append([Button(self.t(locale, "workshops.button_move", title=w.title[:20]), f"wsm:{w.id}"),
-                                Button(self.t(locale, "workshops.button_cancel"), f"wsc:{w.id}")])
+                buttons.append(
+                    [
+                        Button(self.t(locale, "workshops.button_move", title=w.title[:20]), f"wsm:{w.id}"),
+                        Button(self.t(locale, "workshops.button_cancel"), f"wsc:{w.id}"),
+                    ]
+                )
             else:
-                buttons.append([Button(self.t(locale, f"workshops.rsvp_{c}"), f"rsvp:{w.id}:{c}") for c in ("y", "m", "n")])
+                buttons.append(
+                    [Button(self.t(locale, f"workshops.rsvp_{c}"), f"rsvp:{w.id}:{c}") for c in ("y", "m", "n")]
+                )
         return Reply("\n\n".join(lines), buttons or None)
 
     # -------------------------------------------------------------- reminders
@@ -323,6 +387,7 @@ class WorkshopService:
     def _firer(self, workshop_id: int, kind: str):
         async def fire() -> None:
             await self.fire(workshop_id, kind)
+
         return fire
 
     async def rebuild(self) -> int:
@@ -334,9 +399,11 @@ class WorkshopService:
         return len(pending)
 
     def _late(self, workshop: Workshop, kind: str, now: float) -> bool:
-        return ((kind in ("24h", "1h") and now >= workshop.starts_at)
-                or (kind == "start" and now > workshop.starts_at + START_GRACE)
-                or (kind == "after" and now > workshop.starts_at + 86400))
+        return (
+            (kind in ("24h", "1h") and now >= workshop.starts_at)
+            or (kind == "start" and now > workshop.starts_at + START_GRACE)
+            or (kind == "after" and now > workshop.starts_at + 86400)
+        )
 
     async def fire(self, workshop_id: int, kind: str) -> None:
         """Send one reminder kind; late only while the workshop has not started.
@@ -367,8 +434,13 @@ class WorkshopService:
             self._remind(workshop, kind, person, room.theme if room else "")
 
     def _remind(self, workshop: Workshop, kind: str, person: Member, theme: str) -> None:
-        text = self.t(person.locale, f"workshops.reminder_{kind}", title=workshop.title, theme=theme,
-                      when=when_text(workshop.starts_at, workshop.tz, person.locale))
+        text = self.t(
+            person.locale,
+            f"workshops.reminder_{kind}",
+            title=workshop.title,
+            theme=theme,
+            when=when_text(workshop.starts_at, workshop.tz, person.locale),
+        )
 
         async def claim() -> bool:
             async with self.db.transaction() as tx:

@@ -6,8 +6,16 @@ import json
 import logging
 
 from telegram import (
-    Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, InlineKeyboardButton,
-    InlineKeyboardMarkup, Message, MessageEntity, ReplyParameters, Update,
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest
@@ -27,11 +35,17 @@ def markup(buttons: Keyboard | None, seal=None) -> InlineKeyboardMarkup | None:
     """Inline buttons; `seal(data)` seals each callback data for the chat it goes to."""
     if not buttons:
         return None
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(b.label, url=b.url) if b.url else
-         InlineKeyboardButton(b.label, callback_data=seal(b.data) if seal else b.data) for b in row]
-        for row in buttons
-    ])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.label, callback_data=seal(b.data) if seal else b.data)
+                for b in row
+            ]
+            for row in buttons
+        ]
+    )
 
 
 def _reply(reply_to: int | None) -> ReplyParameters | None:
@@ -80,60 +94,100 @@ class TelegramTransport:
         except (TimedOut, NetworkError) as error:
             raise errors.Transient(type(error).__name__) from error
 
-    async def send_text(self, chat_id, text, *, buttons=None, reply_to=None, protect=False,
-                        entities=()) -> Sent:
-        message = await self._call(self.bot.send_message(
-            chat_id, text, reply_markup=self._markup(chat_id, buttons), reply_parameters=_reply(reply_to),
-            protect_content=protect, parse_mode=None, entities=_entities(entities),
-        ))
+    async def send_text(self, chat_id, text, *, buttons=None, reply_to=None, protect=False, entities=()) -> Sent:
+        message = await self._call(
+            self.bot.send_message(
+                chat_id,
+                text,
+                reply_markup=self._markup(chat_id, buttons),
+                reply_parameters=_reply(reply_to),
+                protect_content=protect,
+                parse_mode=None,
+                entities=_entities(entities),
+            )
+        )
         return Sent(message.message_id)
 
-    async def send_photo(self, chat_id, photo, *, caption=None, reply_to=None, protect=False,
-                         entities=()) -> Sent:
-        message = await self._call(self.bot.send_photo(
-            chat_id, photo, caption=caption, reply_parameters=_reply(reply_to),
-            protect_content=protect, parse_mode=None, caption_entities=_entities(entities),
-        ))
+    async def send_photo(self, chat_id, photo, *, caption=None, reply_to=None, protect=False, entities=()) -> Sent:
+        message = await self._call(
+            self.bot.send_photo(
+                chat_id,
+                photo,
+                caption=caption,
+                reply_parameters=_reply(reply_to),
+                protect_content=protect,
+                parse_mode=None,
+                caption_entities=_entities(entities),
+            )
+        )
         return Sent(message.message_id, message.photo[-1].file_id if message.photo else None)
 
     async def send_document(self, chat_id, data, filename, *, caption=None) -> Sent:
-        message = await self._call(self.bot.send_document(
-            chat_id, data, filename=filename, caption=caption, parse_mode=None,
-        ))
+        message = await self._call(
+            self.bot.send_document(
+                chat_id,
+                data,
+                filename=filename,
+                caption=caption,
+                parse_mode=None,
+            )
+        )
         return Sent(message.message_id)
 
-    async def copy(self, chat_id, from_chat_id, message_id, *, caption=None, reply_to=None,
-                   protect=False, entities=()) -> Sent:
-        message_id_obj = await self._call(self.bot.copy_message(
-            chat_id, from_chat_id, message_id, caption=caption, parse_mode=None,
-            reply_parameters=_reply(reply_to), protect_content=protect,
-            caption_entities=_entities(entities),
-        ))
+    async def copy(
+        self, chat_id, from_chat_id, message_id, *, caption=None, reply_to=None, protect=False, entities=()
+    ) -> Sent:
+        message_id_obj = await self._call(
+            self.bot.copy_message(
+                chat_id,
+                from_chat_id,
+                message_id,
+                caption=caption,
+                parse_mode=None,
+                reply_parameters=_reply(reply_to),
+                protect_content=protect,
+                caption_entities=_entities(entities),
+            )
+        )
         return Sent(message_id_obj.message_id)
 
     async def edit_text(self, chat_id, message_id, text, *, buttons=None, entities=()) -> None:
-        await self._call(self.bot.edit_message_text(
-            text, chat_id=chat_id, message_id=message_id, reply_markup=self._markup(chat_id, buttons),
-            parse_mode=None, entities=_entities(entities),
-        ))
+        await self._call(
+            self.bot.edit_message_text(
+                text,
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=self._markup(chat_id, buttons),
+                parse_mode=None,
+                entities=_entities(entities),
+            )
+        )
 
     async def edit_caption(self, chat_id, message_id, caption, *, entities=()) -> None:
-        await self._call(self.bot.edit_message_caption(
-            chat_id=chat_id, message_id=message_id, caption=caption, parse_mode=None,
-            caption_entities=_entities(entities),
-        ))
+        await self._call(
+            self.bot.edit_message_caption(
+                chat_id=chat_id,
+                message_id=message_id,
+                caption=caption,
+                parse_mode=None,
+                caption_entities=_entities(entities),
+            )
+        )
 
     async def recall(self, chat_id, message_id) -> Styled | None:
         """Telegram has no method that reads a message, but an edit answers with the message
         edited: a one-button keyboard is set for that, and the caller's next edit (or
         delete) takes it away."""
         keyboard = self._markup(chat_id, [[Button("…", "noop")]])
-        message = await self._call(self.bot.edit_message_reply_markup(
-            chat_id=chat_id, message_id=message_id, reply_markup=keyboard))
+        message = await self._call(
+            self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=keyboard)
+        )
         if not isinstance(message, Message) or message.text is None:
             return None
-        return Styled(message.text, tuple(Entity(str(getattr(e.type, "value", e.type)), e.offset, e.length)
-                                          for e in message.entities or ()))
+        return Styled(
+            message.text,
+            tuple(Entity(str(getattr(e.type, "value", e.type)), e.offset, e.length) for e in message.entities or ()),
+        )
 
     async def delete(self, chat_id, message_id) -> None:
         await self._call(self.bot.delete_message(chat_id, message_id))
@@ -168,8 +222,7 @@ async def publish_menus(bot: Bot, t, facilitators: list[tuple[int, str]] = ()) -
 async def set_facilitator_menu(bot: Bot, t, chat_id: int, locale: str) -> None:
     pairs = menu(MEMBER_COMMANDS + FACILITATOR_COMMANDS, locale, t)
     try:
-        await bot.set_my_commands([BotCommand(n, d) for n, d in pairs],
-                                  scope=BotCommandScopeChat(chat_id))
+        await bot.set_my_commands([BotCommand(n, d) for n, d in pairs], scope=BotCommandScopeChat(chat_id))
     except (Forbidden, BadRequest):
         pass  # the facilitator blocked the bot: their menu can wait
 
@@ -195,11 +248,26 @@ class ReadableUpdates(BaseRequest):
     async def shutdown(self) -> None:
         await self.inner.shutdown()
 
-    async def do_request(self, url, method, request_data=None, read_timeout=None, write_timeout=None,
-                         connect_timeout=None, pool_timeout=None) -> tuple[int, bytes]:
-        kwargs = {name: value for name, value in (
-            ("read_timeout", read_timeout), ("write_timeout", write_timeout),
-            ("connect_timeout", connect_timeout), ("pool_timeout", pool_timeout)) if value is not None}
+    async def do_request(
+        self,
+        url,
+        method,
+        request_data=None,
+        read_timeout=None,
+        write_timeout=None,
+        connect_timeout=None,
+        pool_timeout=None,
+    ) -> tuple[int, bytes]:
+        kwargs = {
+            name: value
+            for name, value in (
+                ("read_timeout", read_timeout),
+                ("write_timeout", write_timeout),
+                ("connect_timeout", connect_timeout),
+                ("pool_timeout", pool_timeout),
+            )
+            if value is not None
+        }
         status, payload = await self.inner.do_request(url, method, request_data, **kwargs)
         if status == 200 and url.rstrip("/").endswith("/getUpdates"):
             payload = self._readable(payload)

@@ -16,7 +16,18 @@ from bot.telegram.adapter import ReadableUpdates, TelegramTransport
 from bot.telegram.updates import PerChatUpdateProcessor
 from bot.ports.scheduler import LoopScheduler, Scheduler
 from handlers import (
-    board, checkins, errors, middleware, moderation, privacy, relay, reports, rooms, safety, start, workshops,
+    board,
+    checkins,
+    errors,
+    middleware,
+    moderation,
+    privacy,
+    relay,
+    reports,
+    rooms,
+    safety,
+    start,
+    workshops,
 )
 from storage.database import Database
 
@@ -40,8 +51,9 @@ def build_application(
         .base_url(config.api_url)
         .base_file_url(config.file_url)
         .context_types(ContextTypes(context=EntraideContext))
-        .rate_limiter(rate_limiter or PacedRateLimiter(config.overall_max_rate, config.per_chat_interval,
-                                                       config.max_retries))
+        .rate_limiter(
+            rate_limiter or PacedRateLimiter(config.overall_max_rate, config.per_chat_interval, config.max_retries)
+        )
         .concurrent_updates(PerChatUpdateProcessor())
     )
     if request is not None:
@@ -51,10 +63,17 @@ def build_application(
     builder = builder.get_updates_request(readable)
     app = builder.build()
     seal = ButtonSeal(db.keys.purpose_key("buttons"))
-    services = Services.build(config, db, TelegramTransport(app.bot, seal), clock or Clock(config.tz),
-                              scheduler or LoopScheduler(), translator,
-                              pacer=app.bot.rate_limiter if rate_limiter is None else None, seal=seal,
-                              **({"delivery_class": delivery_class} if delivery_class else {}))
+    services = Services.build(
+        config,
+        db,
+        TelegramTransport(app.bot, seal),
+        clock or Clock(config.tz),
+        scheduler or LoopScheduler(),
+        translator,
+        pacer=app.bot.rate_limiter if rate_limiter is None else None,
+        seal=seal,
+        **({"delivery_class": delivery_class} if delivery_class else {}),
+    )
     services.metrics.bind(limiter=app.bot.rate_limiter)  # its count of 429 answers
     app.bot_data[SERVICES_KEY] = services
     app.bot_data["updates_request"] = readable  # counts the updates skipped as unreadable

@@ -18,8 +18,7 @@ SERVICES_KEY = "services"
 class EntraideContext(CallbackContext[ExtBot, dict, dict, dict]):
     """Resolved once per update by the identity middleware (handlers/middleware.py)."""
 
-    def __init__(self, application: Application, chat_id: int | None = None,
-                 user_id: int | None = None) -> None:
+    def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None) -> None:
         super().__init__(application, chat_id, user_id)
         self.member: Member | None = None
         self.locale: str = DEFAULT_LOCALE

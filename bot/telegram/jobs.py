@@ -26,7 +26,8 @@ async def _purge_map(context) -> None:
 async def _nightly(context) -> None:
     services = context.application.bot_data[SERVICES_KEY]
     counts = await apply_retention(
-        services.db, services.clock,
+        services.db,
+        services.clock,
         notify_inactive=lambda member: services.notifier.send(member, "privacy.inactive_notice"),
     )
     log.info("nightly retention: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
@@ -35,7 +36,12 @@ async def _nightly(context) -> None:
 def schedule(app: Application) -> None:
     services = app.bot_data[SERVICES_KEY]
     queue = app.job_queue
-    queue.run_repeating(_purge_map, interval=3600, first=60, name="map-purge",
-                        job_kwargs={"id": "map-purge", "replace_existing": True})
-    queue.run_daily(_nightly, time(3, 30, tzinfo=services.clock.tz), name="nightly-retention",
-                    job_kwargs={"id": "nightly-retention", "replace_existing": True})
+    queue.run_repeating(
+        _purge_map, interval=3600, first=60, name="map-purge", job_kwargs={"id": "map-purge", "replace_existing": True}
+    )
+    queue.run_daily(
+        _nightly,
+        time(3, 30, tzinfo=services.clock.tz),
+        name="nightly-retention",
+        job_kwargs={"id": "nightly-retention", "replace_existing": True},
+    )

@@ -40,9 +40,16 @@ def _retry_seconds(error: RetryAfter) -> float:
 
 
 class PacedRateLimiter(BaseRateLimiter[dict]):
-    def __init__(self, overall_rate: float = 29.0, per_chat_interval: float = 1.0, max_retries: int = 5,
-                 *, clock: Callable[[], float] = time.monotonic, window: float = 1.02,
-                 sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        overall_rate: float = 29.0,
+        per_chat_interval: float = 1.0,
+        max_retries: int = 5,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        window: float = 1.02,
+        sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep,
+    ) -> None:
         self.overall_rate = overall_rate
         self.overall_interval = 1.0 / overall_rate if overall_rate > 0 else 0.0
         self.window = window
@@ -134,8 +141,9 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
             # delays, no second holds more than the budget there.
             priority = self._waiting[0][0]
             used = len(self._sent_times) + len(self._in_flight)
-            live_recent = sum(1 for _, p in self._sent_times if p < REMINDER) + \
-                sum(1 for p in self._in_flight if p < REMINDER)
+            live_recent = sum(1 for _, p in self._sent_times if p < REMINDER) + sum(
+                1 for p in self._in_flight if p < REMINDER
+            )
             limit = int(self.overall_rate)
             start = self._paused_until
             bulk_used = used - live_recent

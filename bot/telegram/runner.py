@@ -44,8 +44,9 @@ async def open_database(config: Config) -> Database:
     return await Database.open(config.data_dir, key)
 
 
-async def start_bot(config: Config, db: Database, *, clock: Clock | None = None,
-                    request: BaseRequest | None = None, **build_options) -> Application:
+async def start_bot(
+    config: Config, db: Database, *, clock: Clock | None = None, request: BaseRequest | None = None, **build_options
+) -> Application:
     """Build, check the token with getMe, publish menus and start polling."""
     app = build_application(config, db, clock=clock, request=request, **build_options)
     await _initialize(app, config)
@@ -64,7 +65,9 @@ async def start_bot(config: Config, db: Database, *, clock: Clock | None = None,
         else:
             # Polling first deletes any webhook a webhook-mode run left behind (PTB's bootstrap).
             await app.updater.start_polling(
-                allowed_updates=ALLOWED_UPDATES, timeout=config.poll_timeout, poll_interval=0.0,
+                allowed_updates=ALLOWED_UPDATES,
+                timeout=config.poll_timeout,
+                poll_interval=0.0,
                 bootstrap_retries=3,
             )
     except NetworkError as exc:
@@ -75,8 +78,11 @@ async def start_bot(config: Config, db: Database, *, clock: Clock | None = None,
         raise
     # The menus can come later: a server error there must not stop the bot from starting.
     app.bot_data["menus"] = asyncio.create_task(_publish_menus(app, config, facilitators))
-    log.info("entraide is running as %s (%s)", app.bot.name,  # the bot's own public handle
-             "webhook" if config.webhook_url else "long polling")
+    log.info(
+        "entraide is running as %s (%s)",
+        app.bot.name,  # the bot's own public handle
+        "webhook" if config.webhook_url else "long polling",
+    )
     return app
 
 
@@ -90,13 +96,18 @@ async def start_webhook(app: Application, config: Config) -> None:
     host, port = config.webhook_listen
     try:
         await app.updater.start_webhook(
-            listen=host, port=port, url_path=config.webhook_path, webhook_url=config.webhook_url,
-            allowed_updates=ALLOWED_UPDATES, secret_token=secrets.token_urlsafe(32),
+            listen=host,
+            port=port,
+            url_path=config.webhook_path,
+            webhook_url=config.webhook_url,
+            allowed_updates=ALLOWED_UPDATES,
+            secret_token=secrets.token_urlsafe(32),
             bootstrap_retries=3,
         )
     except OSError as exc:
-        raise ConfigError(f"ENTRAIDE_WEBHOOK_LISTEN={host}:{port}: cannot listen there "
-                          f"({exc.strerror or 'in use'})") from exc
+        raise ConfigError(
+            f"ENTRAIDE_WEBHOOK_LISTEN={host}:{port}: cannot listen there ({exc.strerror or 'in use'})"
+        ) from exc
     except BadRequest as exc:
         raise ConfigError(f"Telegram refused ENTRAIDE_WEBHOOK_URL: {exc.message}") from exc
 
@@ -130,8 +141,9 @@ async def _publish_menus(app: Application, config: Config, facilitators) -> None
             return
         except TelegramError as exc:
             if attempt == MENU_ATTEMPTS:
-                log.warning("the command menus could not be published (%s): they will be at the "
-                            "next start", type(exc).__name__)
+                log.warning(
+                    "the command menus could not be published (%s): they will be at the next start", type(exc).__name__
+                )
                 return
             log.warning("publishing the command menus failed (%s): trying again", type(exc).__name__)
             await asyncio.sleep(delay)
@@ -158,17 +170,28 @@ async def stop_bot(app: Application, drain_seconds: float = 10.0) -> None:
     await app.shutdown()
 
 
-async def serve(config: Config, stop: asyncio.Event, *, clock: Clock | None = None,
-                request: BaseRequest | None = None,
-                on_ready: Callable[[Application], None] | None = None) -> None:
+async def serve(
+    config: Config,
+    stop: asyncio.Event,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    on_ready: Callable[[Application], None] | None = None,
+) -> None:
     """Run the bot until `stop` is set; the database is closed on the way out. The data
     directory is held for the whole run: a second `entraide run` on it refuses."""
     with running_bot(config.data_dir):
         await _serve(config, stop, clock=clock, request=request, on_ready=on_ready)
 
 
-async def _serve(config: Config, stop: asyncio.Event, *, clock: Clock | None,
-                 request: BaseRequest | None, on_ready: Callable[[Application], None] | None) -> None:
+async def _serve(
+    config: Config,
+    stop: asyncio.Event,
+    *,
+    clock: Clock | None,
+    request: BaseRequest | None,
+    on_ready: Callable[[Application], None] | None,
+) -> None:
     db = await open_database(config)
     health = None
     try:
@@ -193,11 +216,11 @@ async def start_health(config: Config, app: Application, db: Database):
 
     services = app.bot_data[SERVICES_KEY]
     host, port = config.metrics_listen
-    health = HealthServer(host, port, services.metrics,
-                          {"database": db.ping, "transport": services.transport.ping})
+    health = HealthServer(host, port, services.metrics, {"database": db.ping, "transport": services.transport.ping})
     try:
         await health.start()
     except OSError as exc:
-        raise ConfigError(f"ENTRAIDE_METRICS_LISTEN={host}:{port}: cannot listen there "
-                          f"({exc.strerror or 'in use'})") from exc
+        raise ConfigError(
+            f"ENTRAIDE_METRICS_LISTEN={host}:{port}: cannot listen there ({exc.strerror or 'in use'})"
+        ) from exc
     return health

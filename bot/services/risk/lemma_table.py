@@ -18,13 +18,15 @@ from pathlib import Path
 TABLE = Path(__file__).with_name("lemmas_fr.json")
 
 # Every lemma a French rule in bot.services.risk.rules names.
-LEMMAS = sorted("""
+LEMMAS = sorted(
+    """
 vouloir aller penser songer rever avoir etre devoir finir decider planifier prevoir essayer tenter falloir
 souhaiter preferer meriter aimer mourir crever disparaitre suicider tuer enlever oter mettre pendre jeter
 couper scarifier mutiler bruler taillader reveiller vivre exister noyer sauter empoisonner endormir laisser
 prendre avaler acheter ecrire donner dire partir dormir idee pensee envie raison gout lettre pilule
 medicament comprime
-""".split())
+""".split()
+)
 
 
 def _plain(word: str) -> str:
@@ -40,8 +42,9 @@ def build() -> dict[str, str]:
     accented: dict[str, str] = {}
     for form, lemma in DefaultDictionaryFactory().get_dictionary("fr").items():
         plain_form, plain_lemma = _plain(form), _plain(lemma)
-        if (plain_lemma in wanted and plain_form != plain_lemma and " " not in plain_form
-                and len(plain_form) > 2):  # « a », « ai » stay: « penser a », « j ai »
+        if (
+            plain_lemma in wanted and plain_form != plain_lemma and " " not in plain_form and len(plain_form) > 2
+        ):  # « a », « ai » stay: « penser a », « j ai »
             # A form written without accents says what it is; one that only loses its accents
             # here (« pensée ») fills in where no such form exists, the first lemma in order.
             target = exact if form.lower() == plain_form else accented

@@ -12,51 +12,131 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "œ": "oe", "æ": "ae",
-                              "Œ": "oe", "Æ": "ae"})
+_APOSTROPHES = str.maketrans(
+    {"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "œ": "oe", "æ": "ae", "Œ": "oe", "Æ": "ae"}
+)
 
 # Whole-word rewrites applied after accents and punctuation are gone: one look-up per word.
 _WORDS = {
     # French / Quebec
-    "jveu": "je veux", "jveux": "je veux", "jveut": "je veux", "jve": "je veux", "jvais": "je vais",
-    "jva": "je vais", "jvai": "je vais", "chu": "je suis", "chui": "je suis", "shu": "je suis",
-    "jsuis": "je suis", "jsui": "je suis", "jss": "je suis", "jme": "je me", "jmen": "je me en", "jai": "je ai",
-    "jpense": "je pense", "jpeux": "je peux", "jpeu": "je peux", "jsais": "je sais", "mtuer": "me tuer",
-    "msuicider": "me suicider", "menlever": "me enlever", "pu": "plus", "pus": "plus", "pk": "pourquoi",
-    "pc": "parce que", "pcq": "parce que", "mourrir": "mourir", "mourire": "mourir", "vivres": "vivre",
-    "suiside": "suicide", "suicidr": "suicider", "slm": "seulement", "veu": "veux", "vx": "veux",
-    "voudrai": "voudrais", "ptete": "peut etre", "kk": "quelque", "ajd": "aujourd hui", "csoir": "ce soir",
+    "jveu": "je veux",
+    "jveux": "je veux",
+    "jveut": "je veux",
+    "jve": "je veux",
+    "jvais": "je vais",
+    "jva": "je vais",
+    "jvai": "je vais",
+    "chu": "je suis",
+    "chui": "je suis",
+    "shu": "je suis",
+    "jsuis": "je suis",
+    "jsui": "je suis",
+    "jss": "je suis",
+    "jme": "je me",
+    "jmen": "je me en",
+    "jai": "je ai",
+    "jpense": "je pense",
+    "jpeux": "je peux",
+    "jpeu": "je peux",
+    "jsais": "je sais",
+    "mtuer": "me tuer",
+    "msuicider": "me suicider",
+    "menlever": "me enlever",
+    "pu": "plus",
+    "pus": "plus",
+    "pk": "pourquoi",
+    "pc": "parce que",
+    "pcq": "parce que",
+    "mourrir": "mourir",
+    "mourire": "mourir",
+    "vivres": "vivre",
+    "suiside": "suicide",
+    "suicidr": "suicider",
+    "slm": "seulement",
+    "veu": "veux",
+    "vx": "veux",
+    "voudrai": "voudrais",
+    "ptete": "peut etre",
+    "kk": "quelque",
+    "ajd": "aujourd hui",
+    "csoir": "ce soir",
     "stsoir": "ce soir",
     # English
-    "im": "i am", "ima": "i am going to", "imma": "i am going to", "wanna": "want to", "gonna": "going to",
-    "gunna": "going to", "dont": "do not", "cant": "can not", "isnt": "is not", "arent": "are not", "wasnt": "was not", "cannot": "can not", "wont": "will not",
-    "u": "you", "ur": "your", "kms": "kill myself", "kmsl": "kill myself", "unaliving": "killing",
-    "sewerslide": "suicide", "suicde": "suicide", "myslef": "myself", "ive": "i have", "id": "i would",
-    "thats": "that is", "whats": "what is", "its": "it is", "wouldnt": "would not", "didnt": "did not",
-    "doesnt": "does not", "tmrw": "tomorrow", "tn": "tonight", "2nite": "tonight", "cuz": "because",
+    "im": "i am",
+    "ima": "i am going to",
+    "imma": "i am going to",
+    "wanna": "want to",
+    "gonna": "going to",
+    "gunna": "going to",
+    "dont": "do not",
+    "cant": "can not",
+    "isnt": "is not",
+    "arent": "are not",
+    "wasnt": "was not",
+    "cannot": "can not",
+    "wont": "will not",
+    "u": "you",
+    "ur": "your",
+    "kms": "kill myself",
+    "kmsl": "kill myself",
+    "unaliving": "killing",
+    "sewerslide": "suicide",
+    "suicde": "suicide",
+    "myslef": "myself",
+    "ive": "i have",
+    "id": "i would",
+    "thats": "that is",
+    "whats": "what is",
+    "its": "it is",
+    "wouldnt": "would not",
+    "didnt": "did not",
+    "doesnt": "does not",
+    "tmrw": "tomorrow",
+    "tn": "tonight",
+    "2nite": "tonight",
+    "cuz": "because",
 }
 _WORD = re.compile(r"\b\w+\b")
 
 # What a word look-up cannot do: spellings in two words, and words that depend on the next one.
 _SMS = [
-    (r"\bj veu[xt]?\b", "je veux"), (r"\bici bas\b", "ici"), (r"\bi m\b", "i am"),
+    (r"\bj veu[xt]?\b", "je veux"),
+    (r"\bici bas\b", "ici"),
+    (r"\bi m\b", "i am"),
     (r"\b(don|can|won) t\b", lambda m: {"don": "do not", "can": "can not", "won": "will not"}[m.group(1)]),
-    (r"\bunalive( myself)?\b", "kill myself"), (r"\bmy self\b", "myself"), (r"\bi ve\b", "i have"),
-    (r"\bi d\b", "i would"), (r"\b(what|that|it|there|he|she|who) s\b", r"\1 is"),
-    (r"\b(nobody|they|you|we|he|she|it|everyone|everybody|people) d\b", r"\1 would"), (r"\bi ll\b", "i will"),
+    (r"\bunalive( myself)?\b", "kill myself"),
+    (r"\bmy self\b", "myself"),
+    (r"\bi ve\b", "i have"),
+    (r"\bi d\b", "i would"),
+    (r"\b(what|that|it|there|he|she|who) s\b", r"\1 is"),
+    (r"\b(nobody|they|you|we|he|she|it|everyone|everybody|people) d\b", r"\1 would"),
+    (r"\bi ll\b", "i will"),
     (r"\bill\b(?= (kill|end|take|hurt|cut|jump|hang|do it|never|not be))", "i will"),
 ]
 _SMS_COMPILED = [(re.compile(p), r) for p, r in _SMS]
 
 _ELISION = re.compile(r"\b(j|m|t|l|d|s|n|qu|c)'")
 
+
 def normalize(text: str) -> str:
     """Lower case, no accents, elisions expanded, SMS spellings spelled out, one space."""
     text = text.translate(_APOSTROPHES).lower()
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = _ELISION.sub(lambda m: {"j": "je ", "m": "me ", "t": "te ", "l": "l ", "d": "d ",
-                                     "s": "se ", "n": "ne ", "qu": "que ", "c": "c "}[m.group(1)], text)
+    text = _ELISION.sub(
+        lambda m: {
+            "j": "je ",
+            "m": "me ",
+            "t": "te ",
+            "l": "l ",
+            "d": "d ",
+            "s": "se ",
+            "n": "ne ",
+            "qu": "que ",
+            "c": "c ",
+        }[m.group(1)],
+        text,
+    )
     text = re.sub(r"(.)\1{2,}", r"\1", text)  # « veuuuux » -> « veux »
     text = re.sub(r"[^a-z0-9]+", " ", text).strip()
     text = _WORD.sub(lambda m: _WORDS.get(m.group(0), m.group(0)), text)

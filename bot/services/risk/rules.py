@@ -30,19 +30,25 @@ _PAST = re.compile(
     r"\bin (19|20)\d\d\b|\bsince (19|20)\d\d\b|\bback then\b|\bquand (j avais|je suis arrive)\b|\ba \d+ ans\b|"
     r"\bavant je\b|\bj ai longtemps\b|\bune epoque\b|\bj ai deja (ete|pense|cru|eu|voulu)\b|\bi had suicidal\b|"
     r"\bsince i last\b|\bthoughts anymore\b|\bgo there anymore\b|\bca fait \w+ ans\b|\bau cegep\b|"
-    r"\bdays without\b|\bnot long ago\b|\bi haven t had\b|\bmes annees\b|\bj etais convaincue?\b")
+    r"\bdays without\b|\bnot long ago\b|\bi haven t had\b|\bmes annees\b|\bj etais convaincue?\b"
+)
 
 _LOOKALIKES = [
-    r"\bmort(e)?s? de (rire|fatigue|faim|peur|honte|froid|chaleur|ennui)\b", r"\bca me tue\b",
+    r"\bmort(e)?s? de (rire|fatigue|faim|peur|honte|froid|chaleur|ennui)\b",
+    r"\bca me tue\b",
     r"\b(tu|il|elle|ils|ma mere|mon pere|mon boss|ma blonde|mon chum|ma femme|mon mari|le prof|la prof|"
     r"ma soeur|mon frere) (va|vont|allait|vas) me tuer\b",
     r"\b(my|the|his|her) (mom|mother|dad|father|boss|wife|husband|teacher|sister|brother|girlfriend|"
     r"boyfriend|coach) (is going to|will|would|going to) kill me\b",
     r"\b\w+ (is|are|was|were|keeps|keep) killing me\b",
-    r"\bkill me (now )?(lol|haha|xd)\b", r"\b(dying|died|dead) (of|from) (laughter|laughing|embarrassment|boredom|cringe)\b",
-    r"\bi am (so |literally )?dead (lol|haha|xd)\b", r"\b(dying|die) to (see|know|try|meet|go|hear|get)\b",
-    r"\bkill (time|it|the lights|the engine|the vibe|for a)\b", r"\bprevention (du|of) suicide\b",
-    r"\btuer le temps\b", r"\ben finir avec (mes|les|ces|mon|ma|ce|cette|le|la|un|une|des) (?!vie\b)\w+",
+    r"\bkill me (now )?(lol|haha|xd)\b",
+    r"\b(dying|died|dead) (of|from) (laughter|laughing|embarrassment|boredom|cringe)\b",
+    r"\bi am (so |literally )?dead (lol|haha|xd)\b",
+    r"\b(dying|die) to (see|know|try|meet|go|hear|get)\b",
+    r"\bkill (time|it|the lights|the engine|the vibe|for a)\b",
+    r"\bprevention (du|of) suicide\b",
+    r"\btuer le temps\b",
+    r"\ben finir avec (mes|les|ces|mon|ma|ce|cette|le|la|un|une|des) (?!vie\b)\w+",
 ]
 _LOOKALIKES_RE = [re.compile(p) for p in _LOOKALIKES]
 
@@ -51,30 +57,36 @@ _FR = [
     rf"{I}(vouloir|aller|(?:penser|songer|rever)(?: \w+){{0,2}} a|envie(?: \w+){{0,2}} de|besoin de|devoir|finir par|decider de|planifier de|prevoir de|"
     rf"essayer de|tenter de|avoir le gout de|etre prete? a|falloir que je){GAP} (me suicider|me tuer|me enlever la vie|"
     rf"me oter la vie|mettre fin a mes jours|me pendre|me jeter (en bas|devant|du haut|sous))\b",
-    r"\b(?<!pas )(?<!jamais )me suicider\b", r"\bje (me suicide|suis suicidaire|etre suicidaire)\b",
+    r"\b(?<!pas )(?<!jamais )me suicider\b",
+    r"\bje (me suicide|suis suicidaire|etre suicidaire)\b",
     r"\b(idee|pensee) (suicidaire|de suicide|de me tuer|de mourir)\b",
     rf"{I}(vouloir|souhaiter|envie de|avoir hate de|preferer|etre prete? a|meriter de|aimer){GAP} (mourir|crever|"
     r"disparaitre pour (toujours|de bon))\b(?! de (rire|faim|soif|chaleur|froid|honte|fatigue|peur|ennui))",
     r"\b(vouloir|envie de|gout de|raison de) plus (vivre|etre la|exister)\b",
     r"\b(plus|pas|aucun|aucune) (envie|raison|gout) de vivre\b",
-    r"\b(me enlever|me oter|mettre fin a|en finir avec) (la|ma) vie\b", r"\bmettre fin a mes jours\b",
+    r"\b(me enlever|me oter|mettre fin a|en finir avec) (la|ma) vie\b",
+    r"\bmettre fin a mes jours\b",
     r"\b(vouloir|devoir|falloir que je|aller) en finir\b(?! avec)",
     r"\b(tout le monde|ils|elles|vous|ma famille|mes enfants|les autres|ma blonde|mon chum)( \w+){0,3} mieux sans moi\b",
-    r"\bmieux (mort|morte)\b", r"\b(jamais|plus jamais|ne plus|pas) me reveiller\b",
+    r"\bmieux (mort|morte)\b",
+    r"\b(jamais|plus jamais|ne plus|pas) me reveiller\b",
     r"\b(me|m) (couper|scarifier|mutiler|bruler|taillader) (les veines|les bras|les poignets|encore)\b",
     r"\blettre de adieu\b|\blettre d adieu\b",
     # Means named as a question about a dose: asked for oneself far more often than not.
     r"\bcombien de (pilules|comprimes|cachets|medicaments|pills|tylenol|advil|somniferes|mes)\b.*\b(pour|assez pour) "
     r"(mourir|en finir|partir pour de bon|pu me reveiller|plus me reveiller|pas me reveiller)\b",
-    r"\bdose (mortelle|letale) (de|d) (mes|mon|ma)\b", r"\b(surdose|overdose)\b.*\b(fait mal|souffrir|combien)\b.*\?",
+    r"\bdose (mortelle|letale) (de|d) (mes|mon|ma)\b",
+    r"\b(surdose|overdose)\b.*\b(fait mal|souffrir|combien)\b.*\?",
 ]
 
 # A question about how a way of dying feels or works, asked in the first or second person
 # (« est-ce que ça fait mal de se jeter… ? », "does it hurt to jump…?"): methods are named.
-_METHOD = (r"((se|me) (jeter|pendre|noyer|tirer|couper les veines|empoisonner|endormir pour de bon)|"
-           r"sauter (du|d un|d une|en bas|devant|par dessus)|pendaison|surdose|overdose|"
-           r"(jump|jumping) (off|from|in front)|hang myself|hanging myself|drown myself|slit my|shoot myself|"
-           r"poison myself)")
+_METHOD = (
+    r"((se|me) (jeter|pendre|noyer|tirer|couper les veines|empoisonner|endormir pour de bon)|"
+    r"sauter (du|d un|d une|en bas|devant|par dessus)|pendaison|surdose|overdose|"
+    r"(jump|jumping) (off|from|in front)|hang myself|hanging myself|drown myself|slit my|shoot myself|"
+    r"poison myself)"
+)
 _QUESTION = [
     rf"\b(ca fait|ca fait tu|est ce que ca fait|est ce que c est|c est tu) (mal|souffrir|vite|rapide|long)\b.*\b{_METHOD}\b",
     rf"\b{_METHOD}\b.*\b(ca fait mal|fait souffrir|c est rapide|c est long|marche a coup sur|ca marche)\b",
@@ -87,18 +99,23 @@ _EN = [
     rf"\b(want|wanted|going|plan|planning|need|ready|decided|try|trying|thinking about|thought about|thinking of)"
     rf"{GAP} (to )?(kill myself|end my life|end it all|take my (own )?life|commit suicide|ending my life|ending it all)\b",
     r"\b(kill myself|killing myself|end my (own )?life|take my own life)\b(?! (lol|haha|xd))",
-    r"\bi am (so |really |very )?suicidal\b", r"\bsuicidal (thought|thoughts|again|tonight)\b",
+    r"\bi am (so |really |very )?suicidal\b",
+    r"\bsuicidal (thought|thoughts|again|tonight)\b",
     rf"\b(i|i just|i really){GAP} (want|wish|need) to (just )?die\b(?! (of|from|laughing|for|than))",
-    r"\bwish i (was|were|had been) (dead|never born)\b", r"\bbetter off (dead|without me)\b",
+    r"\bwish i (was|were|had been) (dead|never born)\b",
+    r"\bbetter off (dead|without me)\b",
     r"\b(do not|no longer|not) want to (live|be alive|exist|wake up)\b(?! (in|with|like|near|there|here|at))",
-    r"\b(no|any) (reason|point) (to live|in living)\b", r"\bnot worth living\b",
+    r"\b(no|any) (reason|point) (to live|in living)\b",
+    r"\bnot worth living\b",
     r"\b(cut|cutting|burn|burning|hurt|hurting|harm|harming) myself\b(?! (on|while|by accident|accidentally|shaving|cooking|playing|at|during|in))",
-    r"\b(hang|drown|shoot|poison) myself\b", r"\bslit my wrist",
+    r"\b(hang|drown|shoot|poison) myself\b",
+    r"\bslit my wrist",
     r"\b(everyone|everybody|they|people|my family|my kids|the world) (would|will) be better (off )?without me\b",
     r"\b(suicide|goodbye) (note|letter)\b(?! (in|from) (the|a) (movie|film|book|show|story))",
     r"\bhow many\b.*\b(pills|tablets|meds|capsules|of my)\b.*\b(would it take|to die|to kill me|to end it|"
     r"enough to|to not wake up|to never wake up)\b",
-    r"\b(lethal|fatal) (dose|amount) of (my|these|those)\b", r"\boverdose\b.*\b(painful|hurt|how much|how many)\b.*\?",
+    r"\b(lethal|fatal) (dose|amount) of (my|these|those)\b",
+    r"\boverdose\b.*\b(painful|hurt|how much|how many)\b.*\?",
 ]
 
 _FR_RE = [re.compile(p) for p in _FR]

@@ -91,9 +91,11 @@ class Head:
     def score(self, vectors: np.ndarray) -> np.ndarray:
         """The decision value of each vector: above `gentle`, resources; above `hold`, held."""
         vectors = np.atleast_2d(vectors).astype(np.float32)
-        distances = (np.einsum("ij,ij->i", vectors, vectors)[:, None]
-                     + np.einsum("ij,ij->i", self.support, self.support)[None, :]
-                     - 2.0 * vectors @ self.support.T)
+        distances = (
+            np.einsum("ij,ij->i", vectors, vectors)[:, None]
+            + np.einsum("ij,ij->i", self.support, self.support)[None, :]
+            - 2.0 * vectors @ self.support.T
+        )
         return np.exp(-self.gamma * np.maximum(distances, 0.0)) @ self.dual + self.intercept
 
     def message(self, vectors: np.ndarray) -> float:
@@ -106,16 +108,28 @@ class Head:
     @classmethod
     def load(cls, path: Path = HEAD_FILE) -> "Head":
         with np.load(path, allow_pickle=False) as data:
-            return cls(data["support"].astype(np.float32), data["dual"].astype(np.float32),
-                       float(data["intercept"]), float(data["gamma"]),
-                       float(data["gentle"]), float(data["hold"]), float(data["margin"]))
+            return cls(
+                data["support"].astype(np.float32),
+                data["dual"].astype(np.float32),
+                float(data["intercept"]),
+                float(data["gamma"]),
+                float(data["gentle"]),
+                float(data["hold"]),
+                float(data["margin"]),
+            )
 
     def save(self, path: Path = HEAD_FILE) -> None:
         with open(path, "wb") as handle:
-            np.savez_compressed(handle, support=self.support.astype(np.float16), dual=self.dual,
-                                intercept=np.float64(self.intercept), gamma=np.float64(self.gamma),
-                                gentle=np.float64(self.gentle), hold=np.float64(self.hold),
-                                margin=np.float64(self.margin))
+            np.savez_compressed(
+                handle,
+                support=self.support.astype(np.float16),
+                dual=self.dual,
+                intercept=np.float64(self.intercept),
+                gamma=np.float64(self.gamma),
+                gentle=np.float64(self.gentle),
+                hold=np.float64(self.hold),
+                margin=np.float64(self.margin),
+            )
 
 
 def message_views(vectors: np.ndarray, window: int = 3) -> tuple[np.ndarray, np.ndarray]:

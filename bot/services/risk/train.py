@@ -66,7 +66,7 @@ class Vectors:
     def of(self, texts: list[list[str]]) -> list[np.ndarray]:
         missing = sorted({p for group in texts for p in group if p not in self.known})
         for start in range(0, len(missing), 256):
-            batch = missing[start:start + 256]
+            batch = missing[start : start + 256]
             for text, vector in zip(batch, self.embedder.encode(batch)):
                 self.known[text] = vector
         return [np.vstack([self.known[p] for p in group]) for group in texts]
@@ -124,7 +124,7 @@ def _examples(bags: list[tuple[np.ndarray, bool]], first=None) -> tuple[np.ndarr
             ys.append(1)
         elif first is not None:  # the sentence or window of a risky long message that carries it
             best = int(np.argmax(first.decision_function(views)))
-            xs.append(views[best:best + 1])
+            xs.append(views[best : best + 1])
             ys.append(1)
     return np.vstack(xs), np.asarray(ys)
 
@@ -149,8 +149,7 @@ def line_scores(model, bags: Bags, indices) -> np.ndarray:
             out.append((value, value))
         else:
             alone, together = message_views(vectors)
-            out.append((float(model.decision_function(together).max()),
-                        float(model.decision_function(alone).max())))
+            out.append((float(model.decision_function(together).max()), float(model.decision_function(alone).max())))
     return np.asarray(out)
 
 
@@ -208,14 +207,19 @@ def report(bags: Bags, scores: np.ndarray, gentle: float, hold: float) -> str:
     for lang in ("fr", "en"):
         mask = np.asarray([line.lang == lang for line in bags.lines])
         risky, calm = at_risk & mask, ~at_risk & mask
-        out.append(f"{lang}: out-of-fold recall {offered[risky].mean():.1%} of {risky.sum()} "
-                   f"(held {held[risky].mean():.1%}), calm held {held[calm].mean():.1%}, "
-                   f"calm noted or held {offered[calm].mean():.1%} of {calm.sum()}")
+        out.append(
+            f"{lang}: out-of-fold recall {offered[risky].mean():.1%} of {risky.sum()} "
+            f"(held {held[risky].mean():.1%}), calm held {held[calm].mean():.1%}, "
+            f"calm noted or held {offered[calm].mean():.1%} of {calm.sum()}"
+        )
     return "\n".join(out)
 
 
-def train(embedder: semantic.Embedder | None = None, verbose: bool = True,
-          thresholds: tuple[float, float, float] | None = None) -> semantic.Head:
+def train(
+    embedder: semantic.Embedder | None = None,
+    verbose: bool = True,
+    thresholds: tuple[float, float, float] | None = None,
+) -> semantic.Head:
     """The head from the training split. With `thresholds` (margin, gentle, hold) given,
     the five-fold search that chooses them is skipped: only the weights are fitted."""
     lines = corpus.split("train")
@@ -226,39 +230,63 @@ def train(embedder: semantic.Embedder | None = None, verbose: bool = True,
     if thresholds is not None:
         model = fit_head(bags, range(len(lines)), vectors)
         margin, gentle, hold = thresholds
-        return semantic.Head(model.support_vectors_.astype(np.float32), model.dual_coef_[0].astype(np.float32),
-                             float(model.intercept_[0]), float(model._gamma), gentle, hold, margin)
+        return semantic.Head(
+            model.support_vectors_.astype(np.float32),
+            model.dual_coef_[0].astype(np.float32),
+            float(model.intercept_[0]),
+            float(model._gamma),
+            gentle,
+            hold,
+            margin,
+        )
     pairs = out_of_fold(bags, vectors)
     margin, gentle, hold = choose_thresholds(bags, pairs)
     if verbose:
-        print(f"{len(lines)} training lines; margin {margin}, thresholds gentle {gentle}, hold {hold}",
-              file=sys.stderr)
+        print(f"{len(lines)} training lines; margin {margin}, thresholds gentle {gentle}, hold {hold}", file=sys.stderr)
         print(report(bags, combine(pairs, margin), gentle, hold), file=sys.stderr)
     model = fit_head(bags, range(len(lines)), vectors)
-    return semantic.Head(model.support_vectors_.astype(np.float32), model.dual_coef_[0].astype(np.float32),
-                         float(model.intercept_[0]), float(model._gamma), gentle, hold, margin)
+    return semantic.Head(
+        model.support_vectors_.astype(np.float32),
+        model.dual_coef_[0].astype(np.float32),
+        float(model.intercept_[0]),
+        float(model._gamma),
+        gentle,
+        hold,
+        margin,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--check", action="store_true", help="retrain and compare with the committed head.npz")
-    parser.add_argument("--weights-only", action="store_true",
-                        help="with --check: fit the weights under the committed thresholds (minutes less)")
+    parser.add_argument(
+        "--weights-only",
+        action="store_true",
+        help="with --check: fit the weights under the committed thresholds (minutes less)",
+    )
     args = parser.parse_args(argv)
     committed = semantic.Head.load() if args.check else None
-    head = train(thresholds=(committed.margin, committed.gentle, committed.hold)
-                 if committed is not None and args.weights_only else None)
+    head = train(
+        thresholds=(committed.margin, committed.gentle, committed.hold)
+        if committed is not None and args.weights_only
+        else None
+    )
     if committed is not None:
         probe = np.vstack([head.support[:50], committed.support[:50]])
         # Sentence vectors differ in their last bits with the batch they were computed in, so
         # libsvm may keep a support vector more or less: the decisions are what must agree.
-        same = (abs(len(committed.dual) - len(head.dual)) <= max(5, len(head.dual) // 200)
-                and committed.margin == head.margin
-                and abs(committed.gentle - head.gentle) < 1e-3 and abs(committed.hold - head.hold) < 1e-3
-                and np.allclose(committed.score(probe), head.score(probe), atol=1e-2))
+        same = (
+            abs(len(committed.dual) - len(head.dual)) <= max(5, len(head.dual) // 200)
+            and committed.margin == head.margin
+            and abs(committed.gentle - head.gentle) < 1e-3
+            and abs(committed.hold - head.hold) < 1e-3
+            and np.allclose(committed.score(probe), head.score(probe), atol=1e-2)
+        )
         worst = float(np.abs(committed.score(probe) - head.score(probe)).max())
-        print(("head.npz matches a fresh training" if same else "head.npz differs from a fresh training")
-              + f" ({len(committed.dual)} / {len(head.dual)} support vectors, largest decision gap {worst:.4f})")
+        print(
+            ("head.npz matches a fresh training" if same else "head.npz differs from a fresh training")
+            + f" ({len(committed.dual)} / {len(head.dual)} support vectors, largest decision gap {worst:.4f})"
+        )
         return 0 if same else 1
     head.save()
     print(f"wrote {semantic.HEAD_FILE} ({len(head.dual)} support vectors)")
