@@ -22,7 +22,7 @@ ENGLISH = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
 
 
 def used_keys() -> set[str]:
-    keys = set(re.findall(r'say\("([a-z_]+)"', SOURCE + DOCTOR))
+    keys = set(re.findall(r'say\(\s*"([a-z_]+)"', SOURCE + DOCTOR))
     labels = re.search(r"for key in \(([^)]*)\)", DOCTOR).group(1)  # say(f"doctor_{key}")
     keys |= {f"doctor_{key}" for key in re.findall(r'"([a-z_]+)"', labels)}
     keys |= {f"{verb.replace('-', '_')}_help" for verb in ("doctor", "purge", "backup", "rotate-key")}
