@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application
 
-from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS
 from bot.telegram.context import EntraideContext
+from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS
 from handlers.common import add_commands, answer_press, args_text, button, pressed, require_member, send
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS + FACILITATOR_COMMANDS}

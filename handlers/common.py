@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core.buttons import plain
-from bot.telegram.menus import Command
-from bot.telegram.context import EntraideContext
 from bot.core.errors import Refusal
 from bot.ports.replies import Reply
+from bot.telegram.context import EntraideContext
+from bot.telegram.menus import Command
 
 Callback = Callable[[Update, EntraideContext], Awaitable[None]]
 

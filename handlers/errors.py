@@ -8,9 +8,9 @@ import traceback
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot.telegram.context import EntraideContext
 from bot.core.errors import DeliveryError, Refusal
 from bot.core.i18n import negotiate
+from bot.telegram.context import EntraideContext
 
 log = logging.getLogger("entraide.errors")
 

@@ -7,8 +7,8 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.core.buttons import plain
-from bot.telegram.context import EntraideContext
 from bot.core.i18n import negotiate
+from bot.telegram.context import EntraideContext
 
 IDENTIFY_GROUP = -100
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application
 
-from bot.telegram.menus import FACILITATOR_COMMANDS
 from bot.telegram.context import EntraideContext
+from bot.telegram.menus import FACILITATOR_COMMANDS
 from handlers.common import add_commands, args_text, replied_id, require_member, send
 
 _CMD = {c.fr: c for c in FACILITATOR_COMMANDS}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application
 
-from bot.telegram.menus import MEMBER_COMMANDS
-from bot.telegram.context import EntraideContext
 from bot.core.errors import Refusal
 from bot.ports.replies import Reply
+from bot.telegram.context import EntraideContext
+from bot.telegram.menus import MEMBER_COMMANDS
 from handlers.common import add_commands, answer_press, button, pressed, require_member, send
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS}

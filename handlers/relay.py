@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.telegram.menus import MEMBER_COMMANDS
-from bot.telegram.context import EntraideContext
 from bot.services.relay import Incoming
+from bot.telegram.context import EntraideContext
+from bot.telegram.menus import MEMBER_COMMANDS
 from handlers.common import add_commands, replied_id, require_member, send
 
 DELETE = next(c for c in MEMBER_COMMANDS if c.fr == "supprimer")

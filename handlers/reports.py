@@ -7,9 +7,9 @@ import re
 from telegram import Update
 from telegram.ext import Application
 
-from bot.telegram.menus import MEMBER_COMMANDS
-from bot.telegram.context import EntraideContext
 from bot.core.errors import Refusal
+from bot.telegram.context import EntraideContext
+from bot.telegram.menus import MEMBER_COMMANDS
 from handlers.common import add_commands, answer_press, button, pressed, replied_id, require_member, send
 
 REPORT = next(c for c in MEMBER_COMMANDS if c.fr == "signaler")

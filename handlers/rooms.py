@@ -9,11 +9,11 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS, Command
-from bot.telegram.context import EntraideContext
 from bot.core.errors import Refusal
 from bot.ports.replies import Reply
 from bot.services.rooms import LIST_BUTTON, OPEN_BUTTON, parse_room_ref
+from bot.telegram.context import EntraideContext
+from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS, Command
 from handlers.common import (
     COMMAND_FILTER,
     add_commands,

@@ -7,8 +7,8 @@ import re
 from telegram import Update
 from telegram.ext import Application
 
-from bot.telegram.context import EntraideContext
 from bot.core.errors import Refusal
+from bot.telegram.context import EntraideContext
 from handlers.common import answer_press, button, pressed, require_member
 
 _HELD = re.compile(r"^cr:(talk|send|drop):([A-Za-z0-9_-]{12})$")

@@ -6,7 +6,6 @@ import re
 import warnings
 
 from telegram import Update
-from telegram.warnings import PTBUserWarning
 from telegram.ext import (
     Application,
     CommandHandler,
@@ -14,12 +13,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
-from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS, Command
-from bot.telegram.context import EntraideContext
 from bot.core.errors import Refusal
 from bot.ports.replies import Reply
 from bot.services.dates import DateError, parse_when
+from bot.telegram.context import EntraideContext
+from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS, Command
 from handlers.common import (
     COMMAND_FILTER,
     add_commands,

@@ -68,7 +68,11 @@ def problems(text: str, locale: str) -> list[str]:
     found = []
     fixed = fix_text(text, locale)
     if fixed != text:
-        at = next(i for i, (a, b) in enumerate(zip(text, fixed)) if a != b) if len(text) == len(fixed) else 0
+        at = (
+            next(i for i, (a, b) in enumerate(zip(text, fixed, strict=True)) if a != b)
+            if len(text) == len(fixed)
+            else 0
+        )
         found.append(f"spacing or phone number near {text[max(0, at - 20) : at + 20]!r}")
     for mark in PLURAL_MARK.finditer(text):
         found.append(f"{mark.group(0)!r}: use a plural entry (msgid_plural), not a (s)")
@@ -108,10 +112,9 @@ def _entries(lines: list[str]):
                     yield current, header
                 current = []
                 header = match.group("body") == ""
-            elif word == "msgstr":
-                if current and keyword == "msgstr":  # msgstr[1] after msgstr[0]: a new form
-                    yield current, header
-                    current = []
+            elif word == "msgstr" and current and keyword == "msgstr":  # msgstr[1] after msgstr[0]: a new form
+                yield current, header
+                current = []
             keyword = word
             if word == "msgstr":
                 current.append(index)
@@ -153,7 +156,7 @@ def fix_file(path: Path, locale: str) -> bool:
         else:
             layout = [len(text) for _, _, text in parts]
         at = 0
-        for (i, head, _), size in zip(parts, layout):
+        for (i, head, _), size in zip(parts, layout, strict=True):
             lines[i] = f'{head}"{_escape(fixed[at : at + size])}"'
             at += size
     text = "\n".join(lines)

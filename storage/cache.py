@@ -10,7 +10,8 @@ stay in memory only, like the update being handled.
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable, Generic, Hashable, TypeVar
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
 
 from storage.database import Database
 

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import hmac
 import os
+
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM

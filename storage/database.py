@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import heapq
 import binascii
+import heapq
 import os
 import re
 import stat
 import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Iterable
+from typing import Any
 
 import aiosqlite
 import sqlcipher3
@@ -315,7 +316,7 @@ class Database:
         self._lock.priority_of = priority_of
 
     @classmethod
-    async def open(cls, data_dir: Path, master_key: bytes) -> "Database":
+    async def open(cls, data_dir: Path, master_key: bytes) -> Database:
         data_dir.mkdir(parents=True, exist_ok=True)
         keys = KeyRing(master_key)
         path = data_dir / DB_NAME
@@ -411,7 +412,7 @@ class Database:
         self._next_ids[table] += 1
         return self._next_ids[table] - 1
 
-    def defer(self, batch: "RowBatch", row: Iterable[Any]) -> None:
+    def defer(self, batch: RowBatch, row: Iterable[Any]) -> None:
         """A small write that may wait: it is made at the start of the next transaction
         (so every later read sees it), or by itself within DEFER_SECONDS, with the other rows of
         its batch in one statement. Used for the relay map: one row per relayed message

@@ -8,17 +8,17 @@ import io
 from PIL import Image
 from telegram import Update
 
-from bot.telegram.app import build_application
 from bot.core.buttons import plain as unsealed
 from bot.core.clock import FixedClock
 from bot.core.config import Config
-from bot.telegram.context import SERVICES_KEY
+from bot.ports.scheduler import ManualScheduler
 from bot.sandbox.fake_telegram import FakeTelegram, Phone
 from bot.sandbox.transport import FakeRequest
-from bot.ports.scheduler import ManualScheduler
 from bot.telegram.adapter import publish_menus
-from storage.database import Database, resolve_master_key
+from bot.telegram.app import build_application
+from bot.telegram.context import SERVICES_KEY
 from locales.typography import plain
+from storage.database import Database, resolve_master_key
 
 START = 1_795_000_000.0  # a Wednesday in November 2026
 
@@ -77,7 +77,7 @@ class Harness:
         )
         self._next_user = 5_100_000_001
 
-    async def start(self) -> "Harness":
+    async def start(self) -> Harness:
         self.db = await Database.open(self.data_dir, resolve_master_key(self.data_dir, None))
         self.scheduler = ManualScheduler()
         self.app = build_application(

@@ -9,7 +9,6 @@ import sqlcipher3
 from storage.crypto import KeyRing
 from storage.database import DB_NAME, KEY_FILE_NAME, resolve_master_key
 
-
 # Below this many bytes, a needle can turn up by chance in random ciphertext (a 3-byte name
 # matches a given spot of random bytes once in 16.7 million: a few hundred kilobytes of
 # encrypted pages and blobs make that happen about once in a hundred runs). Shorter

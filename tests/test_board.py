@@ -1,10 +1,10 @@
 """The shared knowledge board: no author at rest, withdraw by the author, pin and remove."""
 
-from bot.services.retention import apply_retention
 from bot.services.board import normalise_link
+from bot.services.retention import apply_retention
+from locales.typography import plain
 from tests.privacy import needles_for, scan
 from tests.test_rooms import pseudonym_of, room_with
-from locales.typography import plain
 
 
 async def test_share_relays_under_pseudonym_and_keeps_no_author(h):

@@ -264,7 +264,7 @@ async def test_trends_before_and_after_someone_leaves_do_not_reveal_their_mood(h
         await h.cmd(phone, "bilan", "20:00")
     now = datetime.fromtimestamp(h.clock.now(), MTL)
     await h.tick((now.replace(hour=20, minute=5) - now).total_seconds())
-    for phone, mood in zip(phones, "444441"):  # Fanny alone answers 1
+    for phone, mood in zip(phones, "444441", strict=True):  # Fanny alone answers 1
         message = checkins_received(phone)[-1]
         await phone.press(message, next(d for _, d in phone.buttons(message) if d.startswith(f"ci:m:{mood}:")))
     await h.pump()

@@ -12,9 +12,9 @@ import logging
 
 from bot.core.logs import RedactingFilter, install_filter
 from bot.services.crisis import assess
+from locales.typography import plain
 from tests.test_e2e_http import LiveBot, onboard
 from tests.test_e2e_rooms_http import setup_room
-from locales.typography import plain
 from tests.test_rooms import pseudonym_of
 
 # Chosen from what the committed head does (checked first, so a retrained head that

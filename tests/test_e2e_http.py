@@ -8,9 +8,9 @@ import sys
 
 from bot.core.buttons import plain
 from bot.core.config import Config
-from bot.telegram.runner import serve
 from bot.sandbox.fake_telegram import FakeTelegram
 from bot.sandbox.transport import FakeServer
+from bot.telegram.runner import serve
 from tests.harness import has_exif, jpeg_with_gps
 from tests.privacy import needles_for, scan
 

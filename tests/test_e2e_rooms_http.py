@@ -2,11 +2,11 @@
 
 import re
 
+from locales.typography import plain
 from tests.harness import has_exif, jpeg_with_gps, relayed_lines
 from tests.privacy import needles_for, scan
 from tests.test_e2e_http import LiveBot, onboard
 from tests.test_rooms import pseudonym_of
-from locales.typography import plain
 
 NAMES = ["Alice", "Bruno", "Chloé", "Dany", "Émile"]
 

@@ -7,9 +7,9 @@ import re
 import time
 
 from bot.core.logs import RedactingFilter, install_filter
+from locales.typography import plain
 from tests.test_e2e_http import LiveBot, press_when_shown
 from tests.test_e2e_rooms_http import setup_room
-from locales.typography import plain
 
 
 async def test_safety_and_rights_over_http_with_clean_logs(tmp_path, caplog):

@@ -50,8 +50,9 @@ async def test_an_unreadable_update_is_skipped_counted_and_never_logged(tmp_path
     await live.start()  # the bad update was acknowledged: a restart does not meet it again
     await alice.command("aide")
     await wait(
-        lambda: len([m for m in alice.received() if m["text"].startswith(live.services.t("fr", "help.member")[:30])])
-        == 2
+        lambda: (
+            len([m for m in alice.received() if m["text"].startswith(live.services.t("fr", "help.member")[:30])]) == 2
+        )
     )
     assert all(u["update_id"] != bad["update_id"] for u in api._updates)
     assert live.app.bot_data["updates_request"].skipped == 0

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from bot.core.config import Config, ConfigError
-from bot.services.retention import CLOSED_ROOM_DAYS, INACTIVE_DAYS, NOTICE_DAYS
 from bot.services.checkins import RETENTION_DAYS as CHECKIN_DAYS
 from bot.services.relay import MAP_HOURS
 from bot.services.reports import RETENTION_DAYS as REPORT_DAYS
+from bot.services.retention import CLOSED_ROOM_DAYS, INACTIVE_DAYS, NOTICE_DAYS
 from locales.typography import plain
 from storage.backup import KEEP, MAX_AGE_DAYS
 from tests.harness import Harness

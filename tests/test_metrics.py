@@ -5,8 +5,8 @@ import asyncio
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.monitoring import metrics
 from bot.core.config import Config
+from bot.monitoring import metrics
 from bot.monitoring.health import HealthServer
 from bot.telegram.runner import serve
 from locales.typography import plain
@@ -67,9 +67,8 @@ class MetricsBot(LiveBot):
         return self
 
     async def get(self, path):
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"http://127.0.0.1:{self.port}{path}") as answer:
-                return answer.status, await answer.text()
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{self.port}{path}") as answer:
+            return answer.status, await answer.text()
 
 
 async def test_metrics_after_a_rooms_scenario_hold_the_counts_and_no_identity(tmp_path):
@@ -81,7 +80,7 @@ async def test_metrics_after_a_rooms_scenario_hold_the_counts_and_no_identity(tm
     fac, room, (a, b, c) = await setup_room(live, count=3)  # four people in the room
     texts = ["Je fais mes courses le mardi", "Moi aussi, avec une liste", "Le marché du coin aide"]
     api.inject(429, method="sendMessage", chat_id=c.user_id, retry_after=1)
-    for phone, text in zip((a, b, a), texts):
+    for phone, text in zip((a, b, a), texts, strict=True):
         await phone.send(text)
         for other in [p for p in (a, b, c, fac) if p is not phone]:
             await other.wait_text(text)

@@ -1,9 +1,9 @@
 """Moderation by reply acts on the pseudonym and never unmasks."""
 
+from locales.typography import plain
 from storage.members import MemberRepo
 from storage.rooms import RoomRepo
 from tests.test_rooms import pseudonym_of, room_with
-from locales.typography import plain
 
 
 async def _copy_at_facilitator(h, fac, author, text):

@@ -1,7 +1,7 @@
 """Onboarding through the real Application and the in-process fake."""
 
-from storage.members import Consents, MemberRepo
 from locales.typography import plain
+from storage.members import Consents, MemberRepo
 from tests.harness import shown_data
 
 

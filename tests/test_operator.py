@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from bot.core.config import Config
 from bot.cli.operator import add_incident, list_incidents, make_backup, rotate_key
+from bot.core.config import Config
 from storage.database import Database, RotationPending, WrongKey, resolve_master_key
 from storage.members import MemberRepo
 from storage.rotation import NEXT_KEY_FILE
@@ -30,7 +30,8 @@ async def test_backup_restores_and_reads(h, tmp_path):
     config = Config(token=None, data_dir=h.data_dir)
     path, removed = await _in_thread(make_backup, config)
     assert os.stat(path).st_mode & 0o077 == 0
-    assert open(path, "rb").read(16) != b"SQLite format 3\x00"
+    with open(path, "rb") as backup:
+        assert backup.read(16) != b"SQLite format 3\x00"
     member = await _restored_member(path, resolve_master_key(h.data_dir, None), a.user_id, tmp_path)
     assert member is not None and member.locale == "fr"
 

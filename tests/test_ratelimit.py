@@ -1,6 +1,7 @@
 """The rate limiter extending PTB's: priorities, per-chat pacing, retry_after honoured, no loss."""
 
 import asyncio
+import itertools
 import time
 from datetime import timedelta
 
@@ -42,7 +43,7 @@ async def test_never_more_than_the_budget_in_a_window():
     log = []
     await asyncio.gather(*(call(limiter, recorder(log, i), 2000 + i, LIVE) for i in range(15)))
     times = [t for _, t in log]
-    for i, t in enumerate(times):
+    for t in times:
         assert sum(1 for u in times if t <= u < t + 0.19) <= 5
     await limiter.shutdown()
 
@@ -52,7 +53,7 @@ async def test_per_chat_pacing_keeps_order_and_spacing():
     log = []
     for i in range(4):
         await call(limiter, recorder(log, i), 42, LIVE)
-    gaps = [b[1] - a[1] for a, b in zip(log, log[1:])]
+    gaps = [b[1] - a[1] for a, b in itertools.pairwise(log)]
     assert [tag for tag, _ in log] == [0, 1, 2, 3]
     assert all(gap >= 0.045 for gap in gaps)
     # Edits of an existing message are not paced per chat.

@@ -3,9 +3,9 @@
 import json
 from datetime import datetime
 
+from locales.typography import plain
 from storage.members import MemberRepo
 from storage.rooms import RoomRepo
-from locales.typography import plain
 from tests.privacy import needles_for, scan
 from tests.test_checkins import MTL, press_latest
 from tests.test_rooms import pseudonym_of, room_with

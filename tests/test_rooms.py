@@ -2,9 +2,9 @@
 
 import re
 
+from locales.typography import plain
 from storage.rooms import RoomRepo
 from tests.harness import has_exif, jpeg_with_gps, relayed_lines
-from locales.typography import plain
 
 
 async def room_with(h, *names, theme="Stress et argent", capacity=""):

@@ -1,8 +1,8 @@
 """Crisis care: held messages, resources at most once an hour, private support."""
 
+from locales.typography import plain
 from tests.harness import shown_data
 from tests.test_rooms import room_with
-from locales.typography import plain
 
 
 async def test_risk_message_is_held_with_resources_and_nothing_reaches_the_room(h):

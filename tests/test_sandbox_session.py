@@ -9,9 +9,9 @@ import sys
 from bot.core.buttons import plain
 from bot.core.config import Config
 from bot.telegram.context import SERVICES_KEY
+from locales.typography import plain as plain_text
 from storage.members import MemberRepo
 from storage.rooms import RoomRepo
-from locales.typography import plain as plain_text
 
 
 @contextlib.asynccontextmanager
@@ -38,7 +38,7 @@ async def onboard(phone, code=None):
     for step in ("ob:c:fr:", "ob:a:fr:1:", "ob:d:fr:0:"):
         wanted = step + (code or "")
 
-        def shown(p):
+        def shown(p, wanted=wanted):
             for message in reversed(p.received()):
                 for _, data in p.buttons(message):
                     if data and plain(data) == wanted:

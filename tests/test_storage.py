@@ -11,8 +11,8 @@ from storage.database import (
     Database,
     MissingKey,
     WrongKey,
-    resolve_master_key,
     key_file_mode,
+    resolve_master_key,
 )
 from storage.members import Consents, MemberRepo
 

@@ -5,10 +5,10 @@ import random
 import pytest
 
 from bot.core.errors import Refusal
+from bot.core.text import split_text, utf16_len
 from bot.services import pseudonyms
 from bot.services.moderation import parse_duration
 from bot.services.rooms import parse_open, parse_room_ref
-from bot.core.text import split_text, utf16_len
 
 
 @pytest.mark.parametrize(

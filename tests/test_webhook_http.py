@@ -55,9 +55,8 @@ async def post(url, body, secret=None):
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, data=json.dumps(body), headers=headers) as answer:
-            return answer.status
+    async with aiohttp.ClientSession() as session, session.post(url, data=json.dumps(body), headers=headers) as answer:
+        return answer.status
 
 
 async def test_webhook_relays_only_with_the_secret_then_polling_again(tmp_path):

@@ -3,8 +3,8 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from tests.test_rooms import room_with
 from locales.typography import plain
+from tests.test_rooms import room_with
 
 MTL = ZoneInfo("America/Montreal")
 

@@ -82,15 +82,15 @@ def panel(entries: list[dict], key: str, title: str, unit: str, target: float | 
         )
     out.append(
         '<polyline class="linear" points="'
-        + " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in zip(members, linear))
+        + " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in zip(members, linear, strict=True))
         + '"/>'
     )
     out.append(
         '<polyline class="measured" points="'
-        + " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in zip(members, values))
+        + " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in zip(members, values, strict=True))
         + '"/>'
     )
-    for m, v in zip(members, values):
+    for m, v in zip(members, values, strict=True):
         out.append(f'<circle cx="{x(m):.1f}" cy="{y(v):.1f}" r="3.5" class="point"/>')
         out.append(f'<text x="{x(m) + 6:.1f}" y="{y(v) - 6:.1f}" class="value">{v:g}</text>')
     return out

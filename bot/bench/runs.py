@@ -280,7 +280,7 @@ async def fan_out(work: Path, quick: bool) -> Result:
             token = f"f{i}"
             started = time.perf_counter()
             await phones[0].send(f"bonjour {token}")
-            await wait_until(lambda: all((p.user_id, token) in receipts.times for p in phones[1:]), 30)
+            await wait_until(lambda token=token: all((p.user_id, token) in receipts.times for p in phones[1:]), 30)
             times.append(max(receipts.times[(p.user_id, token)] for p in phones[1:]) - started)
             await asyncio.sleep(0.2)
         best = statistics.median(times)

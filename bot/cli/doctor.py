@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import stat
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from bot.core.config import Config

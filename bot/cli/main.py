@@ -221,8 +221,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_invite(args: argparse.Namespace, config: Config) -> int:
     from bot.core.clock import Clock
-    from bot.telegram.runner import open_database
     from bot.services.invites import VALID_DAYS, InviteService, deep_link
+    from bot.telegram.runner import open_database
 
     sandbox = args.sandbox or not config.token
     if sandbox:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 
@@ -16,7 +16,7 @@ class Clock:
 
     def day(self) -> str:
         """Today's date in the organisation's time zone: what is kept where a day is enough."""
-        return datetime.fromtimestamp(self.now(), timezone.utc).astimezone(self.tz).date().isoformat()
+        return datetime.fromtimestamp(self.now(), UTC).astimezone(self.tz).date().isoformat()
 
 
 class FixedClock(Clock):

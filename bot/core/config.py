@@ -93,11 +93,11 @@ class Config:
     def file_url(self) -> str:
         return file_url_for(self.api_url)
 
-    def with_(self, **changes) -> "Config":
+    def with_(self, **changes) -> Config:
         return replace(self, **changes)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Config":
+    def from_env(cls, env: dict[str, str] | None = None) -> Config:
         env = dict(os.environ if env is None else env)
         tz = env.get("ENTRAIDE_TZ") or "America/Montreal"
         try:

@@ -9,11 +9,11 @@ gettext's ``ngettext`` does (French: 0 and 1 are singular; English: only 1).
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from string import Formatter
-from typing import Callable
 
 from babel.dates import format_date, get_day_names
 from babel.messages.pofile import read_po

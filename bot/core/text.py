@@ -61,7 +61,7 @@ class Styled:
     text: str
     entities: tuple[Entity, ...] = ()
 
-    def __add__(self, other: "Styled") -> "Styled":
+    def __add__(self, other: Styled) -> Styled:
         shift = utf16_len(self.text)
         moved = tuple(Entity(e.kind, e.offset + shift, e.length) for e in other.entities)
         return Styled(self.text + other.text, self.entities + moved)

@@ -10,7 +10,8 @@ import heapq
 import itertools
 import logging
 import time
-from typing import Awaitable, Callable, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 Callback = Callable[[], Awaitable[None]]
 log = logging.getLogger(__name__)

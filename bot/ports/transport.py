@@ -12,8 +12,9 @@ a label in bold that nothing a member types can produce.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from bot.core.text import Entity, Styled
 

@@ -18,8 +18,9 @@ import math
 import secrets
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 MAX_TEXT = 4096
@@ -102,9 +103,7 @@ class Fault:
             return False
         if self.method and self.method != method:
             return False
-        if self.chat_id is not None and _as_int(params.get("chat_id")) != self.chat_id:
-            return False
-        return True
+        return self.chat_id is None or _as_int(params.get("chat_id")) == self.chat_id
 
 
 @dataclass
@@ -130,7 +129,7 @@ class NamedBytes(bytes):
 
     filename: str | None = None
 
-    def __new__(cls, data: bytes, filename: str | None = None) -> "NamedBytes":
+    def __new__(cls, data: bytes, filename: str | None = None) -> NamedBytes:
         value = super().__new__(cls, data)
         value.filename = filename
         return value
@@ -195,7 +194,7 @@ class FakeTelegram:
         self._webhook_error: tuple[int, str] | None = None
         self.closing = False
         self.listeners: set[asyncio.Queue] = set()
-        self.watchers: list[Callable[["Phone", dict], None]] = []  # called for each bot message
+        self.watchers: list[Callable[[Phone, dict], None]] = []  # called for each bot message
         # Telegram-like, when on: a call to a chat told to wait (429) that comes back before
         # retry_after has passed is refused again and counted in `early_retries`.
         self.enforce_retry_after = False
@@ -213,7 +212,7 @@ class FakeTelegram:
         username: str | None = None,
         language_code: str | None = "fr",
         last_name: str | None = None,
-    ) -> "Phone":
+    ) -> Phone:
         phone = Phone(self, user_id, first_name, username, language_code, last_name)
         self.phones[user_id] = phone
         return phone
@@ -406,7 +405,7 @@ class FakeTelegram:
         return 200, stored.data
 
     # ----------------------------------------------------------------- helpers
-    def _chat(self, params: dict, key: str = "chat_id") -> "Phone":
+    def _chat(self, params: dict, key: str = "chat_id") -> Phone:
         chat_id = _as_int(params.get(key))
         if chat_id is None:
             raise bad_request("chat_id is empty")
@@ -453,7 +452,7 @@ class FakeTelegram:
             raise bad_request("message to be replied not found")
         return _shallow(target) if target else None
 
-    def _bot_message(self, phone: "Phone", params: dict, content: dict) -> dict:
+    def _bot_message(self, phone: Phone, params: dict, content: dict) -> dict:
         markup = self._check_markup(params)
         message = {
             "message_id": self._new_message_id(phone.user_id),
@@ -607,7 +606,7 @@ class FakeTelegram:
                         hook["url"], data=json.dumps(update), headers=headers, timeout=aiohttp.ClientTimeout(total=10)
                     ) as answer:
                         status: int | None = answer.status
-                except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                except (TimeoutError, aiohttp.ClientError, OSError):
                     status = None
                 self.webhook_posts[status] += 1
                 if status is not None and 200 <= status < 300:
@@ -637,9 +636,9 @@ class FakeTelegram:
             try:
                 async with self.changed:
                     await asyncio.wait_for(self.changed.wait_for(lambda: bool(self._updates) or self.closing), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
-        return [update for _, update in zip(range(limit), list(self._updates))]
+        return [update for _, update in zip(range(limit), list(self._updates), strict=False)]
 
     async def _m_setMyCommands(self, params, files):
         commands = params.get("commands")
@@ -747,7 +746,7 @@ class FakeTelegram:
         content["forward_origin"] = {"type": "user", "date": source["date"], "sender_user": source.get("from")}
         return self._bot_message(phone, params, content)
 
-    def _editable(self, params: dict) -> tuple["Phone", dict]:
+    def _editable(self, params: dict) -> tuple[Phone, dict]:
         phone = self._chat(params)
         message = self.messages.get((phone.user_id, _as_int(params.get("message_id")) or 0))
         if message is None or message.get("from", {}).get("id") != self.bot_user["id"]:
@@ -1039,7 +1038,7 @@ class Phone:
             for b in row
         ]
 
-    async def wait_for(self, predicate: Callable[["Phone"], Any], timeout: float = 5.0) -> Any:
+    async def wait_for(self, predicate: Callable[[Phone], Any], timeout: float = 5.0) -> Any:
         """Wait until `predicate(self)` is truthy; returns its value."""
 
         async def _until() -> Any:
@@ -1065,7 +1064,7 @@ class Phone:
 
         wanted = plain(fragment)
 
-        def _find(phone: "Phone"):
+        def _find(phone: Phone):
             for message in reversed(phone.received()):
                 if wanted in plain(message.get("text") or message.get("caption") or ""):
                     return message

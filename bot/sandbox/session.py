@@ -13,9 +13,9 @@ from pathlib import Path
 from telegram.ext import Application
 
 from bot.core.config import Config
-from bot.telegram.context import SERVICES_KEY
 from bot.sandbox.fake_telegram import FakeTelegram, Phone
 from bot.sandbox.transport import FakeServer
+from bot.telegram.context import SERVICES_KEY
 
 SANDBOX_BOT_USERNAME = "entraide_sandbox_bot"
 log = logging.getLogger("entraide.sandbox")
@@ -137,7 +137,7 @@ class Sandbox:
             bot_stop = asyncio.Event()
             ready = asyncio.Event()
 
-            def on_ready(app: Application) -> None:
+            def on_ready(app: Application, ready: asyncio.Event = ready) -> None:
                 self.app = app
                 ready.set()
 

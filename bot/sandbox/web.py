@@ -110,7 +110,7 @@ def _message_view(message: dict, mine: bool) -> dict:
     return view
 
 
-def state(sandbox: "Sandbox") -> dict:
+def state(sandbox: Sandbox) -> dict:
     from bot.sandbox.session import PEOPLE
 
     phones = []
@@ -141,7 +141,7 @@ def state(sandbox: "Sandbox") -> dict:
     }
 
 
-def attach(sandbox: "Sandbox") -> None:
+def attach(sandbox: Sandbox) -> None:
     app = sandbox.server.app
     routes = web.RouteTableDef()
 
@@ -200,7 +200,7 @@ def attach(sandbox: "Sandbox") -> None:
                 try:
                     await asyncio.wait_for(queue.get(), 15)
                     await response.write(b"event: change\ndata: {}\n\n")
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     await response.write(b": keep-alive\n\n")
         except (ConnectionResetError, asyncio.CancelledError):
             pass

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from bot.monitoring import metrics as metrics_module
 from bot.core.buttons import ButtonSeal, PressTokens
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.i18n import Translator
+from bot.monitoring import metrics as metrics_module
 from bot.ports.priorities import PRIORITY
+from bot.ports.scheduler import Scheduler
+from bot.ports.transport import Transport
 from bot.services.answers import Answers
 from bot.services.board import BoardService
 from bot.services.checkins import CheckinService
@@ -22,14 +24,12 @@ from bot.services.members import MemberService
 from bot.services.moderation import ModerationService
 from bot.services.notify import Notifier
 from bot.services.onboarding import Onboarding
-from bot.services.relay import RelayService
 from bot.services.privacy import PrivacyService
+from bot.services.relay import RelayService
 from bot.services.reports import ReportService
 from bot.services.rooms import RoomService
 from bot.services.safety import SafetyService
 from bot.services.workshops import WorkshopService
-from bot.ports.scheduler import Scheduler
-from bot.ports.transport import Transport
 from storage.database import Database
 from storage.members import MemberRepo
 
@@ -80,7 +80,7 @@ class Services:
         pacer=None,
         delivery_class: type[Delivery] = Delivery,
         seal: ButtonSeal | None = None,
-    ) -> "Services":
+    ) -> Services:
         t = t or Translator()
         seal = seal or ButtonSeal(db.keys.purpose_key("buttons"))
         tokens = PressTokens(clock)

@@ -9,8 +9,8 @@ retry rate limits and server errors, and never stop on a person who blocked the 
 from __future__ import annotations
 
 from bot.core.errors import Gone, NotModified, Rejected
-from bot.services.delivery import LIVE, Delivery
 from bot.ports.transport import Keyboard, Transport
+from bot.services.delivery import LIVE, Delivery
 
 
 class Answers:

@@ -16,12 +16,12 @@ from bot.core.buttons import PressTokens
 from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator
+from bot.core.text import labelled, mark_lines
 from bot.ports.replies import Reply
+from bot.ports.transport import Button
 from bot.services.notify import Notifier
 from bot.services.relay import Incoming, RelayService
 from bot.services.safety import SafetyService
-from bot.core.text import labelled, mark_lines
-from bot.ports.transport import Button
 from storage.board import BoardRepo, Entry
 from storage.database import Database
 from storage.members import Member, MemberRepo
@@ -50,7 +50,7 @@ def normalise_link(link: str) -> str | None:
     try:
         parts = urlsplit(link)
         host = (parts.hostname or "").encode("idna").decode("ascii").lower()
-        parts.port  # raises ValueError for a port that is not a number
+        _ = parts.port  # raises ValueError for a port that is not a number
     except (ValueError, UnicodeError):
         return None
     if parts.scheme.lower() not in ("http", "https") or "@" in parts.netloc or not host:
@@ -147,7 +147,7 @@ class BoardService:
             name = self.relay.name(person.locale, seat, room, counts.get(person.id, 0) > 1)
             mark = self.t(person.locale, "relay.continuation")
             shared = labelled(
-                lambda x: self.t(person.locale, "board.shared", name=name, entry=x),
+                lambda x, locale=person.locale, name=name: self.t(locale, "board.shared", name=name, entry=x),
                 mark_lines(self._entry_text(person.locale, entry), mark),
                 mark,
             )

@@ -12,23 +12,23 @@ import hashlib
 import io
 from collections import Counter
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import get_timezone_location
 from babel.numbers import format_decimal
 
-from bot.monitoring import metrics
 from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import BABEL_LOCALES, Translator, format_day
-from bot.ports.replies import Reply
-from bot.services.rooms import room_or_active
+from bot.monitoring import metrics
 from bot.ports.priorities import PLANNING, PRIORITY
+from bot.ports.replies import Reply
 from bot.ports.scheduler import Scheduler
+from bot.ports.transport import Button, Transport
 from bot.services.delivery import BULK, Delivery, claimed_once
 from bot.services.onboarding import CONSENT_VERSION
-from bot.ports.transport import Button, Transport
+from bot.services.rooms import room_or_active
 from storage.checkins import CheckinRepo, CheckinSettings
 from storage.database import Database
 from storage.members import Member, MemberRepo
@@ -63,7 +63,7 @@ def next_checkin(settings: CheckinSettings, after: float) -> float | None:
         return None
     tz = ZoneInfo(settings.tz)
     start = max(after, settings.paused_until - 1)
-    local_day = datetime.fromtimestamp(start, timezone.utc).astimezone(tz).date()
+    local_day = datetime.fromtimestamp(start, UTC).astimezone(tz).date()
     for offset in range(0, 15):
         day = local_day + timedelta(days=offset)
         if not settings.days & (1 << day.weekday()):
@@ -95,7 +95,7 @@ def zone_name(t: Translator, tz: str, locale: str) -> str:
 
 def period(epoch: float, tz: str) -> str:
     """The time of day where the member is: morning, afternoon, evening or night."""
-    hour = datetime.fromtimestamp(epoch, timezone.utc).astimezone(ZoneInfo(tz)).hour
+    hour = datetime.fromtimestamp(epoch, UTC).astimezone(ZoneInfo(tz)).hour
     name = "night"
     for start, label in PERIODS:
         if hour >= start:
@@ -104,7 +104,7 @@ def period(epoch: float, tz: str) -> str:
 
 
 def local_day(epoch: float, tz: str) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).astimezone(ZoneInfo(tz)).date().isoformat()
+    return datetime.fromtimestamp(epoch, UTC).astimezone(ZoneInfo(tz)).date().isoformat()
 
 
 class CheckinService:

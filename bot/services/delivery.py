@@ -17,11 +17,11 @@ import heapq
 import logging
 import time
 from collections import Counter, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 
-from bot.monitoring import metrics
 from bot.core.errors import Gone, NotModified, RateLimited, Rejected, Transient, Unreachable
+from bot.monitoring import metrics
 from bot.ports.priorities import BULK, LIVE, PRIORITY, REMINDER, SAFETY
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ class Delivery:
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
 
     async def _run(self, chat_id: int, lane: _Lane) -> None:

@@ -12,8 +12,8 @@ import secrets
 from bot.core.errors import Refusal
 from bot.core.i18n import LOCALES, Translator
 from bot.ports.replies import Reply
-from bot.services.members import MemberService
 from bot.ports.transport import Button
+from bot.services.members import MemberService
 from storage.members import Member
 
 NAMES = {"fr": "Français", "en": "English"}  # each language named in itself, on every screen

@@ -8,15 +8,15 @@ nor whether two pseudonyms belong to the same person.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator
+from bot.core.text import labelled, mark_lines, neutralise
 from bot.ports.replies import Reply
 from bot.services.notify import Notifier
 from bot.services.rooms import RoomService
-from bot.core.text import labelled, mark_lines, neutralise
 from storage.database import Database
 from storage.members import Member, MemberRepo
 from storage.relays import RelayRepo
@@ -90,7 +90,7 @@ class ModerationService:
         until = self.clock.now() + seconds
         async with self.db.transaction() as tx:
             await RoomRepo(tx).mute(seat.room_id, seat.member_id, int(until))
-        local = datetime.fromtimestamp(until, timezone.utc).astimezone(self.clock.tz)
+        local = datetime.fromtimestamp(until, UTC).astimezone(self.clock.tz)
         when = local.strftime("%Y-%m-%d %H:%M")
         self.notifier.send(author, "moderation.muted", theme=theme, until=when)
         return Reply(self.t(actor.locale, "moderation.mute_done", pseudonym=seat.pseudonym, until=when))
@@ -136,6 +136,8 @@ class ModerationService:
         for person in people:
             # « 📣 Animation (thème) » in bold, set by the bot: no member's line can look like it.
             words = mark_lines(text, self.t(person.locale, "relay.continuation"))
-            line = labelled(lambda x: self.t(person.locale, "moderation.announcement", theme=theme, text=x), words)
+            line = labelled(
+                lambda x, locale=person.locale: self.t(locale, "moderation.announcement", theme=theme, text=x), words
+            )
             self.notifier.send_text(person, line.text, protect=True, entities=line.entities)
         return Reply(self.t.plural(actor.locale, "moderation.announce_done", len(people), theme=room.theme))

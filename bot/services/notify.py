@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from bot.core.i18n import Translator
-from bot.services.delivery import LIVE, Delivery
 from bot.core.text import Entity
 from bot.ports.transport import Keyboard, Transport
+from bot.services.delivery import LIVE, Delivery
 from storage.members import Member
 
 

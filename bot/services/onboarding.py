@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from bot.core.i18n import Translator
 from bot.ports.replies import Reply
+from bot.ports.transport import Button
 from bot.services.invites import CODE_PATTERN, InviteService
 from bot.services.members import MemberService
 from bot.services.rooms import LIST_BUTTON, OPEN_BUTTON, RoomService
-from bot.ports.transport import Button
 from storage.members import Consents, Member
 
 CONSENT_VERSION = 1

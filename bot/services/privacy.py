@@ -10,15 +10,15 @@ from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator, weekday_names
 from bot.ports.replies import Reply
+from bot.ports.transport import Button, Transport
 from bot.services import spread
+from bot.services.checkins import TAGS, zone_name
 from bot.services.delivery import Delivery
 from bot.services.onboarding import CONSENT_VERSION, OPTIONAL
-from bot.services.checkins import TAGS, zone_name
 from bot.services.relay import MAP_HOURS
 from bot.services.reports import REASONS
 from bot.services.rooms import display_theme
 from bot.services.workshops import when_text
-from bot.ports.transport import Button, Transport
 from storage.checkins import CheckinRepo
 from storage.database import Database
 from storage.members import Member, MemberRepo
@@ -226,7 +226,9 @@ class PrivacyService:
         for target in targets:
             by_room.setdefault(target[0], []).append(target)
         jobs = [(f"erase:{room_id}", self._take_down(batch, people)) for room_id, batch in by_room.items()]
-        for name, (_, job) in zip(spread.apart(self.scheduler, self.clock.now(), self.unlink_window, jobs), jobs):
+        for name, (_, job) in zip(
+            spread.apart(self.scheduler, self.clock.now(), self.unlink_window, jobs), jobs, strict=True
+        ):
             self._waiting[name] = job
         await self.db.checkpoint()
         return len(targets)

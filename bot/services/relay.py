@@ -13,20 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict, deque
-from datetime import datetime, timezone
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from bot.monitoring import metrics
 from bot.core.clock import Clock
-from bot.services.crisis import NONE, Assessment, assess
-from bot.core.errors import Refusal, TooLarge
+from bot.core.errors import Gone, Refusal, TooLarge
 from bot.core.i18n import Translator
-from bot.ports.replies import Reply
-from bot.core.errors import Gone
-from bot.services.delivery import SAFETY, Delivery, ignore_gone
-from bot.services.media import MAX_DOWNLOAD, strip_photo
-from bot.services.notify import Notifier
-from bot.services.rooms import display_theme
 from bot.core.text import (
     MAX_CAPTION,
     MAX_TEXT,
@@ -40,7 +32,14 @@ from bot.core.text import (
     split_text,
     utf16_len,
 )
+from bot.monitoring import metrics
+from bot.ports.replies import Reply
 from bot.ports.transport import Transport
+from bot.services.crisis import NONE, Assessment, assess
+from bot.services.delivery import SAFETY, Delivery, ignore_gone
+from bot.services.media import MAX_DOWNLOAD, strip_photo
+from bot.services.notify import Notifier
+from bot.services.rooms import display_theme
 from storage.cache import ReadCache
 from storage.database import Database
 from storage.members import Member, MemberRepo, first_voice_note
@@ -301,7 +300,7 @@ class RelayService:
         async with self.db.transaction() as tx:
             return await first_voice_note(tx, member_id)
 
-    async def _load_view(self, room_id: int) -> "_RoomView":
+    async def _load_view(self, room_id: int) -> _RoomView:
         async with self.db.transaction() as tx:
             rooms = RoomRepo(tx)
             room = await rooms.get(room_id)
@@ -313,7 +312,7 @@ class RelayService:
         return _RoomView(room, seats, members, counts)
 
     def _clock_time(self, epoch: float) -> str:
-        return datetime.fromtimestamp(epoch, timezone.utc).astimezone(self.clock.tz).strftime("%H:%M")
+        return datetime.fromtimestamp(epoch, UTC).astimezone(self.clock.tz).strftime("%H:%M")
 
     def _plan(
         self,
@@ -363,7 +362,7 @@ class RelayService:
                     return copy.message_id
         return None
 
-    def _runner(self, plan: _Plan) -> "_RelayRun":
+    def _runner(self, plan: _Plan) -> _RelayRun:
         return _RelayRun(self, plan)
 
     # ------------------------------------------------------------------ edits
@@ -436,7 +435,7 @@ class RelayService:
 
     async def _lines_of(
         self, member: Member, message_id: int, sharing: list[tuple[int, int]] | None = None
-    ) -> "Combined | None":
+    ) -> Combined | None:
         """The lines of a combined copy: kept in memory since it was sent, else (after a
         restart) read back from the platform, cut at the bot's bold labels and matched in
         order to the map's lines (`sharing`: (relay id, line), else read from the map).
@@ -461,7 +460,7 @@ class RelayService:
             await ignore_gone(self.transport.edit_text(chat, message_id, current.text, entities=current.entities))
             return None
         combined = Combined(
-            [(relay_id, part) for (relay_id, _), part in zip(sorted(sharing, key=lambda r: r[1]), parts)]
+            [(relay_id, part) for (relay_id, _), part in zip(sorted(sharing, key=lambda r: r[1]), parts, strict=True)]
         )
         self.combined.put((chat, message_id), combined)
         return combined

@@ -14,9 +14,9 @@ from bot.core.clock import Clock
 from bot.core.errors import DeliveryError, Refusal
 from bot.core.i18n import Translator
 from bot.ports.replies import Reply
+from bot.ports.transport import Button, Transport
 from bot.services.delivery import SAFETY
 from bot.services.notify import Notifier
-from bot.ports.transport import Button, Transport
 from storage.database import Database, Tx
 from storage.members import Member, MemberRepo
 from storage.relays import RelayRepo
@@ -114,7 +114,7 @@ class ReportService:
             return Reply(self.t(reporter.locale, "reports.nobody"))
         return Reply(self.t(reporter.locale, "reports.thanks"))
 
-    def _send(self, facilitator: Member, text: str, buttons, own_copy: int | None, tracker: "_Tracker") -> None:
+    def _send(self, facilitator: Member, text: str, buttons, own_copy: int | None, tracker: _Tracker) -> None:
         async def send() -> None:
             try:
                 await self.transport.send_text(

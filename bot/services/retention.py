@@ -3,8 +3,8 @@ space is reclaimed. Run nightly by the scheduler and on demand by `entraide purg
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Callable
 
 from bot.core.clock import Clock
 from bot.core.config import Config

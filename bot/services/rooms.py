@@ -10,9 +10,9 @@ from bot.core.errors import Refusal
 from bot.core.i18n import Translator
 from bot.ports.replies import Reply
 from bot.ports.scheduler import Scheduler
+from bot.ports.transport import Button
 from bot.services import pseudonyms, spread
 from bot.services.notify import Notifier
-from bot.ports.transport import Button
 from storage.database import Database, Tx
 from storage.members import Member, MemberRepo
 from storage.relays import RelayRepo

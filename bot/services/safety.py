@@ -19,15 +19,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from bot.monitoring import metrics
 from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator
+from bot.monitoring import metrics
 from bot.ports.replies import Reply
+from bot.ports.transport import Button
 from bot.services import pseudonyms
 from bot.services.notify import Notifier
 from bot.services.reports import room_facilitators
-from bot.ports.transport import Button
 from storage.database import Database
 from storage.members import Member, MemberRepo
 from storage.rooms import Room, RoomRepo

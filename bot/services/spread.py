@@ -33,7 +33,7 @@ def apart(scheduler: Scheduler | None, now: float, window: int, jobs: list[tuple
     step = max(1, min(STEP, window // max(1, len(jobs))))
     slots = list(range(0, max(1, window), step))
     offsets = _random.sample(slots, len(jobs)) if len(jobs) <= len(slots) else [_random.randrange(window) for _ in jobs]
-    for (label, job), offset in zip(jobs, offsets):
+    for (label, job), offset in zip(jobs, offsets, strict=True):
         if scheduler is None:
             _soon(job)
         else:

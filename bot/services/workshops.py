@@ -9,22 +9,22 @@ workshop has not started yet. After the workshop, the room is invited to pool wh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from bot.monitoring import metrics
 from bot.core.buttons import PressTokens
 from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator
+from bot.monitoring import metrics
 from bot.ports.replies import Reply
-from bot.services.rooms import room_or_active
 from bot.ports.scheduler import Scheduler
+from bot.ports.transport import Button, Transport
 from bot.services.delivery import REMINDER, Delivery, claimed_once, ignore_gone
 from bot.services.notify import Notifier
-from bot.ports.transport import Button, Transport
+from bot.services.rooms import room_or_active
 from storage.database import Database
 from storage.members import Member, MemberRepo
 from storage.rooms import Room, RoomRepo
@@ -40,7 +40,7 @@ ANSWERS = {"y": "yes", "m": "maybe", "n": "no"}
 def when_text(moment: int, tz: str, locale: str) -> str:
     """« jeudi 19 novembre à 19 h », « mardi 1er décembre à 18 h 30 » (no-break spaces in
     the hour, so it never breaks before its « h »), "Thursday, November 19 at 7:00 PM"."""
-    local = datetime.fromtimestamp(moment, timezone.utc).astimezone(ZoneInfo(tz))
+    local = datetime.fromtimestamp(moment, UTC).astimezone(ZoneInfo(tz))
     if locale == "en":
         return format_datetime(local, "EEEE, MMMM d 'at' h:mm a", locale="en_CA")
     day = format_datetime(local, "EEEE d MMMM", locale="fr_CA")
@@ -109,7 +109,7 @@ class WorkshopService:
     async def set_when(self, actor: Member, text: str, parse) -> Reply:
         """Parse the date in the room's time zone and ask to confirm it."""
         draft = self.draft(actor)
-        now = datetime.fromtimestamp(self.clock.now(), timezone.utc)
+        now = datetime.fromtimestamp(self.clock.now(), UTC)
         moment = parse(text, now, self.clock.tz, actor.locale)
         draft.starts_at = int(moment.timestamp())
         shown = when_text(draft.starts_at, self.clock.tz.key, actor.locale)

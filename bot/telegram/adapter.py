@@ -21,12 +21,11 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.request import BaseRequest
 
 from bot.core import errors
-from bot.monitoring import metrics
 from bot.core.buttons import ButtonSeal
-from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS, menu
 from bot.core.text import Entity, Styled
+from bot.monitoring import metrics
 from bot.ports.transport import Button, Keyboard, Sent
-
+from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS, menu
 
 log = logging.getLogger(__name__)
 

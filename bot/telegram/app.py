@@ -8,13 +8,13 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.core.buttons import ButtonSeal
 from bot.core.clock import Clock
 from bot.core.config import Config
-from bot.telegram.context import SERVICES_KEY, EntraideContext
 from bot.core.i18n import Translator
-from bot.telegram.ratelimit import PacedRateLimiter
+from bot.ports.scheduler import LoopScheduler, Scheduler
 from bot.services import Services
 from bot.telegram.adapter import ReadableUpdates, TelegramTransport
+from bot.telegram.context import SERVICES_KEY, EntraideContext
+from bot.telegram.ratelimit import PacedRateLimiter
 from bot.telegram.updates import PerChatUpdateProcessor
-from bot.ports.scheduler import LoopScheduler, Scheduler
 from handlers import (
     board,
     checkins,

@@ -26,5 +26,5 @@ class EntraideContext(CallbackContext[ExtBot, dict, dict, dict]):
         self.press: str | None = None
 
     @property
-    def services(self) -> "Services":
+    def services(self) -> Services:
         return self.application.bot_data[SERVICES_KEY]

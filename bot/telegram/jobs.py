@@ -10,8 +10,8 @@ from datetime import time
 
 from telegram.ext import Application
 
-from bot.telegram.context import SERVICES_KEY
 from bot.services.retention import apply_retention
+from bot.telegram.context import SERVICES_KEY
 
 log = logging.getLogger(__name__)
 

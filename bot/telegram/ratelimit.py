@@ -2,10 +2,11 @@
 
 `PacedRateLimiter` is a `telegram.ext.BaseRateLimiter`: every Bot API call goes through
 it. New messages are paced per private chat (about one a second; edits of an existing
-message are not) and every send or edit overall (about 30 a second); among calls waiting for the overall budget, the most urgent goes first —
-live relay, then safety and moderation, then reminders, then check-ins and broadcasts.
-The priority of a call is the one the delivery lane set in `PRIORITY` (a context
-variable), so the transport port needs no Telegram-specific argument. A 429 is honoured
+message are not) and every send or edit overall (about 30 a second); among calls waiting
+for the overall budget, the most urgent goes first — live relay, then safety and
+moderation, then reminders, then check-ins and broadcasts. The priority of a call is the
+one the delivery lane set in `PRIORITY` (a context variable), so the transport port needs
+no Telegram-specific argument. A 429 is honoured
 (`retry_after`) and retried; the limits are set so that it stays rare.
 """
 
@@ -17,7 +18,8 @@ import itertools
 import logging
 import time
 from collections import deque
-from typing import Any, Callable, Coroutine
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
@@ -126,7 +128,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), 30)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     if not self._waiting:
                         return
             # A sliding window: at most `overall_rate` sends in any `window` seconds, so a
@@ -157,7 +159,7 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), start - now)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 continue
             priority, _, future = heapq.heappop(self._waiting)

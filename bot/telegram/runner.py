@@ -5,22 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Callable
 from contextlib import suppress
-from typing import Callable
 
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 from telegram.request import BaseRequest
 
-from bot.telegram.app import build_application
 from bot.core.clock import Clock
 from bot.core.config import Config, ConfigError
-from bot.services import crisis
-from bot.telegram.context import SERVICES_KEY
 from bot.core.datalock import running_bot
-from bot.telegram.jobs import schedule
+from bot.services import crisis
 from bot.telegram.adapter import publish_menus
+from bot.telegram.app import build_application
+from bot.telegram.context import SERVICES_KEY
+from bot.telegram.jobs import schedule
 from storage.database import Database, resolve_master_key
 
 log = logging.getLogger("entraide")

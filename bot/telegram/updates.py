@@ -10,7 +10,8 @@ else's message. Updates without a chat (none the bot asked for) share one queue.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable
+from collections.abc import Awaitable
+from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor

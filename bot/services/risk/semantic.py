@@ -106,7 +106,7 @@ class Head:
         return max(float(self.score(together).max()), float(self.score(alone).max()) - self.margin)
 
     @classmethod
-    def load(cls, path: Path = HEAD_FILE) -> "Head":
+    def load(cls, path: Path = HEAD_FILE) -> Head:
         with np.load(path, allow_pickle=False) as data:
             return cls(
                 data["support"].astype(np.float32),

@@ -67,7 +67,7 @@ class Vectors:
         missing = sorted({p for group in texts for p in group if p not in self.known})
         for start in range(0, len(missing), 256):
             batch = missing[start : start + 256]
-            for text, vector in zip(batch, self.embedder.encode(batch)):
+            for text, vector in zip(batch, self.embedder.encode(batch), strict=True):
                 self.known[text] = vector
         return [np.vstack([self.known[p] for p in group]) for group in texts]
 
@@ -134,7 +134,7 @@ def fit_head(bags: Bags, indices, vectors: Vectors, seed: int = SEED):
     extra = made_up(chosen, seed)
     extra_vectors = vectors.of([pieces(text) for text, _ in extra])
     all_bags = [(bags.vectors[i], bags.lines[i].at_risk) for i in indices]
-    all_bags += [(v, at_risk) for v, (_, at_risk) in zip(extra_vectors, extra)]
+    all_bags += [(v, at_risk) for v, (_, at_risk) in zip(extra_vectors, extra, strict=True)]
     first = _fit(*_examples(all_bags))
     return _fit(*_examples(all_bags, first))
 
