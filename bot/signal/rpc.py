@@ -375,5 +375,6 @@ class SignalRpc:
 
 def data_uri(data: bytes, content_type: str, filename: str | None = None) -> str:
     """An attachment as signal-cli takes it: `data:<mime>;filename=<n>;base64,<b64>`."""
-    name = f";filename={filename}" if filename else ""
+    name = "".join(c for c in filename or "" if c not in ";,\r\n")
+    name = f";filename={name}" if name else ""
     return f"data:{content_type}{name};base64,{base64.b64encode(data).decode()}"
