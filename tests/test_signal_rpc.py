@@ -370,3 +370,34 @@ async def test_logs_carry_no_number_aci_name_text_or_token(pair, caplog):
         "captcha-token-xyz",
     ]:
         assert secret.lower() not in caplog.text.lower(), secret
+
+
+async def test_a_daemon_that_hangs_up_at_once_is_retried_with_growing_delays():
+    delays: list[float] = []
+    attempts = 0
+
+    async def hangs_up(reader, writer):
+        nonlocal attempts
+        attempts += 1
+        writer.close()
+
+    server = await asyncio.start_server(hangs_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+
+    class Recorded(Backoff):
+        def delay(self, attempt, rng=None):
+            delays.append(super().delay(attempt))
+            return delays[-1]
+
+    client = SignalRpc("127.0.0.1", port, backoff=Recorded(initial=0.001, maximum=0.004, jitter=0.0))
+    await client.start()
+    try:
+        await until(lambda: len(delays) >= 4)
+        assert delays[:4] == [0.002, 0.004, 0.004, 0.004]  # never back to the first delay
+        with pytest.raises(Transient):
+            client.connect_wait = 0.05
+            await client.version()
+    finally:
+        await client.close()
+        server.close()
+        await server.wait_closed()

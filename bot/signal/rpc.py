@@ -152,32 +152,34 @@ class SignalRpc:
         return self._connected.is_set()
 
     async def _run(self) -> None:
-        attempt = 0
+        attempt = 0  # failures since the daemon last answered anything
         while not self._closing:
             try:
                 reader, writer = await self._opener(self.host, self.port)
             except (TimeoutError, OSError) as error:
                 delay = self.backoff.delay(attempt, self._rng)
+                if attempt % 10 == 0:
+                    log.warning("signal-cli unreachable (%s); trying again in %.1f s", type(error).__name__, delay)
                 attempt += 1
-                log.warning("signal-cli unreachable (%s); trying again in %.1f s", type(error).__name__, delay)
                 await asyncio.sleep(delay)
                 continue
-            attempt = 0
             self._writer = writer
             self.stats.connects += 1
             self._connected.set()
             log.info("connected to signal-cli")
             subscribing = asyncio.create_task(self._resubscribe()) if self._subscribe else None
             try:
-                await self._read(reader)
+                heard = await self._read(reader)
             finally:
                 if subscribing is not None:
                     subscribing.cancel()
                 self._drop()
             if self._closing:
                 return
+            # A daemon that accepts and hangs up at once (a crash loop) is not hammered.
+            attempt = 0 if heard else attempt + 1
             self.stats.disconnects += 1
-            delay = self.backoff.delay(0, self._rng)
+            delay = self.backoff.delay(attempt, self._rng)
             log.warning("signal-cli connection lost; reconnecting in %.1f s", delay)
             await asyncio.sleep(delay)
 
@@ -199,18 +201,21 @@ class SignalRpc:
                 future.set_exception(Transient("signal-cli connection lost"))
 
     # -------------------------------------------------------------------- reading
-    async def _read(self, reader: asyncio.StreamReader) -> None:
+    async def _read(self, reader: asyncio.StreamReader) -> bool:
+        """Read until the connection ends; True if the daemon said anything."""
+        heard = False
         while True:
             try:
                 line = await reader.readline()
             except (ValueError, asyncio.LimitOverrunError):
                 log.warning("signal-cli sent a line too long to read; reconnecting")
-                return
+                return heard
             except (OSError, asyncio.IncompleteReadError) as error:
                 log.debug("signal-cli read failed (%s)", type(error).__name__)
-                return
+                return heard
             if not line:
-                return
+                return heard
+            heard = True
             self._dispatch(line)
 
     def _dispatch(self, line: bytes) -> None:
