@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 LONG_TEXT = "text/x-signal-plain"  # a body over 2000 bytes; signal-cli already puts it in `message`
 
@@ -90,7 +90,7 @@ class Unreadable:
     kind: str
 
 
-Event = Union[Received, Edited, Deleted, Reacted, Unreadable]
+Event = Received | Edited | Deleted | Reacted | Unreadable
 
 
 def is_aci(value: Any) -> bool:
