@@ -18,14 +18,26 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 import sqlcipher3
 
 from storage.crypto import KEY_BYTES, KeyRing
+
+if TYPE_CHECKING:
+    from storage.board import BoardRepo
+    from storage.checkins import CheckinRepo
+    from storage.incidents import IncidentRepo
+    from storage.invites import InviteRepo
+    from storage.members import MemberRepo
+    from storage.relays import RelayRepo
+    from storage.reports import ReportRepo
+    from storage.rooms import RoomRepo
+    from storage.workshops import WorkshopRepo
 
 DB_NAME = "entraide.db"
 KEY_FILE_NAME = "master.key"
@@ -177,12 +189,68 @@ def touches_watched(sql: str) -> bool:
 
 @dataclass
 class Tx:
-    """One open transaction: the only handle repositories get."""
+    """One open transaction: the only handle repositories get, and the way services reach
+    them (`tx.rooms`, `tx.members`...): each repository is made at first use, once per
+    transaction. (The repository modules import this one: theirs are imported when used.)"""
 
     conn: aiosqlite.Connection
     keys: KeyRing
     key_version: int
     changed_watched: bool = False
+
+    @cached_property
+    def members(self) -> MemberRepo:
+        from storage.members import MemberRepo
+
+        return MemberRepo(self)
+
+    @cached_property
+    def rooms(self) -> RoomRepo:
+        from storage.rooms import RoomRepo
+
+        return RoomRepo(self)
+
+    @cached_property
+    def relays(self) -> RelayRepo:
+        from storage.relays import RelayRepo
+
+        return RelayRepo(self)
+
+    @cached_property
+    def checkins(self) -> CheckinRepo:
+        from storage.checkins import CheckinRepo
+
+        return CheckinRepo(self)
+
+    @cached_property
+    def workshops(self) -> WorkshopRepo:
+        from storage.workshops import WorkshopRepo
+
+        return WorkshopRepo(self)
+
+    @cached_property
+    def reports(self) -> ReportRepo:
+        from storage.reports import ReportRepo
+
+        return ReportRepo(self)
+
+    @cached_property
+    def board(self) -> BoardRepo:
+        from storage.board import BoardRepo
+
+        return BoardRepo(self)
+
+    @cached_property
+    def invites(self) -> InviteRepo:
+        from storage.invites import InviteRepo
+
+        return InviteRepo(self)
+
+    @cached_property
+    def incidents(self) -> IncidentRepo:
+        from storage.incidents import IncidentRepo
+
+        return IncidentRepo(self)
 
     # Each call is one trip to the database thread (a busy event loop makes every trip
     # cost a turn): no separate fetch or close trips; cursors close when collected.

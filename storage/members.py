@@ -198,6 +198,14 @@ class MemberRepo:
             (day, member_id),
         )
 
+    async def inactive_since(self, day: str) -> list[tuple[int, str | None]]:
+        """(member id, day they were told of inactivity or None) of members not seen since `day`."""
+        rows = await self.tx.all("SELECT id, inactivity_notice_day FROM members WHERE last_seen_day < ?", (day,))
+        return [tuple(row) for row in rows]
+
+    async def note_inactivity_notice(self, member_id: int, day: str) -> None:
+        await self.tx.execute("UPDATE members SET inactivity_notice_day = ? WHERE id = ?", (day, member_id))
+
 
 async def first_voice_note(tx: Tx, member_id: int) -> bool:
     """True the first time a member sends a voice note (to warn them once)."""

@@ -147,3 +147,14 @@ class RelayRepo:
 
     async def count(self) -> int:
         return int(await self.tx.scalar("SELECT count(*) FROM relays"))
+
+    async def authored(self, author_id: int) -> list[tuple[int, int]]:
+        """(relay id, room id) of every mapped relay a member wrote."""
+        return [
+            tuple(row) for row in await self.tx.all("SELECT id, room_id FROM relays WHERE author_id = ?", (author_id,))
+        ]
+
+    async def received_count(self, member_id: int) -> int:
+        """How many mapped relays a member received a copy of."""
+        sql = "SELECT count(DISTINCT relay_id) FROM relay_copies WHERE member_id = ?"
+        return int(await self.tx.scalar(sql, (member_id,)) or 0)

@@ -192,3 +192,21 @@ class RoomRepo:
 
     async def stop_waiting(self, room_id: int, member_id: int) -> None:
         await self.tx.execute("DELETE FROM waitlist WHERE room_id = ? AND member_id = ?", (room_id, member_id))
+
+    async def waitlists_of(self, member_id: int) -> list[tuple[int, str, str]]:
+        """(room id, theme, since day) of every waiting list a member is on."""
+        rows = await self.tx.all(
+            "SELECT w.room_id, r.theme, w.since_day FROM waitlist w JOIN rooms r ON r.id = w.room_id "
+            "WHERE w.member_id = ?",
+            (member_id,),
+        )
+        return [tuple(row) for row in rows]
+
+    async def banned_from(self, member_id: int) -> list[int]:
+        """The rooms a member was removed from."""
+        rows = await self.tx.all("SELECT room_id FROM room_bans WHERE member_id = ?", (member_id,))
+        return [row[0] for row in rows]
+
+    async def purge_closed_before(self, day: str) -> int:
+        """Delete rooms closed before `day`; returns how many."""
+        return await self.tx.execute("DELETE FROM rooms WHERE status = 'closed' AND closed_day < ?", (day,))

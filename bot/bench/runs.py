@@ -190,21 +190,20 @@ async def seat_members(
     consents=None,
 ) -> tuple[int, list]:
     """Members created straight in storage (onboarding is not what is measured)."""
-    from storage.members import Consents, MemberRepo
-    from storage.rooms import RoomRepo
+    from storage.members import Consents
 
     phones = []
     async with services.db.transaction() as tx:
-        room = await RoomRepo(tx).open(room_theme, "", min(12, max(2, count)), services.clock.day())
+        room = await tx.rooms.open(room_theme, "", min(12, max(2, count)), services.clock.day())
         for index in range(count):
             user_id = first_user + index
             phone = api.phone(user_id, f"P{index}", language_code="fr")
             phone.started = True
-            member = await MemberRepo(tx).create(
+            member = await tx.members.create(
                 user_id, user_id, "fr", consents or Consents(rooms=True), 1, services.clock.day()
             )
-            await RoomRepo(tx).add_seat(room.id, member.id, f"Pseudo {index}", False, services.clock.day())
-            await MemberRepo(tx).set_active_room(member.id, room.id)
+            await tx.rooms.add_seat(room.id, member.id, f"Pseudo {index}", False, services.clock.day())
+            await tx.members.set_active_room(member.id, room.id)
             phones.append(phone)
     return room.id, phones
 
@@ -339,10 +338,9 @@ async def _burst_once(work: Path, members: int, fifo: bool, chat_seconds: float)
         await seat_members(
             services, api, members, "Bilan", first_user=7_300_000_000, consents=Consents(rooms=True, checkins=True)
         )
-        from storage.members import MemberRepo
 
         async with services.db.transaction() as tx:
-            ids = [m.id for m in await MemberRepo(tx).many(list(range(1, 10 * 3 + members + 1))) if m.consents.checkins]
+            ids = [m.id for m in await tx.members.many(list(range(1, 10 * 3 + members + 1))) if m.consents.checkins]
         api.errors_sent.clear()
         calls_before = sum(api.counts[m] for m in ("sendMessage", "copyMessage", "sendPhoto", "editMessageText"))
         started = time.perf_counter()
@@ -462,11 +460,9 @@ async def scale(work: Path, quick: bool) -> list[Result]:
 
 async def _populate(data_dir: Path, members: int, rooms: int) -> None:
     from bot.core.clock import Clock
-    from storage.checkins import CheckinRepo, CheckinSettings
+    from storage.checkins import CheckinSettings
     from storage.database import Database, resolve_master_key
-    from storage.members import Consents, MemberRepo
-    from storage.rooms import RoomRepo
-    from storage.workshops import WorkshopRepo
+    from storage.members import Consents
 
     db = await Database.open(data_dir, resolve_master_key(data_dir, None))
     day = Clock().day()
@@ -474,20 +470,20 @@ async def _populate(data_dir: Path, members: int, rooms: int) -> None:
     for start in range(0, members, 1000):
         async with db.transaction() as tx:
             for i in range(start, min(members, start + 1000)):
-                member = await MemberRepo(tx).create(
+                member = await tx.members.create(
                     8_000_000_000 + i, 8_000_000_000 + i, "fr", Consents(rooms=True, checkins=i % 3 == 0), 1, day
                 )
                 ids.append(member.id)
                 if i % 3 == 0:
-                    await CheckinRepo(tx).save(CheckinSettings(member.id))
+                    await tx.checkins.save(CheckinSettings(member.id))
         if len(ids) % max(1000, members // 10 // 1000 * 1000) == 0 or len(ids) == members:
             progress(f"scale: {len(ids)} members")
     async with db.transaction() as tx:
         for r in range(rooms):
-            room = await RoomRepo(tx).open(f"Salle {r}", "", 12, day)
+            room = await tx.rooms.open(f"Salle {r}", "", 12, day)
             for k in range(10):
-                await RoomRepo(tx).add_seat(room.id, ids[(r * 10 + k) % len(ids)], f"P{r}-{k}", False, day)
-            await WorkshopRepo(tx).create(room.id, "Atelier", "", int(time.time()) + 3 * 86400, "America/Montreal", day)
+                await tx.rooms.add_seat(room.id, ids[(r * 10 + k) % len(ids)], f"P{r}-{k}", False, day)
+            await tx.workshops.create(room.id, "Atelier", "", int(time.time()) + 3 * 86400, "America/Montreal", day)
     await db.close()
 
 
@@ -497,7 +493,6 @@ async def scale_child(data_dir: Path) -> None:
     (counted, not sent: sending is paced by Telegram, see docs/performance.md). Prints JSON."""
     from bot.telegram.context import SERVICES_KEY
     from bot.telegram.runner import open_database, start_bot, stop_bot
-    from storage.checkins import CheckinRepo
 
     api = FakeTelegram()
     server = FakeServer(api)
@@ -511,7 +506,7 @@ async def scale_child(data_dir: Path) -> None:
     jobs = len(app.job_queue.jobs()) + len(services.scheduler)
     rss_started = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     async with db.transaction() as tx:
-        wave = [settings.member_id for settings in await CheckinRepo(tx).enabled()]
+        wave = [settings.member_id for settings in await tx.checkins.enabled()]
     queued = []
     services.delivery.submit = lambda chat_id, job, member_id=None, **kw: queued.append(member_id)
     planning = time.perf_counter()

@@ -13,7 +13,7 @@ from bot.core.config import Config
 from storage.backup import backup, prune
 from storage.crypto import KeyRing
 from storage.database import Database, resolve_master_key
-from storage.incidents import Incident, IncidentRepo
+from storage.incidents import Incident
 from storage.rotation import RotationResult, rotate
 
 
@@ -63,7 +63,7 @@ async def add_incident(config: Config, nature: str, measures: str, day: str | No
     db = await Database.open(config.data_dir, resolve_master_key(config.data_dir, config.master_key, create=False))
     try:
         async with db.transaction() as tx:
-            return await IncidentRepo(tx).add(day or Clock(config.tz).day(), nature, measures)
+            return await tx.incidents.add(day or Clock(config.tz).day(), nature, measures)
     finally:
         await db.close()
 
@@ -72,6 +72,6 @@ async def list_incidents(config: Config) -> list[Incident]:
     db = await Database.open(config.data_dir, resolve_master_key(config.data_dir, config.master_key, create=False))
     try:
         async with db.transaction() as tx:
-            return await IncidentRepo(tx).all()
+            return await tx.incidents.all()
     finally:
         await db.close()

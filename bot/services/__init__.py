@@ -31,7 +31,6 @@ from bot.services.rooms import RoomService
 from bot.services.safety import SafetyService
 from bot.services.workshops import WorkshopService
 from storage.database import Database
-from storage.members import MemberRepo
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +147,8 @@ class Services:
         """A member blocked the bot: after repeated failures they leave their rooms."""
         self.failing.add(member_id)
         async with self.db.transaction() as tx:
-            failures = await MemberRepo(tx).delivery_failed(member_id)
-            member = await MemberRepo(tx).get(member_id)
+            failures = await tx.members.delivery_failed(member_id)
+            member = await tx.members.get(member_id)
         if member is not None and failures == UNREACHABLE_AFTER:
             log.info("a member became unreachable and leaves their rooms")
             await self.rooms.leave_everywhere(member)
@@ -158,4 +157,4 @@ class Services:
         if member_id in self.failing:
             self.failing.discard(member_id)
             async with self.db.transaction() as tx:
-                await MemberRepo(tx).delivery_succeeded(member_id)
+                await tx.members.delivery_succeeded(member_id)

@@ -22,10 +22,9 @@ from bot.ports.transport import Button
 from bot.services.notify import Notifier
 from bot.services.relay import Incoming, RelayService
 from bot.services.safety import SafetyService
-from storage.board import BoardRepo, Entry
+from storage.board import Entry
 from storage.database import Database
-from storage.members import Member, MemberRepo
-from storage.rooms import RoomRepo
+from storage.members import Member
 
 MAX_TITLE = 80
 MAX_BODY = 600
@@ -129,8 +128,8 @@ class BoardService:
         title, body, link = parse_share(text)
         async with self.db.transaction() as tx:
             room_id = member.active_room_id
-            room = await RoomRepo(tx).get(room_id) if room_id else None
-            seat = await RoomRepo(tx).seat(room_id, member.id) if room else None
+            room = await tx.rooms.get(room_id) if room_id else None
+            seat = await tx.rooms.seat(room_id, member.id) if room else None
             if room is None or seat is None or room.is_support or not room.is_open:
                 raise Refusal("board.no_room")
         combined = "\n".join(p for p in (title, body, link) if p)
@@ -139,10 +138,10 @@ class BoardService:
             return await self.safety.hold(member, room, Incoming(message_id, "text", combined))
         token = secrets.token_urlsafe(12)
         async with self.db.transaction() as tx:
-            entry = await BoardRepo(tx).add(room.id, title, body, link, _hash(token), self.clock.day())
-            seats = await RoomRepo(tx).seats(room.id)
-            others = await MemberRepo(tx).many([s.member_id for s in seats if s.member_id != member.id])
-            counts = await RoomRepo(tx).seat_counts([m.id for m in others])
+            entry = await tx.board.add(room.id, title, body, link, _hash(token), self.clock.day())
+            seats = await tx.rooms.seats(room.id)
+            others = await tx.members.many([s.member_id for s in seats if s.member_id != member.id])
+            counts = await tx.rooms.seat_counts([m.id for m in others])
         for person in others:
             name = self.relay.name(person.locale, seat, room, counts.get(person.id, 0) > 1)
             mark = self.t(person.locale, "relay.continuation")
@@ -162,11 +161,11 @@ class BoardService:
 
     async def withdraw(self, member: Member, entry_id: int, token: str) -> Reply:
         async with self.db.transaction() as tx:
-            board = BoardRepo(tx)
+            board = tx.board
             entry = await board.get(entry_id)
             if entry is None:
                 raise Refusal("board.gone")
-            if await RoomRepo(tx).seat(entry.room_id, member.id) is None:
+            if await tx.rooms.seat(entry.room_id, member.id) is None:
                 raise Refusal("board.not_in_room")
             if not await board.withdraw(entry_id, _hash(token)):
                 raise Refusal("common.stale_button")
@@ -177,9 +176,9 @@ class BoardService:
         locale = member.locale
         text = self.t(locale, "board.resources_title") + "\n" + self.t(locale, "safety.resources")
         async with self.db.transaction() as tx:
-            room = await RoomRepo(tx).get(member.active_room_id) if member.active_room_id else None
-            seated = room is not None and await RoomRepo(tx).seat(room.id, member.id) is not None
-            entries = await BoardRepo(tx).of_room(room.id) if seated and not room.is_support else []
+            room = await tx.rooms.get(member.active_room_id) if member.active_room_id else None
+            seated = room is not None and await tx.rooms.seat(room.id, member.id) is not None
+            entries = await tx.board.of_room(room.id) if seated and not room.is_support else []
         if not seated or room.is_support:
             return Reply(text + "\n\n" + self.t(locale, "board.no_board"))
         if not entries:
@@ -209,7 +208,7 @@ class BoardService:
         if action == "del" and not self.tokens.redeem(member.id, f"bdd:{entry_id}", token or ""):
             raise Refusal("common.stale_button")  # used, expired, from before a restart, or made up
         async with self.db.transaction() as tx:
-            board = BoardRepo(tx)
+            board = tx.board
             entry = await board.get(entry_id)
             if entry is None:
                 raise Refusal("board.gone")

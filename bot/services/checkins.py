@@ -29,10 +29,9 @@ from bot.ports.transport import Button, Transport
 from bot.services.delivery import BULK, Delivery, claimed_once
 from bot.services.onboarding import CONSENT_VERSION
 from bot.services.rooms import room_or_active
-from storage.checkins import CheckinRepo, CheckinSettings
+from storage.checkins import CheckinSettings
 from storage.database import Database
-from storage.members import Member, MemberRepo
-from storage.rooms import RoomRepo
+from storage.members import Member
 
 SPREAD_SECONDS = 180
 SNOOZE = 3600
@@ -122,16 +121,16 @@ class CheckinService:
     # --------------------------------------------------------------- settings
     async def _load(self, member: Member) -> CheckinSettings:
         async with self.db.transaction() as tx:
-            return await CheckinRepo(tx).settings(member.id, self.clock.tz.key)
+            return await tx.checkins.settings(member.id, self.clock.tz.key)
 
     async def _save(self, settings: CheckinSettings) -> None:
         async with self.db.transaction() as tx:
-            await CheckinRepo(tx).save(settings)
+            await tx.checkins.save(settings)
 
     async def _set_consent(self, member: Member, on: bool) -> Member:
         async with self.db.transaction() as tx:
-            await MemberRepo(tx).set_consents(member.id, replace(member.consents, checkins=on), CONSENT_VERSION)
-            return await MemberRepo(tx).get(member.id)  # type: ignore[return-value]
+            await tx.members.set_consents(member.id, replace(member.consents, checkins=on), CONSENT_VERSION)
+            return await tx.members.get(member.id)  # type: ignore[return-value]
 
     async def screen(self, member: Member, notice: str | None = None) -> Reply:
         """`/bilan`: the settings, with buttons for each choice."""
@@ -223,15 +222,15 @@ class CheckinService:
     # ------------------------------------------------------------- scheduling
     async def rebuild(self) -> int:
         async with self.db.transaction() as tx:
-            everyone = await CheckinRepo(tx).enabled()
+            everyone = await tx.checkins.enabled()
         for settings in everyone:
             self._plan(settings)
         return len(everyone)
 
     async def reschedule(self, member_id: int) -> None:
         async with self.db.transaction() as tx:
-            member = await MemberRepo(tx).get(member_id)
-            settings = await CheckinRepo(tx).settings(member_id, self.clock.tz.key)
+            member = await tx.members.get(member_id)
+            settings = await tx.checkins.settings(member_id, self.clock.tz.key)
         if member is None or not member.consents.checkins:
             self.scheduler.cancel(f"ci:{member_id}")
             self.scheduler.cancel(f"ci:{member_id}:snooze")
@@ -274,10 +273,10 @@ class CheckinService:
     async def _fire(self, member_id: int, snoozed: bool) -> None:
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            member = await MemberRepo(tx).get(member_id)
+            member = await tx.members.get(member_id)
             if member is None or not member.consents.checkins:
                 return
-            repo = CheckinRepo(tx)
+            repo = tx.checkins
             settings = await repo.settings(member_id, self.clock.tz.key)
             day = local_day(now - spread(member_id), settings.tz)
             if snoozed:
@@ -315,7 +314,7 @@ class CheckinService:
 
         async def claim_day() -> bool:
             async with self.db.transaction() as tx:
-                return await CheckinRepo(tx).claim_day(member.id, day)
+                return await tx.checkins.claim_day(member.id, day)
 
         async def send() -> None:
             await self.transport.send_text(member.chat_id, text, buttons=buttons)
@@ -345,7 +344,7 @@ class CheckinService:
             day, mood = parts[3], int(parts[2])
             self._check_day(day, settings.tz)
             async with self.db.transaction() as tx:
-                await CheckinRepo(tx).answer(member.id, day, mood)
+                await tx.checkins.answer(member.id, day, mood)
             text = self.t(locale, "checkins.thanks")
             if mood == 1:
                 text += "\n\n" + self.t(locale, "checkins.gentle_resources")
@@ -356,7 +355,7 @@ class CheckinService:
                 raise Refusal("common.stale_button")
             self._check_day(day, settings.tz)
             async with self.db.transaction() as tx:
-                tags = await CheckinRepo(tx).toggle_tag(member.id, day, tag)
+                tags = await tx.checkins.toggle_tag(member.id, day, tag)
             if tags is None:
                 raise Refusal("common.stale_button")
             return Reply(self.t(locale, "checkins.thanks"), self._tag_buttons(locale, day, tags))
@@ -400,7 +399,7 @@ class CheckinService:
         today = date.fromisoformat(local_day(self.clock.now(), settings.tz))
         first = today - timedelta(days=29)
         async with self.db.transaction() as tx:
-            answers = await CheckinRepo(tx).answers(member.id, first.isoformat())
+            answers = await tx.checkins.answers(member.id, first.isoformat())
         locale = member.locale
         if not answers:
             return Reply(self.t(locale, "checkins.no_history")), None
@@ -449,13 +448,13 @@ class CheckinService:
             raise Refusal("common.facilitators_only")
         room_id = room_or_active(actor, args)
         async with self.db.transaction() as tx:
-            room = await RoomRepo(tx).get(room_id) if room_id else None
+            room = await tx.rooms.get(room_id) if room_id else None
             if room is None or room.is_support:
                 raise Refusal("checkins.trends_room")
-            seats = await RoomRepo(tx).seats(room.id)
+            seats = await tx.rooms.seats(room.id)
             people = [
                 m
-                for m in await MemberRepo(tx).many([s.member_id for s in seats if not s.is_facilitator])
+                for m in await tx.members.many([s.member_id for s in seats if not s.is_facilitator])
                 if m.consents.checkins
             ]
             today = date.fromisoformat(self.clock.day())
@@ -463,7 +462,7 @@ class CheckinService:
             weeks = []
             for back in range(4):
                 start = monday - timedelta(days=7 * back)
-                rows = await CheckinRepo(tx).room_answers(
+                rows = await tx.checkins.room_answers(
                     [m.id for m in people], start.isoformat(), (start + timedelta(days=6)).isoformat()
                 )
                 weeks.append((start, rows))

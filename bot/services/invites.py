@@ -8,8 +8,6 @@ import re
 
 from bot.core.clock import Clock
 from storage.database import Database
-from storage.invites import InviteRepo
-from storage.members import MemberRepo
 
 VALID_DAYS = 7
 CODE_PATTERN = re.compile(r"^[A-Z2-7]{16}$")
@@ -31,8 +29,8 @@ class InviteService:
     async def create(self) -> str:
         code = new_code()
         async with self.db.transaction() as tx:
-            await InviteRepo(tx).purge(int(self.clock.now()))
-            await InviteRepo(tx).add(code, int(self.clock.now()) + VALID_DAYS * 86400)
+            await tx.invites.purge(int(self.clock.now()))
+            await tx.invites.add(code, int(self.clock.now()) + VALID_DAYS * 86400)
         return code
 
     async def redeem(self, member_id: int, code: str) -> bool:
@@ -40,7 +38,7 @@ class InviteService:
         if not CODE_PATTERN.match(code or ""):
             return False
         async with self.db.transaction() as tx:
-            if not await InviteRepo(tx).redeem(code, int(self.clock.now())):
+            if not await tx.invites.redeem(code, int(self.clock.now())):
                 return False
-            await MemberRepo(tx).set_role(member_id, "facilitator")
+            await tx.members.set_role(member_id, "facilitator")
             return True

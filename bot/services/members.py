@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.core.clock import Clock
 from storage.cache import ReadCache
 from storage.database import Database
-from storage.members import Consents, Member, MemberRepo
+from storage.members import Consents, Member
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class MemberService:
 
     async def _identify(self, user_id: int) -> Identity:
         async with self.db.transaction() as tx:
-            repo = MemberRepo(tx)
+            repo = tx.members
             if await repo.is_banned(user_id):
                 return Identity(None, True)
             member = await repo.find_by_user(user_id)
@@ -44,7 +44,7 @@ class MemberService:
 
     async def enroll(self, user_id: int, chat_id: int, locale: str, consents: Consents, version: int) -> Member:
         async with self.db.transaction() as tx:
-            repo = MemberRepo(tx)
+            repo = tx.members
             existing = await repo.find_by_user(user_id)
             if existing is not None:
                 await repo.set_consents(existing.id, consents, version)
@@ -54,12 +54,12 @@ class MemberService:
 
     async def set_locale(self, member_id: int, locale: str) -> None:
         async with self.db.transaction() as tx:
-            await MemberRepo(tx).set_locale(member_id, locale)
+            await tx.members.set_locale(member_id, locale)
 
     async def get(self, member_id: int) -> Member | None:
         async with self.db.transaction() as tx:
-            return await MemberRepo(tx).get(member_id)
+            return await tx.members.get(member_id)
 
     async def facilitators(self) -> list[Member]:
         async with self.db.transaction() as tx:
-            return await MemberRepo(tx).facilitators()
+            return await tx.members.facilitators()

@@ -18,9 +18,8 @@ from bot.ports.replies import Reply
 from bot.services.notify import Notifier
 from bot.services.rooms import RoomService
 from storage.database import Database
-from storage.members import Member, MemberRepo
-from storage.relays import RelayRepo
-from storage.rooms import RoomRepo, Seat
+from storage.members import Member
+from storage.rooms import Seat
 
 _DURATION = re.compile(r"^(\d{1,4})\s*(m|min|h|j|d)?$", re.IGNORECASE)
 DEFAULT_MUTE = 3600
@@ -59,14 +58,14 @@ class ModerationService:
         if reply_to is None:
             raise Refusal("moderation.reply_needed")
         async with self.db.transaction() as tx:
-            relay = await RelayRepo(tx).by_copy(actor.id, reply_to)
+            relay = await tx.relays.by_copy(actor.id, reply_to)
             if relay is None or relay.author_id is None:
                 raise Refusal("moderation.unknown_message")
             if relay.author_id == actor.id:
                 raise Refusal("moderation.not_self")
-            seat = await RoomRepo(tx).seat(relay.room_id, relay.author_id)
-            author = await MemberRepo(tx).get(relay.author_id)
-            room = await RoomRepo(tx).get(relay.room_id)
+            seat = await tx.rooms.seat(relay.room_id, relay.author_id)
+            author = await tx.members.get(relay.author_id)
+            room = await tx.rooms.get(relay.room_id)
             if seat is None or author is None or room is None:
                 raise Refusal("moderation.gone")
         if seat.is_facilitator:
@@ -76,7 +75,7 @@ class ModerationService:
     async def warn(self, actor: Member, reply_to: int | None, reason: str) -> Reply:
         seat, author, theme = await self._target(actor, reply_to)
         async with self.db.transaction() as tx:
-            await RoomRepo(tx).warn(seat.room_id, seat.member_id)
+            await tx.rooms.warn(seat.room_id, seat.member_id)
         reason = reason.strip()[:500]
         if reason:
             self.notifier.send(author, "moderation.warned_reason", theme=theme, reason=reason)
@@ -89,7 +88,7 @@ class ModerationService:
         seat, author, theme = await self._target(actor, reply_to)
         until = self.clock.now() + seconds
         async with self.db.transaction() as tx:
-            await RoomRepo(tx).mute(seat.room_id, seat.member_id, int(until))
+            await tx.rooms.mute(seat.room_id, seat.member_id, int(until))
         local = datetime.fromtimestamp(until, UTC).astimezone(self.clock.tz)
         when = local.strftime("%Y-%m-%d %H:%M")
         self.notifier.send(author, "moderation.muted", theme=theme, until=when)
@@ -104,12 +103,12 @@ class ModerationService:
             self.notifier.send(author, "moderation.banned_bot")
             await self.rooms.leave_everywhere(author)
             async with self.db.transaction() as tx:
-                await MemberRepo(tx).ban_user_of(author.id, self.clock.day())
-                await MemberRepo(tx).erase(author.id)
+                await tx.members.ban_user_of(author.id, self.clock.day())
+                await tx.members.erase(author.id)
             return Reply(self.t(actor.locale, "moderation.ban_bot_done", pseudonym=seat.pseudonym))
         await self.rooms.leave_room(author, seat.room_id)
         async with self.db.transaction() as tx:
-            await RoomRepo(tx).ban(seat.room_id, author.id)
+            await tx.rooms.ban(seat.room_id, author.id)
         self.notifier.send(author, "moderation.banned_room", theme=theme)
         return Reply(self.t(actor.locale, "moderation.ban_done", pseudonym=seat.pseudonym, theme=theme))
 
@@ -125,13 +124,13 @@ class ModerationService:
         async with self.db.transaction() as tx:
             room_id = actor.active_room_id
             if reply_to is not None:
-                relay = await RelayRepo(tx).by_copy(actor.id, reply_to)
+                relay = await tx.relays.by_copy(actor.id, reply_to)
                 room_id = relay.room_id if relay else room_id
-            room = await RoomRepo(tx).get(room_id) if room_id else None
-            if room is None or not room.is_open or await RoomRepo(tx).seat(room.id, actor.id) is None:
+            room = await tx.rooms.get(room_id) if room_id else None
+            if room is None or not room.is_open or await tx.rooms.seat(room.id, actor.id) is None:
                 raise Refusal("moderation.announce_no_room")
-            seats = await RoomRepo(tx).seats(room.id)
-            people = await MemberRepo(tx).many([s.member_id for s in seats if s.member_id != actor.id])
+            seats = await tx.rooms.seats(room.id)
+            people = await tx.members.many([s.member_id for s in seats if s.member_id != actor.id])
         theme = neutralise(room.theme).replace("\n", " ")
         for person in people:
             # « 📣 Animation (thème) » in bold, set by the bot: no member's line can look like it.

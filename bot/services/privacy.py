@@ -19,13 +19,8 @@ from bot.services.relay import MAP_HOURS
 from bot.services.reports import REASONS
 from bot.services.rooms import display_theme
 from bot.services.workshops import when_text
-from storage.checkins import CheckinRepo
 from storage.database import Database
-from storage.members import Member, MemberRepo
-from storage.relays import RelayRepo
-from storage.reports import ReportRepo
-from storage.rooms import RoomRepo
-from storage.workshops import WorkshopRepo
+from storage.members import Member
 
 _FIELDS = {1: "reminders", 2: "checkins", 4: "alerts"}
 
@@ -77,8 +72,8 @@ class PrivacyService:
         field = _FIELDS[bit]
         changed = replace(member.consents, **{field: not getattr(member.consents, field)})
         async with self.db.transaction() as tx:
-            await MemberRepo(tx).set_consents(member.id, changed, CONSENT_VERSION)
-            refreshed = await MemberRepo(tx).get(member.id)
+            await tx.members.set_consents(member.id, changed, CONSENT_VERSION)
+            refreshed = await tx.members.get(member.id)
         if field == "checkins" and self.on_checkins_changed is not None:
             await self.on_checkins_changed(member.id)
         reply = self.overview(refreshed)
@@ -88,24 +83,17 @@ class PrivacyService:
     async def export(self, member: Member) -> bytes:
         """`/mesdonnees`: everything kept about this member, as JSON."""
         async with self.db.transaction() as tx:
-            rooms = RoomRepo(tx)
-            seats = await rooms.seats_of(member.id)
-            room_rows = {s.room_id: await rooms.get(s.room_id) for s in seats}
-            waiting = await tx.all(
-                "SELECT w.room_id, r.theme, w.since_day FROM waitlist w JOIN rooms r ON r.id = w.room_id "
-                "WHERE w.member_id = ?",
-                (member.id,),
-            )
-            relayed = await tx.scalar("SELECT count(*) FROM relays WHERE author_id = ?", (member.id,))
-            received = await tx.scalar(
-                "SELECT count(DISTINCT relay_id) FROM relay_copies WHERE member_id = ?", (member.id,)
-            )
-            about = await ReportRepo(tx).about(member.id)
-            made = await ReportRepo(tx).made_by(member.id)
-            banned_from = await tx.all("SELECT room_id FROM room_bans WHERE member_id = ?", (member.id,))
-            rsvps = await WorkshopRepo(tx).answers_of(member.id)
-            settings = await CheckinRepo(tx).settings(member.id, self.clock.tz.key)
-            answers = await CheckinRepo(tx).answers(member.id, "0000-00-00")
+            seats = await tx.rooms.seats_of(member.id)
+            room_rows = {s.room_id: await tx.rooms.get(s.room_id) for s in seats}
+            waiting = await tx.rooms.waitlists_of(member.id)
+            relayed = len(await tx.relays.authored(member.id))
+            received = await tx.relays.received_count(member.id)
+            about = await tx.reports.about(member.id)
+            made = await tx.reports.made_by(member.id)
+            banned_from = await tx.rooms.banned_from(member.id)
+            rsvps = await tx.workshops.answers_of(member.id)
+            settings = await tx.checkins.settings(member.id, self.clock.tz.key)
+            answers = await tx.checkins.answers(member.id, "0000-00-00")
         locale = member.locale
         t = self.t
 
@@ -155,7 +143,7 @@ class PrivacyService:
                 for s in seats
             ],
             k("waiting_lists"): [{k("room"): r, k("theme"): theme, k("since_day"): d} for r, theme, d in waiting],
-            k("removed_from_rooms"): [r[0] for r in banned_from],
+            k("removed_from_rooms"): banned_from,
             k("message_map"): {
                 k("messages_sent"): relayed,
                 k("messages_received"): received,
@@ -212,16 +200,16 @@ class PrivacyService:
         Each room's copies go down at their own random moment of the next minutes
         (bot/services/spread.py): all at once, they would link the person's pseudonyms."""
         async with self.db.transaction() as tx:
-            relays = await tx.all("SELECT id, room_id FROM relays WHERE author_id = ?", (member.id,))
+            relays = await tx.relays.authored(member.id)
             targets: list[tuple[int, int, int, int, list[tuple[int, int]]]] = []
             for relay_id, room_id in relays:
-                for copy in await RelayRepo(tx).copies(relay_id):
-                    sharing = await RelayRepo(tx).sharing(copy.member_id, copy.message_id)
+                for copy in await tx.relays.copies(relay_id):
+                    sharing = await tx.relays.sharing(copy.member_id, copy.message_id)
                     targets.append((room_id, copy.member_id, copy.message_id, relay_id, sharing))
-            people = {m.id: m for m in await MemberRepo(tx).many(sorted({t[1] for t in targets}))}
+            people = {m.id: m for m in await tx.members.many(sorted({t[1] for t in targets}))}
             for relay_id, _ in relays:
-                await RelayRepo(tx).delete(relay_id)
-            await MemberRepo(tx).erase(member.id)
+                await tx.relays.delete(relay_id)
+            await tx.members.erase(member.id)
         by_room: dict[int, list] = {}
         for target in targets:
             by_room.setdefault(target[0], []).append(target)

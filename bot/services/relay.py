@@ -42,9 +42,9 @@ from bot.services.notify import Notifier
 from bot.services.rooms import display_theme
 from storage.cache import ReadCache
 from storage.database import Database
-from storage.members import Member, MemberRepo, first_voice_note
+from storage.members import Member, first_voice_note
 from storage.relays import Relay, RelayRepo
-from storage.rooms import Room, RoomRepo, Seat
+from storage.rooms import Room, Seat
 
 COPIED = {"voice", "video", "animation"}
 COPIED_WITH_LABEL = {"sticker", "video_note"}
@@ -277,7 +277,7 @@ class RelayService:
             replied = None
             room_id = author.active_room_id
             if reply_to is not None:
-                relays = RelayRepo(tx)
+                relays = tx.relays
                 combined = self.combined.get((author.chat_id, reply_to))
                 line_relay = combined.relay_at(quote_position) if combined and combined.lines else None
                 replied = await relays.by_copy(author.id, reply_to, line_relay) or await relays.by_author_message(
@@ -286,10 +286,10 @@ class RelayService:
                 if replied is not None:
                     room_id = replied.room_id
             if room_id is None:
-                seats = await RoomRepo(tx).seats_of(author.id)
+                seats = await tx.rooms.seats_of(author.id)
                 if len(seats) == 1:
                     room_id = seats[0].room_id
-                    await MemberRepo(tx).set_active_room(author.id, room_id)
+                    await tx.members.set_active_room(author.id, room_id)
                 elif seats:
                     raise Refusal("relay.choose_room")
                 else:
@@ -302,12 +302,12 @@ class RelayService:
 
     async def _load_view(self, room_id: int) -> _RoomView:
         async with self.db.transaction() as tx:
-            rooms = RoomRepo(tx)
+            rooms = tx.rooms
             room = await rooms.get(room_id)
             if room is None:
                 raise Refusal("relay.no_room")
             seats = await rooms.seats(room_id)
-            members = {m.id: m for m in await MemberRepo(tx).many([s.member_id for s in seats])}
+            members = {m.id: m for m in await tx.members.many([s.member_id for s in seats])}
             counts = await rooms.seat_counts(list(members))
         return _RoomView(room, seats, members, counts)
 
@@ -357,7 +357,7 @@ class RelayService:
         if replied.author_id == plan.recipient.id:
             return replied.author_msg_id
         async with self.db.transaction() as tx:
-            for copy in await RelayRepo(tx).copies(replied.id):
+            for copy in await tx.relays.copies(replied.id):
                 if copy.member_id == plan.recipient.id and copy.part == 0:
                     return copy.message_id
         return None
@@ -369,28 +369,28 @@ class RelayService:
     async def edit(self, author: Member, message_id: int, new_text: str) -> None:
         """An edited message: every copy follows (text lines or captions)."""
         async with self.db.transaction() as tx:
-            relay = await RelayRepo(tx).by_author_message(author.id, message_id)
+            relay = await tx.relays.by_author_message(author.id, message_id)
             if relay is None or relay.kind in COPIED_WITH_LABEL:
                 return
-            room = await RoomRepo(tx).get(relay.room_id)
-            seat = await RoomRepo(tx).seat(relay.room_id, author.id)
+            room = await tx.rooms.get(relay.room_id)
+            seat = await tx.rooms.seat(relay.room_id, author.id)
             if room is None or seat is None:
                 return
             recipients = await self._recipients(tx, relay)
-            counts = await RoomRepo(tx).seat_counts([m.id for m in recipients])
+            counts = await tx.rooms.seat_counts([m.id for m in recipients])
         for member in recipients:
             name = self.name(member.locale, seat, room, counts.get(member.id, 0) > 1)
             self.delivery.submit(member.chat_id, self._editor(relay, member, name, new_text), member.id)
 
     async def _recipients(self, tx, relay: Relay) -> list[Member]:
-        ids = {s.member_id for s in await RoomRepo(tx).seats(relay.room_id)}
-        ids |= {c.member_id for c in await RelayRepo(tx).copies(relay.id)}
+        ids = {s.member_id for s in await tx.rooms.seats(relay.room_id)}
+        ids |= {c.member_id for c in await tx.relays.copies(relay.id)}
         ids.discard(relay.author_id)
-        return await MemberRepo(tx).many(sorted(ids))
+        return await tx.members.many(sorted(ids))
 
     async def _copies_of(self, relay_id: int, member_id: int) -> list[tuple[int, int]]:
         async with self.db.transaction() as tx:
-            return [(c.part, c.message_id) for c in await RelayRepo(tx).copies(relay_id) if c.member_id == member_id]
+            return [(c.part, c.message_id) for c in await tx.relays.copies(relay_id) if c.member_id == member_id]
 
     def _editor(self, relay: Relay, member: Member, name: str, text: str):
         async def run() -> None:
@@ -412,13 +412,13 @@ class RelayService:
                     else:
                         await ignore_gone(self.transport.delete(chat, message_id))
                         async with self.db.transaction() as tx:
-                            await RelayRepo(tx).remove_copy(relay.id, member.id, part)
+                            await tx.relays.remove_copy(relay.id, member.id, part)
                 for part in range(len(copies), len(lines)):
                     sent = await self.transport.send_text(
                         chat, lines[part].text, protect=True, entities=lines[part].entities
                     )
                     async with self.db.transaction() as tx:
-                        await RelayRepo(tx).add_copy(relay.id, member.id, part, sent.message_id)
+                        await tx.relays.add_copy(relay.id, member.id, part, sent.message_id)
             else:
                 caption = self.caption(member.locale, name, text)
                 if utf16_len(caption.text) > MAX_CAPTION:
@@ -431,7 +431,7 @@ class RelayService:
 
     async def _is_shared(self, member_id: int, message_id: int) -> bool:
         async with self.db.transaction() as tx:
-            return len(await RelayRepo(tx).sharing(member_id, message_id)) > 1
+            return len(await tx.relays.sharing(member_id, message_id)) > 1
 
     async def _lines_of(
         self, member: Member, message_id: int, sharing: list[tuple[int, int]] | None = None
@@ -446,7 +446,7 @@ class RelayService:
             return combined
         if sharing is None:
             async with self.db.transaction() as tx:
-                sharing = await RelayRepo(tx).sharing(member.id, message_id)
+                sharing = await tx.relays.sharing(member.id, message_id)
         try:
             current = await self.transport.recall(chat, message_id)
         except Gone:
@@ -505,7 +505,7 @@ class RelayService:
         if reply_to is None:
             raise Refusal("relay.delete_usage")
         async with self.db.transaction() as tx:
-            relays = RelayRepo(tx)
+            relays = tx.relays
             relay = await relays.by_author_message(author.id, reply_to)
             if relay is None:
                 if await relays.by_copy(author.id, reply_to) is not None:
@@ -525,7 +525,7 @@ class RelayService:
                 else:
                     await ignore_gone(self.transport.delete(member.chat_id, message_id))
                 async with self.db.transaction() as tx:
-                    await RelayRepo(tx).remove_copy(relay_id, member.id, part)
+                    await tx.relays.remove_copy(relay_id, member.id, part)
 
         return run
 
@@ -543,10 +543,10 @@ class RelayService:
         (the process stopped before every copy was sent), as a reply to that message in
         their own chat. Ids only: the bot never had the words to resend them."""
         async with self.db.transaction() as tx:
-            pending = await RelayRepo(tx).pending()
+            pending = await tx.relays.pending()
             authors = {
                 m.id: m
-                for m in await MemberRepo(tx).many(sorted({r.author_id for r in pending if r.author_id is not None}))
+                for m in await tx.members.many(sorted({r.author_id for r in pending if r.author_id is not None}))
             }
         for relay in pending:
             author = authors.get(relay.author_id)
@@ -581,7 +581,7 @@ class RelayService:
         """Forget message ids older than 48 hours."""
         cutoff = int((now if now is not None else self.clock.now()) - MAP_HOURS * 3600)
         async with self.db.transaction() as tx:
-            return await RelayRepo(tx).purge_before(cutoff)
+            return await tx.relays.purge_before(cutoff)
 
 
 class Combined:

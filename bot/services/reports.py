@@ -18,10 +18,7 @@ from bot.ports.transport import Button, Transport
 from bot.services.delivery import SAFETY
 from bot.services.notify import Notifier
 from storage.database import Database, Tx
-from storage.members import Member, MemberRepo
-from storage.relays import RelayRepo
-from storage.reports import ReportRepo
-from storage.rooms import RoomRepo
+from storage.members import Member
 
 REASONS = ("respect", "identity", "risk", "spam", "other")
 PAUSE_AFTER = 3  # distinct reporters ...
@@ -34,11 +31,11 @@ log = logging.getLogger(__name__)
 
 async def room_facilitators(tx: Tx, room_id: int, exclude: int | None = None) -> list[Member]:
     """The facilitators seated in a room, else every facilitator."""
-    seats = await RoomRepo(tx).seats(room_id)
+    seats = await tx.rooms.seats(room_id)
     ids = [s.member_id for s in seats if s.is_facilitator and s.member_id != exclude]
-    people = await MemberRepo(tx).many(ids) if ids else []
+    people = await tx.members.many(ids) if ids else []
     if not people:
-        people = [m for m in await MemberRepo(tx).facilitators() if m.id != exclude]
+        people = [m for m in await tx.members.facilitators() if m.id != exclude]
     return people
 
 
@@ -53,9 +50,9 @@ class ReportService:
     async def _relay_for(self, tx: Tx, reporter: Member, message_id: int | None):
         if message_id is None:
             raise Refusal("reports.reply_needed")
-        relay = await RelayRepo(tx).by_copy(reporter.id, message_id)
+        relay = await tx.relays.by_copy(reporter.id, message_id)
         if relay is None:
-            if await RelayRepo(tx).by_author_message(reporter.id, message_id):
+            if await tx.relays.by_author_message(reporter.id, message_id):
                 raise Refusal("reports.own")
             raise Refusal("reports.unknown")
         if relay.author_id is None:
@@ -75,20 +72,20 @@ class ReportService:
         now = int(self.clock.now())
         async with self.db.transaction() as tx:
             relay = await self._relay_for(tx, reporter, message_id)
-            room = await RoomRepo(tx).get(relay.room_id)
-            seat = await RoomRepo(tx).seat(relay.room_id, relay.author_id)
+            room = await tx.rooms.get(relay.room_id)
+            seat = await tx.rooms.seat(relay.room_id, relay.author_id)
             if room is None or seat is None:
                 raise Refusal("reports.unknown")
-            reports = ReportRepo(tx)
+            reports = tx.reports
             if not await reports.add(room.id, relay.author_id, reporter.id, relay.id, reason, self.clock.day(), now):
                 return Reply(self.t(reporter.locale, "reports.already"))
             distinct = await reports.distinct_reporters(room.id, relay.author_id, now - PAUSE_WINDOW)
             paused = distinct >= PAUSE_AFTER and seat.muted_until < now + 3600
             if paused:
-                await RoomRepo(tx).mute(room.id, relay.author_id, now + PAUSE_SECONDS)
+                await tx.rooms.mute(room.id, relay.author_id, now + PAUSE_SECONDS)
             facilitators = await room_facilitators(tx, room.id, exclude=relay.author_id)
-            copies = {c.member_id: c.message_id for c in await RelayRepo(tx).copies(relay.id) if c.part == 0}
-            author = await MemberRepo(tx).get(relay.author_id)
+            copies = {c.member_id: c.message_id for c in await tx.relays.copies(relay.id) if c.part == 0}
+            author = await tx.members.get(relay.author_id)
         tracker = _Tracker(self, reporter, len(facilitators))
         for facilitator in facilitators:
             text = self.t(
@@ -132,18 +129,18 @@ class ReportService:
         if not facilitator.is_facilitator:
             raise Refusal("common.facilitators_only")
         async with self.db.transaction() as tx:
-            relay = await RelayRepo(tx).get(relay_id)
+            relay = await tx.relays.get(relay_id)
             if relay is None or relay.author_id is None:
                 raise Refusal("common.stale_button")
             # Only those the report went to (the room's facilitators) may lift its pause.
             if facilitator.id not in {m.id for m in await room_facilitators(tx, relay.room_id)}:
                 raise Refusal("reports.not_your_room")
-            seat = await RoomRepo(tx).seat(relay.room_id, relay.author_id)
+            seat = await tx.rooms.seat(relay.room_id, relay.author_id)
             if seat is None:
                 raise Refusal("moderation.gone")
-            await RoomRepo(tx).mute(relay.room_id, relay.author_id, 0)
-            author = await MemberRepo(tx).get(relay.author_id)
-            room = await RoomRepo(tx).get(relay.room_id)
+            await tx.rooms.mute(relay.room_id, relay.author_id, 0)
+            author = await tx.members.get(relay.author_id)
+            room = await tx.rooms.get(relay.room_id)
         if author is not None:
             self.notifier.send(author, "reports.lifted_author", theme=room.theme)
         return Reply(self.t(facilitator.locale, "reports.lifted", pseudonym=seat.pseudonym))

@@ -11,12 +11,8 @@ from bot.core.config import Config
 from bot.services.checkins import RETENTION_DAYS as CHECKIN_DAYS
 from bot.services.relay import MAP_HOURS
 from bot.services.reports import RETENTION_DAYS as REPORT_DAYS
-from storage.checkins import CheckinRepo
 from storage.database import Database, resolve_master_key
-from storage.invites import InviteRepo
-from storage.members import Member, MemberRepo
-from storage.relays import RelayRepo
-from storage.reports import ReportRepo
+from storage.members import Member
 
 INACTIVE_DAYS = 365
 NOTICE_DAYS = 30
@@ -39,30 +35,23 @@ async def apply_retention(
     told = erased = 0
     async with db.transaction() as tx:
         counts = {
-            "message map entries (older than 48 h)": await RelayRepo(tx).purge_before(now - MAP_HOURS * 3600),
-            "invitations (used or expired)": await InviteRepo(tx).purge(now),
-            "reports (older than 30 days)": await ReportRepo(tx).purge_before(now - REPORT_DAYS * 86400),
-            "check-in answers (older than 90 days)": await CheckinRepo(tx).purge_before(
+            "message map entries (older than 48 h)": await tx.relays.purge_before(now - MAP_HOURS * 3600),
+            "invitations (used or expired)": await tx.invites.purge(now),
+            "reports (older than 30 days)": await tx.reports.purge_before(now - REPORT_DAYS * 86400),
+            "check-in answers (older than 90 days)": await tx.checkins.purge_before(
                 (today - timedelta(days=CHECKIN_DAYS)).isoformat()
             ),
-            "closed rooms (after 30 days)": await tx.execute(
-                "DELETE FROM rooms WHERE status = 'closed' AND closed_day < ?", (closed_before,)
-            ),
+            "closed rooms (after 30 days)": await tx.rooms.purge_closed_before(closed_before),
         }
-        members = MemberRepo(tx)
-        for member_id, notice_day in await tx.all(
-            "SELECT id, inactivity_notice_day FROM members WHERE last_seen_day < ?", (inactive_before,)
-        ):
+        for member_id, notice_day in await tx.members.inactive_since(inactive_before):
             if notice_day is None:
                 if notify_inactive is not None:
-                    member = await members.get(member_id)
+                    member = await tx.members.get(member_id)
                     notify_inactive(member)
-                    await tx.execute(
-                        "UPDATE members SET inactivity_notice_day = ? WHERE id = ?", (today.isoformat(), member_id)
-                    )
+                    await tx.members.note_inactivity_notice(member_id, today.isoformat())
                     told += 1
             elif notice_day <= notice_before:
-                await members.erase(member_id)
+                await tx.members.erase(member_id)
                 erased += 1
     counts["inactive members told (erased in 30 days)"] = told
     counts["inactive members erased"] = erased

@@ -14,9 +14,8 @@ from bot.ports.transport import Button
 from bot.services import pseudonyms, spread
 from bot.services.notify import Notifier
 from storage.database import Database, Tx
-from storage.members import Member, MemberRepo
-from storage.relays import RelayRepo
-from storage.rooms import Room, RoomRepo, Seat
+from storage.members import Member
+from storage.rooms import Room, Seat
 
 DEFAULT_CAPACITY = 8
 MAX_CAPACITY = 12
@@ -181,7 +180,7 @@ class RoomService:
 
     async def _open(self, actor: Member, request: OpenRequest) -> Reply:
         async with self.db.transaction() as tx:
-            room = await RoomRepo(tx).open(
+            room = await tx.rooms.open(
                 request.theme, request.description, request.capacity, self.clock.day(), locale=actor.locale
             )
             pseudonym = await self._seat(tx, room.id, actor, is_facilitator=True)
@@ -198,14 +197,14 @@ class RoomService:
         if room_id is None:
             raise Refusal("rooms.close_usage")
         async with self.db.transaction() as tx:
-            rooms = RoomRepo(tx)
+            rooms = tx.rooms
             room = await rooms.get(room_id)
             if room is None or not room.is_open:
                 raise Refusal("rooms.unknown", id=room_id)
             seats = await rooms.seats(room_id)
-            people = await MemberRepo(tx).many([s.member_id for s in seats if s.member_id != actor.id])
-            waiting = await MemberRepo(tx).many(await rooms.waiting(room_id))
-            await RelayRepo(tx).purge_room(room_id)
+            people = await tx.members.many([s.member_id for s in seats if s.member_id != actor.id])
+            waiting = await tx.members.many(await rooms.waiting(room_id))
+            await tx.relays.purge_room(room_id)
             await rooms.close(room_id, self.clock.day())
             back = await self._back_to_room(tx, people) if room.is_support else {}
         if room.is_support:
@@ -221,13 +220,13 @@ class RoomService:
 
     async def _back_to_room(self, tx: Tx, people: list[Member]) -> dict[int, Room]:
         """After a support conversation, each person writes again to their room, if they have one."""
-        rooms = RoomRepo(tx)
+        rooms = tx.rooms
         back = {}
         for person in people:
             mine = [await rooms.get(s.room_id) for s in await rooms.seats_of(person.id)]
             open_rooms = [r for r in mine if r is not None and r.is_open and not r.is_support]
             if len(open_rooms) == 1:
-                await MemberRepo(tx).set_active_room(person.id, open_rooms[0].id)
+                await tx.members.set_active_room(person.id, open_rooms[0].id)
                 back[person.id] = open_rooms[0]
         return back
 
@@ -253,8 +252,8 @@ class RoomService:
 
     async def list(self, actor: Member) -> Reply:
         async with self.db.transaction() as tx:
-            rooms = await RoomRepo(tx).list_open()
-            mine = {s.room_id for s in await RoomRepo(tx).seats_of(actor.id)}
+            rooms = await tx.rooms.list_open()
+            mine = {s.room_id for s in await tx.rooms.seats_of(actor.id)}
         locale = actor.locale
         if not rooms:
             if actor.is_facilitator:
@@ -281,13 +280,13 @@ class RoomService:
     async def join(self, actor: Member, room_id: int) -> Reply:
         locale = actor.locale
         async with self.db.transaction() as tx:
-            rooms = RoomRepo(tx)
+            rooms = tx.rooms
             room = await rooms.get(room_id)
             if room is None or not room.is_open:
                 raise Refusal("rooms.unknown", id=room_id)
             seat = await rooms.seat(room_id, actor.id)
             if seat is not None:
-                await MemberRepo(tx).set_active_room(actor.id, room_id)
+                await tx.members.set_active_room(actor.id, room_id)
                 return Reply(
                     self.t(
                         locale, "rooms.switched", theme=display_theme(self.t, locale, room), pseudonym=seat.pseudonym
@@ -307,7 +306,7 @@ class RoomService:
                 )
             pseudonym = await self._seat(tx, room_id, actor, actor.is_facilitator)
             seats = await rooms.seats(room_id)
-            others = await MemberRepo(tx).many([s.member_id for s in seats if s.member_id != actor.id])
+            others = await tx.members.many([s.member_id for s in seats if s.member_id != actor.id])
         self._notice_later(others, "rooms.joined_notice", room, pseudonym=pseudonym)
         text = self.t(locale, "rooms.joined", theme=room.theme, pseudonym=pseudonym)
         if member_count(seats) <= SMALL_ROOM:
@@ -327,31 +326,31 @@ class RoomService:
         spread.later(self.scheduler, self.clock.now(), self.unlink_window, job, f"notice:{room.id}")
 
     async def _seat(self, tx: Tx, room_id: int, member: Member, is_facilitator: bool) -> str:
-        rooms = RoomRepo(tx)
+        rooms = tx.rooms
         own = {s.pseudonym for s in await rooms.seats_of(member.id)}
         room = await rooms.get(room_id)
         # In the room's language, never the member's: the form of a name must not single anyone out.
         pseudonym = pseudonyms.draw(room.locale, await rooms.pseudonyms(room_id), own)
         await rooms.add_seat(room_id, member.id, pseudonym, is_facilitator, self.clock.day())
-        await MemberRepo(tx).set_active_room(member.id, room_id)
+        await tx.members.set_active_room(member.id, room_id)
         return pseudonym
 
     async def wait(self, actor: Member, room_id: int) -> Reply:
         async with self.db.transaction() as tx:
-            room = await RoomRepo(tx).get(room_id)
+            room = await tx.rooms.get(room_id)
             if room is None or not room.is_open:
                 raise Refusal("rooms.unknown", id=room_id)
             if room.places_left > 0:
                 pass  # a place freed meanwhile: join right away
             else:
-                await RoomRepo(tx).wait_for_place(room_id, actor.id, self.clock.day())
+                await tx.rooms.wait_for_place(room_id, actor.id, self.clock.day())
                 return Reply(self.t(actor.locale, "rooms.waiting", theme=room.theme))
         return await self.join(actor, room_id)
 
     async def leave(self, actor: Member, args: str) -> Reply:
         async with self.db.transaction() as tx:
-            seats = await RoomRepo(tx).seats_of(actor.id)
-            rooms = {s.room_id: await RoomRepo(tx).get(s.room_id) for s in seats}
+            seats = await tx.rooms.seats_of(actor.id)
+            rooms = {s.room_id: await tx.rooms.get(s.room_id) for s in seats}
         if not seats:
             raise Refusal("rooms.not_in_any")
         room_id = parse_room_ref(args) if args.strip() else None
@@ -378,15 +377,15 @@ class RoomService:
 
     async def leave_room(self, actor: Member, room_id: int, *, quiet: bool = False) -> Reply:
         async with self.db.transaction() as tx:
-            rooms = RoomRepo(tx)
+            rooms = tx.rooms
             room = await rooms.get(room_id)
             seat = await rooms.seat(room_id, actor.id)
             if room is None or seat is None:
                 raise Refusal("rooms.not_member")
             await rooms.remove_seat(room_id, actor.id)
             remaining = await rooms.seats(room_id)
-            others = await MemberRepo(tx).many([s.member_id for s in remaining])
-            waiting = await MemberRepo(tx).many(await rooms.waiting(room_id))
+            others = await tx.members.many([s.member_id for s in remaining])
+            waiting = await tx.members.many(await rooms.waiting(room_id))
             for person in waiting:
                 await rooms.stop_waiting(room_id, person.id)
         small = 0 < member_count(remaining) <= SMALL_ROOM
@@ -409,7 +408,7 @@ class RoomService:
         those rooms link the pseudonyms.
         """
         async with self.db.transaction() as tx:
-            seats = await RoomRepo(tx).seats_of(member.id)
+            seats = await tx.rooms.seats_of(member.id)
         for seat in seats:
             try:
                 await self.leave_room(member, seat.room_id, quiet=True)
@@ -423,7 +422,7 @@ class RoomService:
             raise Refusal("rooms.not_in_any")
         today = self.clock.day()
         async with self.db.transaction() as tx:
-            rooms = RoomRepo(tx)
+            rooms = tx.rooms
             seat = await rooms.seat(room_id, actor.id)
             if seat is None:
                 raise Refusal("rooms.not_in_any")

@@ -29,8 +29,8 @@ from bot.services import pseudonyms
 from bot.services.notify import Notifier
 from bot.services.reports import room_facilitators
 from storage.database import Database
-from storage.members import Member, MemberRepo
-from storage.rooms import Room, RoomRepo
+from storage.members import Member
+from storage.rooms import Room
 
 RESOURCES_EVERY = 3600
 HOLD_SECONDS = 3600
@@ -122,13 +122,13 @@ class SafetyService:
             return Reply(self.t(locale, "safety.sent"), edit=False)
         if action == "talk":
             async with self.db.transaction() as tx:
-                room = await RoomRepo(tx).get(hold.room_id)
+                room = await tx.rooms.get(hold.room_id)
             if room is None:
                 raise Refusal("safety.expired")
             support_id = hold.support_room_id or await self._alert(member, room, asked=True)
             hold.support_room_id = support_id
             async with self.db.transaction() as tx:
-                await MemberRepo(tx).set_active_room(member.id, support_id)
+                await tx.members.set_active_room(member.id, support_id)
             return Reply(self.t(locale, "safety.talk_started"), edit=False)
         raise Refusal("common.stale_button")
 
@@ -136,7 +136,7 @@ class SafetyService:
     async def _alert(self, member: Member, room: Room, *, asked: bool) -> int:
         """Open a private support room for the member and tell the room's facilitators."""
         async with self.db.transaction() as tx:
-            rooms = RoomRepo(tx)
+            rooms = tx.rooms
             support = await rooms.open(SUPPORT_THEME, "", 2, self.clock.day(), kind="support", locale=member.locale)
             own = {s.pseudonym for s in await rooms.seats_of(member.id)}
             pseudonym = pseudonyms.draw(support.locale, set(), own)
@@ -161,7 +161,7 @@ class SafetyService:
         if not facilitator.is_facilitator:
             raise Refusal("common.facilitators_only")
         async with self.db.transaction() as tx:
-            rooms = RoomRepo(tx)
+            rooms = tx.rooms
             room = await rooms.get(room_id)
             if room is None or not room.is_support or not room.is_open:
                 raise Refusal("safety.support_closed")
@@ -175,9 +175,9 @@ class SafetyService:
                 await rooms.add_seat(room_id, facilitator.id, pseudonym, True, self.clock.day())
             else:
                 pseudonym = mine.pseudonym
-            await MemberRepo(tx).set_active_room(facilitator.id, room_id)
+            await tx.members.set_active_room(facilitator.id, room_id)
             person = next((s for s in seats if not s.is_facilitator), None)
-            waiting_member = await MemberRepo(tx).get(person.member_id) if person else None
+            waiting_member = await tx.members.get(person.member_id) if person else None
         for member_id, incoming in self._waiting.pop(room_id, []):
             if waiting_member is not None and waiting_member.id == member_id:
                 await self.relay.relay(waiting_member, incoming, checked=True)

@@ -26,9 +26,9 @@ from bot.services.delivery import REMINDER, Delivery, claimed_once, ignore_gone
 from bot.services.notify import Notifier
 from bot.services.rooms import room_or_active
 from storage.database import Database
-from storage.members import Member, MemberRepo
-from storage.rooms import Room, RoomRepo
-from storage.workshops import KINDS, Workshop, WorkshopRepo
+from storage.members import Member
+from storage.rooms import Room
+from storage.workshops import KINDS, Workshop
 
 OFFSETS = {"24h": -24 * 3600, "1h": -3600, "start": 0, "after": 90 * 60}
 START_GRACE = 10 * 60
@@ -87,7 +87,7 @@ class WorkshopService:
             raise Refusal("common.facilitators_only")
         room_id = room_or_active(actor, args)
         async with self.db.transaction() as tx:
-            room = await RoomRepo(tx).get(room_id) if room_id else None
+            room = await tx.rooms.get(room_id) if room_id else None
         if room is None or not room.is_open or room.is_support:
             raise Refusal("workshops.no_room")
         self.drafts[actor.id] = Draft(room.id)
@@ -142,12 +142,12 @@ class WorkshopService:
         if draft.starts_at <= self.clock.now():
             raise Refusal("dates.past")
         async with self.db.transaction() as tx:
-            workshop = await WorkshopRepo(tx).create(
+            workshop = await tx.workshops.create(
                 draft.room_id, draft.title, description, draft.starts_at, self.clock.tz.key, self.clock.day()
             )
-            room = await RoomRepo(tx).get(draft.room_id)
-            seats = await RoomRepo(tx).seats(draft.room_id)
-            people = await MemberRepo(tx).many([s.member_id for s in seats])
+            room = await tx.rooms.get(draft.room_id)
+            seats = await tx.rooms.seats(draft.room_id)
+            people = await tx.members.many([s.member_id for s in seats])
         del self.drafts[actor.id]
         self._schedule(workshop)
         for person in people:
@@ -166,13 +166,13 @@ class WorkshopService:
         """Save a new date for an existing workshop; those who answered are told."""
         draft = self.draft(actor)
         async with self.db.transaction() as tx:
-            repo = WorkshopRepo(tx)
+            repo = tx.workshops
             workshop = await repo.get(draft.workshop_id or 0)
             if workshop is None or not workshop.is_scheduled:
                 raise Refusal("workshops.unknown")
             await repo.move(workshop.id, draft.starts_at)
             workshop = await repo.get(workshop.id)
-            answered = await MemberRepo(tx).many(await repo.answered(workshop.id, ("yes", "maybe", "no")))
+            answered = await tx.members.many(await repo.answered(workshop.id, ("yes", "maybe", "no")))
         del self.drafts[actor.id]
         self._schedule(workshop)
         for person in answered:
@@ -200,8 +200,8 @@ class WorkshopService:
         if not actor.is_facilitator:
             raise Refusal("common.facilitators_only")
         async with self.db.transaction() as tx:
-            workshop = await WorkshopRepo(tx).get(workshop_id)
-            seat = await RoomRepo(tx).seat(workshop.room_id, actor.id) if workshop else None
+            workshop = await tx.workshops.get(workshop_id)
+            seat = await tx.rooms.seat(workshop.room_id, actor.id) if workshop else None
         if workshop is None or not workshop.is_scheduled or workshop.starts_at <= self.clock.now():
             raise Refusal("workshops.unknown")
         if seat is None or not seat.is_facilitator:
@@ -224,9 +224,9 @@ class WorkshopService:
         if not self.tokens.redeem(actor.id, f"wsc:{workshop.id}", token):
             raise Refusal("common.confirm_again")
         async with self.db.transaction() as tx:
-            repo = WorkshopRepo(tx)
+            repo = tx.workshops
             await repo.cancel(workshop.id)
-            answered = await MemberRepo(tx).many(await repo.answered(workshop.id, ("yes", "maybe", "no")))
+            answered = await tx.members.many(await repo.answered(workshop.id, ("yes", "maybe", "no")))
         for kind in KINDS:
             self.scheduler.cancel(f"ws:{workshop.id}:{kind}")
         for person in answered:
@@ -244,13 +244,13 @@ class WorkshopService:
         (or maybe) are told, and no post keeps live answer buttons."""
         now = int(self.clock.now())
         async with self.db.transaction() as tx:
-            repo = WorkshopRepo(tx)
+            repo = tx.workshops
             workshops = await repo.upcoming([room.id], 0)  # every one still scheduled, begun or not
             told: dict[int, list[Member]] = {}
             for workshop in workshops:
                 if workshop.starts_at > now:
                     await repo.cancel(workshop.id)
-                    told[workshop.id] = await MemberRepo(tx).many(await repo.answered(workshop.id, ("yes", "maybe")))
+                    told[workshop.id] = await tx.members.many(await repo.answered(workshop.id, ("yes", "maybe")))
         for workshop in workshops:
             for kind in KINDS:
                 self.scheduler.cancel(f"ws:{workshop.id}:{kind}")
@@ -291,17 +291,17 @@ class WorkshopService:
         async def job() -> None:
             sent = await self.transport.send_text(person.chat_id, text, buttons=buttons, protect=True)
             async with self.db.transaction() as tx:
-                await WorkshopRepo(tx).set_post(workshop.id, person.id, sent.message_id)
+                await tx.workshops.set_post(workshop.id, person.id, sent.message_id)
 
         self.delivery.submit(person.chat_id, job, person.id)
 
     async def _refresh_posts(self, workshop_id: int, *, buttons: bool = True) -> None:
         async with self.db.transaction() as tx:
-            repo = WorkshopRepo(tx)
+            repo = tx.workshops
             workshop = await repo.get(workshop_id)
             counts = await repo.counts(workshop_id)
             posts = await repo.posts(workshop_id)
-            people = {m.id: m for m in await MemberRepo(tx).many([member_id for member_id, _ in posts])}
+            people = {m.id: m for m in await tx.members.many([member_id for member_id, _ in posts])}
         for member_id, message_id in posts:
             person = people.get(member_id)
             if person is None:
@@ -320,11 +320,11 @@ class WorkshopService:
         if answer is None:
             raise Refusal("common.stale_button")
         async with self.db.transaction() as tx:
-            repo = WorkshopRepo(tx)
+            repo = tx.workshops
             workshop = await repo.get(workshop_id)
             if workshop is None or not workshop.is_scheduled or workshop.starts_at <= self.clock.now():
                 raise Refusal("workshops.unknown")
-            if await RoomRepo(tx).seat(workshop.room_id, member.id) is None:
+            if await tx.rooms.seat(workshop.room_id, member.id) is None:
                 raise Refusal("rooms.not_member")
             await repo.answer(workshop_id, member.id, answer, self.clock.day())
         await self._refresh_posts(workshop_id)
@@ -337,10 +337,10 @@ class WorkshopService:
     async def upcoming(self, member: Member) -> Reply:
         """`/ateliers`: upcoming workshops of the member's rooms."""
         async with self.db.transaction() as tx:
-            seats = await RoomRepo(tx).seats_of(member.id)
-            themes = {s.room_id: (await RoomRepo(tx).get(s.room_id)).theme for s in seats}
-            workshops = await WorkshopRepo(tx).upcoming(list(themes), int(self.clock.now()))
-            answers = {w.id: await WorkshopRepo(tx).answer_of(w.id, member.id) for w in workshops}
+            seats = await tx.rooms.seats_of(member.id)
+            themes = {s.room_id: (await tx.rooms.get(s.room_id)).theme for s in seats}
+            workshops = await tx.workshops.upcoming(list(themes), int(self.clock.now()))
+            answers = {w.id: await tx.workshops.answer_of(w.id, member.id) for w in workshops}
         locale = member.locale
         if not workshops:
             return Reply(self.t(locale, "workshops.none"))
@@ -393,7 +393,7 @@ class WorkshopService:
     async def rebuild(self) -> int:
         """At start: schedule what is still due, from the database."""
         async with self.db.transaction() as tx:
-            pending = await WorkshopRepo(tx).pending(int(self.clock.now()) - 2 * 86400)
+            pending = await tx.workshops.pending(int(self.clock.now()) - 2 * 86400)
         for workshop in pending:
             self._schedule(workshop, recompute=True)
         return len(pending)
@@ -413,7 +413,7 @@ class WorkshopService:
         """
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            repo = WorkshopRepo(tx)
+            repo = tx.workshops
             workshop = await repo.get(workshop_id)
             if workshop is None or not workshop.is_scheduled:
                 return
@@ -423,13 +423,13 @@ class WorkshopService:
             await repo.claim(workshop_id, kind)
             if self._late(workshop, kind, now):
                 return  # dropped
-            room = await RoomRepo(tx).get(workshop.room_id)
-            seated = {s.member_id for s in await RoomRepo(tx).seats(workshop.room_id)}
+            room = await tx.rooms.get(workshop.room_id)
+            seated = {s.member_id for s in await tx.rooms.seats(workshop.room_id)}
             if kind == "after":
-                people = await MemberRepo(tx).many(sorted(seated))
+                people = await tx.members.many(sorted(seated))
             else:
                 ids = await repo.answered(workshop_id, ("yes", "maybe"))
-                people = [m for m in await MemberRepo(tx).many(ids) if m.consents.reminders and m.id in seated]
+                people = [m for m in await tx.members.many(ids) if m.consents.reminders and m.id in seated]
         for person in people:
             self._remind(workshop, kind, person, room.theme if room else "")
 
@@ -444,7 +444,7 @@ class WorkshopService:
 
         async def claim() -> bool:
             async with self.db.transaction() as tx:
-                return await WorkshopRepo(tx).deliver_once(workshop.id, kind, person.id)
+                return await tx.workshops.deliver_once(workshop.id, kind, person.id)
 
         async def send() -> None:
             await self.transport.send_text(person.chat_id, text)
