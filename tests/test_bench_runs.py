@@ -40,7 +40,10 @@ def test_overhead_compares_one_message_per_copy():
     assert result["bare_copies_per_s"] > 0 and result["bot_copies_per_s"] > 0
 
 
-def test_a_missed_target_is_named_and_the_table_fits_100_columns():
+def test_a_missed_target_is_named_and_the_table_fits_100_columns(monkeypatch):
+    from bot.cli.say import Say
+
+    monkeypatch.setattr(bench, "SAY", Say("en"))  # the wording checked below is English
     burst = judge(
         "burst",
         {
@@ -64,7 +67,7 @@ def test_a_missed_target_is_named_and_the_table_fits_100_columns():
     text = table([ok, burst, broken])
     assert max(len(line) for line in text.splitlines()) <= 100
     assert "MISSED TARGET: >= 50x FIFO" in text and "p95_ratio_vs_fifo=32.0" in text
-    assert "1 of 3 scenarios met their target; missed: burst; failed: scale." in " ".join(text.split())
+    assert "1 scenario of 3 met its target; missed: burst; failed: scale." in " ".join(text.split())
     assert exit_code([ok]) == EXIT_OK
     assert exit_code([ok, burst]) == EXIT_MISSED
     assert exit_code([ok, burst, broken]) == EXIT_FAILED
@@ -75,12 +78,15 @@ def test_a_missed_target_exits_non_zero_and_logs_stay_out_of_the_table(monkeypat
         logging.getLogger("entraide").warning("stopping with 338 deliveries still queued")
         return judge("burst", {"p95_ratio_vs_fifo": 32.0}, {">= 50x FIFO": False})
 
+    from bot.cli.say import Say
+
+    monkeypatch.setattr(bench, "SAY", Say("en"))
     monkeypatch.setitem(bench.SCENARIOS, "burst", noisy)
     code = bench.main(["burst", "--quick"])
     out, err = capsys.readouterr()
     assert code == EXIT_MISSED
     assert "MISSED TARGET" in out and "stopping with" not in out
-    assert "[bench] log warning: stopping with 338 deliveries still queued" in err
+    assert "[bench] log (warning): stopping with 338 deliveries still queued" in err
     assert all(len(line) <= 100 for line in out.splitlines())
 
 

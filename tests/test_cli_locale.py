@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.bench import runs as bench
 from bot.cli import main as cli
 from bot.core.i18n import Translator, placeholders
 from locales.typography import plain
@@ -16,13 +17,18 @@ from locales.typography import plain
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = (ROOT / "bot" / "cli" / "main.py").read_text()
 DOCTOR = (ROOT / "bot" / "cli" / "doctor.py").read_text()
+BENCH = (ROOT / "bot" / "bench" / "runs.py").read_text()
+SANDBOX = (ROOT / "bot" / "sandbox" / "session.py").read_text()
 VERBS = ["run", "invite", "doctor", "purge", "backup", "rotate-key", "incident", "bench"]
 FRENCH = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "fr_CA.UTF-8"}
 ENGLISH = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
 
 
 def used_keys() -> set[str]:
-    keys = set(re.findall(r'say\(\s*"([a-z_]+)"', SOURCE + DOCTOR))
+    keys = set(re.findall(r'say\(\s*"([a-z_]+)"', SOURCE + DOCTOR + SANDBOX))
+    keys |= set(re.findall(r'SAY(?:\.plural)?\(\s*"([a-z_]+)"', BENCH))
+    keys |= {f"bench_progress_{key}" for key in re.findall(r'progress\(\s*"([a-z_]+)"', BENCH)}
+    keys |= set(bench.VERDICT_KEYS.values()) | {f"bench_target_{name.replace('-', '_')}" for name in bench.TARGETS}
     labels = re.search(r"for key in \(([^)]*)\)", DOCTOR).group(1)  # say(f"doctor_{key}")
     keys |= {f"doctor_{key}" for key in re.findall(r'"([a-z_]+)"', labels)}
     keys |= {f"{verb.replace('-', '_')}_help" for verb in ("doctor", "purge", "backup", "rotate-key")}
@@ -48,7 +54,11 @@ def test_every_cli_string_is_in_both_catalogs_and_none_is_left_over():
         missing = used - t.keys(locale)
         assert not missing, (locale, missing)
     for key in used:
-        assert placeholders(t.catalogs["fr"][key]) == placeholders(t.catalogs["en"][key]), key
+        if key in t.catalogs["fr"]:
+            assert placeholders(t.catalogs["fr"][key]) == placeholders(t.catalogs["en"][key]), key
+        else:  # a plural entry: every form of both languages takes the same placeholders
+            forms = t.full["fr"].plurals[key] + t.full["en"].plurals[key]
+            assert len({frozenset(placeholders(form)) for form in forms}) == 1, key
     defined = {key for key in t.keys("fr") if key.startswith("cli.")}
     assert defined == used, defined ^ used
 
@@ -223,3 +233,36 @@ def test_a_french_operator_gets_a_french_error_from_the_cli(tmp_path):
     assert plain(done.stderr).strip() == (
         "entraide : ENTRAIDE_TZ='Mars/Olympus' n'est pas un fuseau horaire connu (par exemple America/Montreal)"
     )
+
+
+def test_the_bench_speaks_the_operators_language(monkeypatch, capsys):
+    """Progress lines, the table, its verdicts and targets come from the catalogs, in French first."""
+    from bot.cli.say import Say
+
+    results = [
+        bench.Result("fan-out", {"multiple": 1.2}),
+        bench.Result("scale", {"rss_mb": 400}, missed=["<= 300 MB"]),
+        bench.Result("overhead", error="RuntimeError: boom"),
+    ]
+    monkeypatch.setattr(bench, "SAY", Say("fr"))
+    french = re.sub(r"[ \n]+", " ", bench.table(results))
+    bench.progress("done", name="scale", verdict=bench.SAY(bench.VERDICT_KEYS["missed target"]))
+    assert "scale\u00a0: cible manquée" in capsys.readouterr().err
+    assert french.startswith("scénario verdict\u00a0: cible")
+    assert "atteinte\u00a0: multiple ≤ 2,0" in french and "CIBLE MANQUÉE\u00a0: <= 300 MB" in french
+    assert "ÉCHEC\u00a0: RuntimeError: boom" in french
+    assert "1 scénario sur 3 a atteint sa cible\u202f; manquées\u00a0: scale\u202f; en échec\u00a0: overhead." in french
+    monkeypatch.setattr(bench, "SAY", Say("en"))
+    english = re.sub(r"[ \n]+", " ", bench.table(results[:1]))
+    assert english.endswith("1 scenario of 1 met its target.")
+
+
+def test_the_sandbox_banner_speaks_the_operators_language(tmp_path):
+    from bot.cli.say import Say
+    from bot.sandbox.session import Sandbox
+
+    sandbox = Sandbox(tmp_path / "sandbox", port=0)
+    french = sandbox.banner(Say("fr"))
+    assert french.startswith("Bac à sable entraide\u00a0: rien n'est envoyé à Telegram.")
+    assert "Ctrl+C pour arrêter." in french and "to stop" not in french
+    assert "Ctrl+C to stop." in sandbox.banner(Say("en"))

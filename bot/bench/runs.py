@@ -41,6 +41,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.cli.say import Say
 from bot.core.config import Config
 from bot.core.logs import RedactingFilter
 from bot.sandbox.fake_telegram import FakeTelegram, Limits
@@ -72,8 +73,12 @@ def latency(default: float) -> float:
     return default if CONDITIONS["latency"] is None else CONDITIONS["latency"]
 
 
-def progress(text: str) -> None:
-    print(f"[bench] {text}", file=sys.stderr, flush=True)
+SAY = Say()  # the operator's language (LC_ALL, LC_MESSAGES, LANG), as the rest of the CLI
+
+
+def progress(key: str, **params: object) -> None:
+    """One line on stderr while the bench runs, in the operator's language."""
+    print(f"[bench] {SAY(f'bench_progress_{key}', **params)}", file=sys.stderr, flush=True)
 
 
 EXIT_OK, EXIT_MISSED, EXIT_FAILED = 0, 1, 3
@@ -220,7 +225,7 @@ async def wait_until(predicate, timeout: float) -> bool:
 # --------------------------------------------------------------------------- scenarios
 async def overhead(work: Path, quick: bool) -> Result:
     messages = 30 if quick else 300
-    progress(f"overhead: bare PTB send loop, then the bot relaying {messages} messages to 7 members")
+    progress("overhead", messages=messages)
     api = FakeTelegram()
     server = FakeServer(api)
     await server.start()
@@ -269,7 +274,7 @@ async def overhead(work: Path, quick: bool) -> Result:
 
 
 async def fan_out(work: Path, quick: bool) -> Result:
-    progress("fan-out: 8-member room, 50 ms per API call")
+    progress("fan_out")
     call = latency(0.05)
     async with live_bot(work / "fanout", latency=call, per_chat_interval=0, overall_max_rate=0) as (api, services, app):
         receipts = Receipts(api)
@@ -292,7 +297,7 @@ async def fan_out(work: Path, quick: bool) -> Result:
 
 
 async def room_burst(work: Path, quick: bool) -> Result:
-    progress("room-burst: 50 messages in 5 s into a 10-member room, per-chat 1/s and global 30/s")
+    progress("room_burst")
     async with live_bot(work / "roomburst", latency=latency(0.0), limits=limits()) as (api, services, app):
         receipts = Receipts(api)
         _, phones = await seat_members(services, api, 10)
@@ -330,7 +335,7 @@ async def _burst_once(work: Path, members: int, fifo: bool, chat_seconds: float)
         work / ("burst-fifo" if fifo else "burst"), latency=latency(0.01), limits=limits(), fifo=fifo
     ) as (api, services, app):
         receipts = Receipts(api)
-        progress(f"burst ({label}): {members} members with check-ins, 10 rooms chatting")
+        progress("burst", label=label, members=members)
         rooms = []
         for r in range(10):
             _, phones = await seat_members(services, api, 3, f"Salle {r}", first_user=7_200_000_000 + r * 10)
@@ -425,7 +430,7 @@ async def scale(work: Path, quick: bool) -> list[Result]:
     previous: dict | None = None
     for members in sizes:
         rooms = max(1, members // 10)
-        progress(f"scale: {members} members and {rooms} rooms in the database")
+        progress("scale", members=members, rooms=rooms)
         data_dir = work / f"scale-{members}"
         await _populate(data_dir, members, rooms)
         child = subprocess.run(
@@ -477,7 +482,7 @@ async def _populate(data_dir: Path, members: int, rooms: int) -> None:
                 if i % 3 == 0:
                     await tx.checkins.save(CheckinSettings(member.id))
         if len(ids) % max(1000, members // 10 // 1000 * 1000) == 0 or len(ids) == members:
-            progress(f"scale: {len(ids)} members")
+            progress("scale_members", members=len(ids))
     async with db.transaction() as tx:
         for r in range(rooms):
             room = await tx.rooms.open(f"Salle {r}", "", 12, day)
@@ -536,7 +541,7 @@ async def scale_child(data_dir: Path) -> None:
 async def detector(work: Path, quick: bool) -> Result:
     from bot.bench import detector as bench_crisis
 
-    progress("detector: crisis detector p95 per message and added memory (child process)")
+    progress("detector")
     values = await asyncio.to_thread(bench_crisis.measure, quick)
     return judge("detector", values, bench_crisis.checks(values))
 
@@ -564,7 +569,7 @@ class _AsProgress(logging.Handler):
     """While the bench runs, log records become progress lines on stderr, never in the table."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        progress(f"log {record.levelname.lower()}: {record.getMessage()}")
+        progress("log", level=record.levelname.lower(), message=record.getMessage())
 
 
 @contextmanager
@@ -594,23 +599,33 @@ async def run(names: list[str], quick: bool) -> list[Result]:
                 results.extend(outcome if isinstance(outcome, list) else [outcome])
             except Exception as error:  # a scenario that breaks is reported, the others still run
                 results.append(Result(name, error=f"{type(error).__name__}: {error}"[:200]))
-            progress(f"{name}: {results[-1].verdict}")
+            progress("done", name=name, verdict=SAY(VERDICT_KEYS[results[-1].verdict]))
     return results
+
+
+VERDICT_KEYS = {"ok": "bench_verdict_ok", "missed target": "bench_verdict_missed", "failed": "bench_verdict_failed"}
+
+
+def target_of(scenario: str) -> str:
+    """A scenario's target as the operator reads it (TARGETS holds the same criteria for the JSON)."""
+    return SAY(f"bench_target_{scenario.replace('-', '_')}") if scenario in TARGETS else ""
 
 
 def table(results: list[Result], width: int = WIDTH) -> str:
     """One block per scenario: name, verdict and target, then its figures, wrapped to `width`."""
-    name_width = max([len("scenario"), *(len(r.scenario) for r in results)]) + 2
+    heading = SAY("bench_table_scenario")
+    name_width = max([len(heading), *(len(r.scenario) for r in results)]) + 2
     indent = " " * name_width
-    lines = [f"{'scenario'.ljust(name_width)}verdict: target", "-" * min(width, 60)]
+    columns = SAY("bench_table_columns")
+    lines = [f"{heading.ljust(name_width)}{columns}", "-" * min(width, 60)]
     for result in results:
-        target = TARGETS.get(result.scenario, ("", ""))[1]
+        target = target_of(result.scenario)
         if result.error is not None:
-            head = f"FAILED: {result.error}"
+            head = SAY("bench_line_failed", error=result.error)
         elif result.missed:
-            head = f"MISSED TARGET: {', '.join(result.missed)} (target: {target})"
+            head = SAY("bench_line_missed", criteria=", ".join(result.missed), target=target)
         else:
-            head = f"ok: {target}"
+            head = SAY("bench_line_ok", target=target)
         lines += textwrap.wrap(
             head,
             width,
@@ -625,11 +640,11 @@ def table(results: list[Result], width: int = WIDTH) -> str:
             )
     missed = [r.scenario for r in results if r.verdict == "missed target"]
     failed = [r.scenario for r in results if r.verdict == "failed"]
-    summary = f"{len(results) - len(missed) - len(failed)} of {len(results)} scenarios met their target"
+    summary = SAY.plural("bench_summary", len(results) - len(missed) - len(failed), total=len(results))
     if missed:
-        summary += f"; missed: {', '.join(missed)}"
+        summary += SAY("bench_summary_missed", names=", ".join(missed))
     if failed:
-        summary += f"; failed: {', '.join(failed)}"
+        summary += SAY("bench_summary_failed", names=", ".join(failed))
     lines += ["", *textwrap.wrap(summary + ".", width)]
     return "\n".join(lines)
 
@@ -643,18 +658,14 @@ def exit_code(results: list[Result]) -> int:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(
-        prog="entraide bench", epilog="exit code: 0 every target met, 1 a target missed, 3 a scenario failed"
-    )
-    parser.add_argument("scenarios", nargs="*", help=f"any of: {', '.join(SCENARIOS)} (default: all)")
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, about a minute")
-    parser.add_argument("--json", action="store_true", help="print a JSON report")
-    parser.add_argument("--latency", type=float, help="seconds per API call on the fake (default per scenario)")
-    parser.add_argument("--per-chat", type=float, default=1.0, help="emulated messages/s to one chat (default 1)")
-    parser.add_argument("--overall", type=float, default=30.0, help="emulated messages/s overall (default 30)")
-    parser.add_argument(
-        "--sizes", help="scale: member counts, e.g. 1000,10000,100000 (default: those; --quick: 1000,3000)"
-    )
+    parser = argparse.ArgumentParser(prog="entraide bench", epilog=SAY("bench_exit_codes"))
+    parser.add_argument("scenarios", nargs="*", help=SAY("bench_scenarios"))
+    parser.add_argument("--quick", action="store_true", help=SAY("bench_quick"))
+    parser.add_argument("--json", action="store_true", help=SAY("bench_json"))
+    parser.add_argument("--latency", type=float, help=SAY("bench_latency"))
+    parser.add_argument("--per-chat", type=float, default=1.0, help=SAY("bench_per_chat"))
+    parser.add_argument("--overall", type=float, default=30.0, help=SAY("bench_overall"))
+    parser.add_argument("--sizes", help=SAY("bench_sizes"))
     parser.add_argument("--scale-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.scale_child:
@@ -665,14 +676,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             sizes = tuple(int(size.replace("_", "")) for size in args.sizes.split(","))
         except ValueError:
-            parser.error("--sizes: whole numbers separated by commas, e.g. 1000,10000")
+            parser.error(SAY("bench_err_sizes_numbers"))
         if not sizes or min(sizes) < 10 or list(sizes) != sorted(set(sizes)):
-            parser.error("--sizes: increasing member counts, each at least 10")
+            parser.error(SAY("bench_err_sizes_order"))
         CONDITIONS["sizes"] = sizes
     names = args.scenarios or list(SCENARIOS)
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown:
-        parser.error(f"unknown scenario: {', '.join(unknown)}")
+        parser.error(SAY("bench_err_unknown", names=", ".join(unknown)))
     with logs_as_progress():
         results = asyncio.run(run(names, args.quick))
         gc.collect()  # whatever a collected task would still log, it logs now, not amid the table

@@ -16,34 +16,13 @@ import sys
 from functools import partial
 from pathlib import Path
 
+from bot.cli.say import Say, operator_locale  # noqa: F401  (operator_locale: part of the CLI's interface)
 from bot.core.config import Config, ConfigError
 from bot.core.datalock import maintenance, rotation
-from bot.core.i18n import Translator
 from bot.core.logs import setup_logging
 from storage.database import StorageError
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
-
-
-def operator_locale(env: dict[str, str] | None = None) -> str:
-    """The operator's language, as POSIX looks for it: LC_ALL, LC_MESSAGES, then LANG."""
-    env = os.environ if env is None else env
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = (env.get(name) or "").strip()
-        if value:
-            return "fr" if value.lower().startswith("fr") else "en"
-    return "en"
-
-
-class Say:
-    """Every string the CLI shows, in the operator's language (catalog keys `cli.*`)."""
-
-    def __init__(self, locale: str | None = None, translator: Translator | None = None) -> None:
-        self.locale = locale or operator_locale()
-        self.t = translator or Translator()
-
-    def __call__(self, key: str, **params: object) -> str:
-        return self.t(self.locale, f"cli.{key}", **params)
 
 
 # What apply_retention counts (bot/services/retention.py), as the operator reads it.
@@ -174,7 +153,7 @@ async def _run(config: Config, port: int, demo: bool = False, open_browser: bool
 
     sandbox = Sandbox(sandbox_dir(config), port=port, demo=demo)
     await sandbox.start()
-    print(sandbox.banner(), flush=True)
+    print(sandbox.banner(Say()), flush=True)
     if open_browser:
         _open_browser(sandbox.url)
     try:
@@ -185,7 +164,6 @@ async def _run(config: Config, port: int, demo: bool = False, open_browser: bool
 
 def _open_browser(url: str) -> None:
     """Open the page where there is a browser to open (never in CI or over SSH)."""
-    import os
     import webbrowser
 
     if os.environ.get("CI") or (

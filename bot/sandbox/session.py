@@ -8,6 +8,7 @@ import asyncio
 import logging
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from telegram.ext import Application
@@ -85,14 +86,9 @@ class Sandbox:
     def bot_config(self, config: Config) -> Config:
         return config.with_(token=self.api.token, api_url=self.server.base_url, data_dir=self.data_dir)
 
-    def banner(self) -> str:
-        return (
-            "Bac à sable entraide : rien n'est envoyé à Telegram. / entraide sandbox: nothing reaches Telegram.\n"
-            f"  Ouvrez / open: {self.url}\n"
-            f"  fake Bot API: {self.server.base_url}<token>/<method>\n"
-            f"  data: {self.data_dir.resolve()} (à neuf à chaque lancement / fresh at every start)\n"
-            "  Ctrl+C to stop."
-        )
+    def banner(self, say: Callable[..., str]) -> str:
+        """What the terminal shows at start, in the operator's language (`say`: bot.cli.say.Say)."""
+        return say("sandbox_banner", url=self.url, api=self.server.base_url, data=self.data_dir.resolve())
 
     def request_reset(self, *, replay: bool = False) -> None:
         """« Réinitialiser »: empty phones (the demo plays again only after « Rejouer »)."""
