@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.core.errors import Refusal
+from bot.telegram.adapter import message_of
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import MEMBER_COMMANDS
 from handlers.common import add_commands, answer_press, args_text, button, pressed, require_member, send
@@ -20,7 +21,9 @@ _MODERATE = re.compile(r"^bd:(pin|del):(\d{1,9})(?::([A-Za-z0-9_-]{12}))?$")
 async def share(update: Update, context: EntraideContext) -> None:
     """`/partager titre | quelques lignes | lien`: a tip or a resource for the room."""
     member = require_member(context)
-    reply = await context.services.board.share(member, args_text(update), update.message.message_id)
+    reply = await context.services.board.share(
+        member, args_text(update), message_of(update.message.chat_id, update.message.message_id)
+    )
     await send(update, context, reply)
 
 

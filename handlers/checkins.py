@@ -7,7 +7,7 @@ from telegram.ext import Application
 
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS
-from handlers.common import add_commands, answer_press, args_text, button, pressed, require_member, send
+from handlers.common import add_commands, answer_press, args_text, button, chat, pressed, require_member, send
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS + FACILITATOR_COMMANDS}
 
@@ -35,7 +35,7 @@ async def mood(update: Update, context: EntraideContext) -> None:
     if chart is None:
         await send(update, context, reply)
         return
-    context.services.answers.photo(update.effective_chat.id, chart, caption=reply.text, member_id=member.id)
+    context.services.answers.photo(chat(update), chart, caption=reply.text, member_id=member.id)
 
 
 async def trends(update: Update, context: EntraideContext) -> None:

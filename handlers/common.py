@@ -10,7 +10,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.core.buttons import plain
 from bot.core.errors import Refusal
+from bot.ports.refs import ChatRef, MessageRef
 from bot.ports.replies import Reply
+from bot.telegram.adapter import chat_of, message_of
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import Command
 
@@ -51,9 +53,22 @@ def args_text(update: Update) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-def replied_id(update: Update) -> int | None:
-    reply = update.effective_message.reply_to_message
-    return reply.message_id if reply else None
+def chat(update: Update) -> ChatRef:
+    """The chat the update came from."""
+    return chat_of(update.effective_chat.id)
+
+
+def replied(update: Update) -> MessageRef | None:
+    """The message the person's message replies to, if any."""
+    message = update.effective_message
+    reply = message.reply_to_message
+    return message_of(message.chat_id, reply.message_id) if reply else None
+
+
+def pressed_message(update: Update) -> MessageRef | None:
+    """The message whose button was pressed (None if Telegram no longer says)."""
+    message = update.callback_query.message if update.callback_query else None
+    return message_of(message.chat.id, message.message_id) if message is not None else None
 
 
 def require_member(context: EntraideContext):
@@ -70,26 +85,19 @@ async def send(update: Update, context: EntraideContext, reply: Reply | None) ->
     """Answer in the chat the update came from, through that chat's delivery lane."""
     if reply is None:
         return
-    context.services.answers.text(
-        update.effective_chat.id, reply.text, buttons=reply.buttons, member_id=member_id(context)
-    )
+    context.services.answers.text(chat(update), reply.text, buttons=reply.buttons, member_id=member_id(context))
 
 
 async def answer_press(update: Update, context: EntraideContext, reply: Reply | None) -> None:
     """Answer a button press: acknowledge it, then edit the message in place or send anew."""
     query = update.callback_query
     transport = context.services.transport
-    await transport.answer(query.id, reply.notice if reply else None)
+    await transport.acknowledge(query.id, reply.notice if reply else None)
     if reply is None or not reply.text:
         return
     answers = context.services.answers
-    if reply.edit and query.message is not None:
-        answers.edit(
-            query.message.chat.id,
-            query.message.message_id,
-            reply.text,
-            buttons=reply.buttons,
-            member_id=member_id(context),
-        )
+    message = pressed_message(update)
+    if reply.edit and message is not None:
+        answers.edit(message, reply.text, buttons=reply.buttons, member_id=member_id(context))
     else:
-        answers.text(update.effective_chat.id, reply.text, buttons=reply.buttons, member_id=member_id(context))
+        answers.text(chat(update), reply.text, buttons=reply.buttons, member_id=member_id(context))

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot.core.errors import DeliveryError, Refusal
 from bot.core.i18n import negotiate
+from bot.telegram.adapter import chat_of
 from bot.telegram.context import EntraideContext
 
 log = logging.getLogger("entraide.errors")
@@ -55,10 +56,10 @@ async def on_error(update: object, context: EntraideContext) -> None:
         text = services.t(locale, "common.oops")
     try:
         if update.callback_query is not None:
-            await services.transport.answer(update.callback_query.id, text, alert=True)
+            await services.transport.acknowledge(update.callback_query.id, text, alert=True)
         elif update.effective_chat is not None and update.effective_message is not None:
             services.answers.text(
-                update.effective_chat.id, text, member_id=context.member.id if context.member else None
+                chat_of(update.effective_chat.id), text, member_id=context.member.id if context.member else None
             )
     except DeliveryError as failure:
         log.warning("could not tell the person about a failure: %s", type(failure).__name__)

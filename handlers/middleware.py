@@ -8,6 +8,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.core.buttons import plain
 from bot.core.i18n import negotiate
+from bot.telegram.adapter import chat_of
 from bot.telegram.context import EntraideContext
 
 IDENTIFY_GROUP = -100
@@ -22,9 +23,9 @@ async def identify(update: Update, context: EntraideContext) -> None:
     if identity.banned:
         locale = negotiate(None, user.language_code)
         if update.callback_query:
-            await services.transport.answer(update.callback_query.id)
+            await services.transport.acknowledge(update.callback_query.id)
         if update.message:
-            services.answers.text(chat.id, services.t(locale, "common.banned"))
+            services.answers.text(chat_of(chat.id), services.t(locale, "common.banned"))
         raise ApplicationHandlerStop
     context.member = identity.member
     context.locale = negotiate(identity.member.locale if identity.member else None, user.language_code)
@@ -32,7 +33,7 @@ async def identify(update: Update, context: EntraideContext) -> None:
         # The one check every press goes through: the bot issued this data to this chat.
         context.press = services.seal.open(chat.id, update.callback_query.data)
         if context.press is None:
-            await services.transport.answer(
+            await services.transport.acknowledge(
                 update.callback_query.id, services.t(context.locale, "common.stale_button"), alert=True
             )
             raise ApplicationHandlerStop
@@ -43,20 +44,22 @@ async def identify(update: Update, context: EntraideContext) -> None:
         if verdict != "ok":
             notice = services.t(context.locale, _SLOW_DOWN[kind]) if verdict == "refuse" else None
             if update.callback_query is not None:
-                await services.transport.answer(update.callback_query.id, notice, alert=notice is not None)
+                await services.transport.acknowledge(update.callback_query.id, notice, alert=notice is not None)
             elif notice is not None:
-                services.answers.text(chat.id, notice, member_id=identity.member.id if identity.member else None)
+                services.answers.text(
+                    chat_of(chat.id), notice, member_id=identity.member.id if identity.member else None
+                )
             raise ApplicationHandlerStop
     if identity.member is not None and services.onboarding.needs_consent(identity.member):
         if _is_onboarding(update):
             return
         reply = services.onboarding.reconsent_screen(identity.member, context.locale)
         if update.callback_query:
-            await services.transport.answer(update.callback_query.id)
+            await services.transport.acknowledge(update.callback_query.id)
         services.answers.text(
-            chat.id, services.t(context.locale, "onboarding.consent_again"), member_id=identity.member.id
+            chat_of(chat.id), services.t(context.locale, "onboarding.consent_again"), member_id=identity.member.id
         )
-        services.answers.text(chat.id, reply.text, buttons=reply.buttons, member_id=identity.member.id)
+        services.answers.text(chat_of(chat.id), reply.text, buttons=reply.buttons, member_id=identity.member.id)
         raise ApplicationHandlerStop
 
 

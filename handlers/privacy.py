@@ -9,7 +9,7 @@ from bot.core.errors import Refusal
 from bot.ports.replies import Reply
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import MEMBER_COMMANDS
-from handlers.common import add_commands, answer_press, button, pressed, require_member, send
+from handlers.common import add_commands, answer_press, button, chat, pressed, require_member, send
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS}
 
@@ -33,7 +33,7 @@ async def my_data(update: Update, context: EntraideContext) -> None:
     services = context.services
     data = await services.privacy.export(member)
     services.answers.document(
-        update.effective_chat.id,
+        chat(update),
         data,
         services.t(member.locale, "privacy.export_filename"),
         caption=services.t(member.locale, "privacy.export_caption"),

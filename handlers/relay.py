@@ -5,50 +5,48 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import Application, MessageHandler, filters
 
+from bot.ports import kinds
 from bot.services.relay import Incoming
+from bot.telegram.adapter import media_of, message_of
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import MEMBER_COMMANDS
-from handlers.common import add_commands, replied_id, require_member, send
+from handlers.common import add_commands, replied, require_member, send
 
 DELETE = next(c for c in MEMBER_COMMANDS if c.fr == "supprimer")
 
-# Order matters: an animation also carries a `document`, a venue a `location`.
-_KINDS = (
-    "text",
-    "photo",
-    "sticker",
-    "voice",
-    "video_note",
-    "video",
-    "animation",
-    "venue",
-    "document",
-    "audio",
-    "contact",
-    "location",
-    "poll",
-    "dice",
-    "game",
-    "story",
-)
+# Telegram's message fields -> the core's kinds. Order matters: an animation also carries
+# a `document`, a venue a `location`.
+_KINDS = {
+    "text": kinds.TEXT,
+    "photo": kinds.PHOTO,
+    "sticker": kinds.STICKER,
+    "voice": kinds.VOICE,
+    "video_note": kinds.VIDEO_NOTE,
+    "video": kinds.VIDEO,
+    "animation": kinds.ANIMATION,
+    "venue": kinds.VENUE,
+    "document": kinds.DOCUMENT,
+    "audio": kinds.AUDIO,
+    "contact": kinds.CONTACT,
+    "location": kinds.LOCATION,
+    "poll": kinds.POLL,
+    "dice": kinds.DICE,
+    "game": kinds.GAME,
+    "story": kinds.STORY,
+}
 
 
 def incoming(message: Message) -> Incoming:
-    kind = next((k for k in _KINDS if getattr(message, k, None)), "other")
-    file_ref = message.photo[-1].file_id if kind == "photo" else None
+    field = next((k for k in _KINDS if getattr(message, k, None)), None)
+    kind = _KINDS[field] if field is not None else kinds.OTHER
     return Incoming(
-        message_id=message.message_id,
+        message=message_of(message.chat_id, message.message_id),
         kind=kind,
-        text=message.text if kind == "text" else message.caption,
-        file_ref=file_ref,
-        reply_to=replied_id_of(message),
+        text=message.text if kind == kinds.TEXT else message.caption,
+        media=media_of(message),
+        reply_to=message_of(message.chat_id, message.reply_to_message.message_id) if message.reply_to_message else None,
         quote_position=message.quote.position if message.quote else None,
-        file_size=message.photo[-1].file_size if kind == "photo" else None,
     )
-
-
-def replied_id_of(message: Message) -> int | None:
-    return message.reply_to_message.message_id if message.reply_to_message else None
 
 
 async def relay(update: Update, context: EntraideContext) -> None:
@@ -63,11 +61,11 @@ async def edited(update: Update, context: EntraideContext) -> None:
         return
     message = update.edited_message
     text = message.text if message.text is not None else (message.caption or "")
-    await context.services.relay.edit(context.member, message.message_id, text)
+    await context.services.relay.edit(context.member, message_of(message.chat_id, message.message_id), text)
 
 
 async def delete(update: Update, context: EntraideContext) -> None:
-    reply = await context.services.relay.delete(require_member(context), replied_id(update))
+    reply = await context.services.relay.delete(require_member(context), replied(update))
     await send(update, context, reply)
 
 

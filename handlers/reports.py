@@ -10,7 +10,7 @@ from telegram.ext import Application
 from bot.core.errors import Refusal
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import MEMBER_COMMANDS
-from handlers.common import add_commands, answer_press, button, pressed, replied_id, require_member, send
+from handlers.common import add_commands, answer_press, button, pressed, replied, require_member, send
 
 REPORT = next(c for c in MEMBER_COMMANDS if c.fr == "signaler")
 _REASON = re.compile(r"^rp:([a-z]{2,10}):(\d{1,10})$")
@@ -18,7 +18,7 @@ _LIFT = re.compile(r"^unpause:(\d{1,12})$")
 
 
 async def report(update: Update, context: EntraideContext) -> None:
-    await send(update, context, await context.services.reports.start(require_member(context), replied_id(update)))
+    await send(update, context, await context.services.reports.start(require_member(context), replied(update)))
 
 
 async def reason_press(update: Update, context: EntraideContext) -> None:

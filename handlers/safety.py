@@ -9,7 +9,7 @@ from telegram.ext import Application
 
 from bot.core.errors import Refusal
 from bot.telegram.context import EntraideContext
-from handlers.common import answer_press, button, pressed, require_member
+from handlers.common import answer_press, button, pressed, pressed_message, require_member
 
 _HELD = re.compile(r"^cr:(talk|send|drop):([A-Za-z0-9_-]{12})$")
 _SUPPORT = re.compile(r"^sup:(\d{1,9})$")
@@ -23,11 +23,10 @@ async def held_press(update: Update, context: EntraideContext) -> None:
     if match is None:
         raise Refusal("common.stale_button")
     reply = await context.services.safety.press(member, match.group(1), match.group(2))
-    if query.message is not None and query.message.text:
+    message = pressed_message(update)
+    if message is not None and query.message.text:
         # Keep the resources on screen, take the used buttons away.
-        context.services.answers.edit(
-            query.message.chat.id, query.message.message_id, query.message.text, member_id=member.id, or_send=False
-        )
+        context.services.answers.edit(message, query.message.text, member_id=member.id, or_send=False)
     await answer_press(update, context, reply)
 
 

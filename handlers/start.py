@@ -10,7 +10,7 @@ from bot.ports.replies import Reply
 from bot.telegram.adapter import set_facilitator_menu
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import MEMBER_COMMANDS
-from handlers.common import add_commands, answer_press, args_text, button, pressed, require_member, send
+from handlers.common import add_commands, answer_press, args_text, button, chat, pressed, require_member, send
 
 START, HELP, LANGUAGE = (next(c for c in MEMBER_COMMANDS if c.fr == name) for name in ("start", "aide", "langue"))
 
@@ -25,7 +25,7 @@ async def start(update: Update, context: EntraideContext) -> None:
 async def onboarding_press(update: Update, context: EntraideContext) -> None:
     """A button of the onboarding flow (language, charter, age, consents)."""
     step = await context.services.onboarding.press(
-        pressed(context), update.effective_user.id, update.effective_chat.id, context.member
+        pressed(context), update.effective_user.id, chat(update), context.member
     )
     if step is None:
         raise Refusal("common.stale_button")

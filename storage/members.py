@@ -1,13 +1,41 @@
-"""Members: found by blind index, chat id sealed under their own data key."""
+"""Members: found by blind index, chat reference sealed under their own data key.
+
+A chat reference is (transport, the transport's id for the chat), both strings
+(`bot.ports.refs.ChatRef`); it is sealed as "transport:id". Rows written before
+references existed hold a bare Telegram chat id, read as ("telegram", id)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from storage.crypto import associated_data, new_data_key, open_sealed, seal
 from storage.database import Tx
 
 UID_NAMESPACE = "telegram-user"
+
+
+class ChatKey(NamedTuple):
+    """A chat reference as storage rebuilds it: the same fields as `bot.ports.refs.ChatRef`
+    (which storage does not import), and equal to it as a tuple."""
+
+    transport: str
+    id: str
+
+
+def _chat_text(chat: "tuple[str, str] | int") -> str:
+    if isinstance(chat, int):  # a Telegram chat id
+        return f"telegram:{int(chat)}"
+    transport, local = chat
+    if not transport or ":" in transport or not local:
+        raise ValueError("not a chat reference")
+    return f"{transport}:{local}"
+
+
+def _chat_key(text: str) -> ChatKey:
+    transport, separator, local = text.partition(":")
+    return ChatKey(transport, local) if separator else ChatKey("telegram", str(int(text)))
+
 
 _COLUMNS = (
     "id, data_key, key_version, chat_id, locale, role, consent_version, consent_rooms, "
@@ -27,7 +55,7 @@ class Consents:
 @dataclass(frozen=True)
 class Member:
     id: int
-    chat_id: int
+    chat: ChatKey
     locale: str
     role: str
     consent_version: int
@@ -71,10 +99,10 @@ class MemberRepo:
             seen,
         ) = row
         data_key = self._data_key(mid, wrapped, version)
-        chat_id = int(open_sealed(data_key, chat_blob, associated_data("members", "chat_id", mid, version)))
+        chat = _chat_key(open_sealed(data_key, chat_blob, associated_data("members", "chat_id", mid, version)).decode())
         return Member(
             id=mid,
-            chat_id=chat_id,
+            chat=chat,
             locale=locale,
             role=role,
             consent_version=cversion,
@@ -103,7 +131,7 @@ class MemberRepo:
     async def create(
         self,
         user_id: int,
-        chat_id: int,
+        chat: tuple[str, str] | int,
         locale: str,
         consents: Consents,
         consent_version: int,
@@ -120,7 +148,7 @@ class MemberRepo:
             "UPDATE members SET data_key = ?, chat_id = ? WHERE id = ?",
             (
                 self.tx.keys.wrap_data_key(data_key, member_id, version),
-                seal(data_key, str(int(chat_id)).encode(), associated_data("members", "chat_id", member_id, version)),
+                seal(data_key, _chat_text(chat).encode(), associated_data("members", "chat_id", member_id, version)),
                 member_id,
             ),
         )

@@ -97,7 +97,7 @@ class WorkshopRepo:
             (starts_at, workshop_id),
         )
 
-    async def set_post(self, workshop_id: int, member_id: int, message_id: int) -> None:
+    async def set_post(self, workshop_id: int, member_id: int, message_id: int | str) -> None:
         await self.tx.execute(
             "INSERT OR REPLACE INTO workshop_posts (workshop_id, member_id, message_id) VALUES (?, ?, ?)",
             (workshop_id, member_id, message_id),

@@ -45,7 +45,7 @@ async def test_member_round_trip_and_blind_index_stable_across_restarts(tmp_path
         assert await MemberRepo(tx).find_by_user(USER_ID + 1) is None
     await db.close()
     assert found == created
-    assert found.chat_id == USER_ID
+    assert found.chat == ("telegram", str(USER_ID))
     assert found.consents == Consents(rooms=True)
 
 

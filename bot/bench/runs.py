@@ -171,9 +171,9 @@ async def live_bot(
     db = await open_database(config)
     options = {}
     if fifo:
-        from telegram.ext import AIORateLimiter
+        from bot.telegram.baseline import stock_rate_limiter
 
-        options = {"rate_limiter": AIORateLimiter(max_retries=5), "delivery_class": FifoDelivery}
+        options = {"rate_limiter": stock_rate_limiter(max_retries=5), "delivery_class": FifoDelivery}
     app = await start_bot(config, db, **options)
     api.latency, api.limits = latency, limits
     try:
@@ -229,21 +229,12 @@ async def overhead(work: Path, quick: bool) -> Result:
     api = FakeTelegram()
     server = FakeServer(api)
     await server.start()
-    from telegram import Bot
+    from bot.telegram.baseline import bare_send_rate
 
     chats = [api.phone(7_100_000_000 + i, f"B{i}") for i in range(7)]
     for phone in chats:
         phone.started = True
-    bot = Bot(api.token, base_url=server.base_url)
-    async with bot:
-        started = time.perf_counter()
-
-        async def loop(chat_id):
-            for i in range(messages):
-                await bot.send_message(chat_id, f"Pseudo : message {i}", protect_content=True)
-
-        await asyncio.gather(*(loop(p.user_id) for p in chats))
-        bare = 7 * messages / (time.perf_counter() - started)
+    bare = await bare_send_rate(api.token, server.base_url, [p.user_id for p in chats], messages)
     await server.stop()
 
     async with live_bot(work / "overhead", per_chat_interval=0, overall_max_rate=0) as (api, services, app):

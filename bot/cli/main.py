@@ -199,14 +199,15 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_invite(args: argparse.Namespace, config: Config) -> int:
     from bot.core.clock import Clock
-    from bot.services.invites import VALID_DAYS, InviteService, deep_link
-    from bot.telegram.runner import open_database
+    from bot.services.invites import VALID_DAYS, InviteService
+    from bot.telegram.adapter import deep_link
+    from bot.telegram.runner import bot_username, open_database
 
     sandbox = args.sandbox or not config.token
     if sandbox:
         config = config.with_(data_dir=sandbox_dir(config))
     else:
-        username = args.bot_username or asyncio.run(_bot_username(config))
+        username = args.bot_username or asyncio.run(bot_username(config))
 
     async def create() -> str:
         with maintenance(config.data_dir):
@@ -228,20 +229,6 @@ def cmd_invite(args: argparse.Namespace, config: Config) -> int:
     print(deep_link(username, code))
     print(args.say("invite_note", days=VALID_DAYS), file=sys.stderr)
     return EXIT_OK
-
-
-async def _bot_username(config: Config) -> str:
-    from telegram import Bot
-    from telegram.error import InvalidToken
-
-    from bot.telegram.runner import TokenRefused
-
-    bot = Bot(config.token or "", base_url=config.api_url, base_file_url=config.file_url)
-    try:
-        async with bot:
-            return bot.username
-    except InvalidToken as exc:
-        raise TokenRefused() from exc
 
 
 def cmd_doctor(args: argparse.Namespace, config: Config) -> int:

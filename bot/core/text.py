@@ -1,36 +1,59 @@
-"""Text helpers that respect Telegram's limits (counted in UTF-16 code units)."""
+"""Text helpers: splitting under a length limit counted in the transport's unit, and the
+bot's own formatting (entities, whose offsets are UTF-16 code units on every platform).
+
+The limits themselves belong to each transport (`bot.ports.capabilities`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
+from typing import Callable
 
 
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def split_text(text: str, limit: int) -> list[str]:
-    """Split into pieces of at most `limit` UTF-16 units, at a space or newline when possible.
+def _utf16_units(char: str) -> int:
+    return 2 if ord(char) > 0xFFFF else 1
+
+
+def _utf8_units(char: str) -> int:
+    return len(char.encode("utf-8"))
+
+
+UNIT_SIZES: dict[str, Callable[[str], int]] = {"utf16": _utf16_units, "bytes": _utf8_units, "characters": lambda c: 1}
+
+
+def measure(text: str, unit: str = "utf16") -> int:
+    """The length of `text` counted in `unit` ("utf16", "bytes" of UTF-8, "characters")."""
+    if unit == "utf16":
+        return utf16_len(text)
+    if unit == "bytes":
+        return len(text.encode("utf-8"))
+    return len(text)
+
+
+def split_text(text: str, limit: int, unit: str = "utf16") -> list[str]:
+    """Split into pieces of at most `limit` units, at a space or newline when possible.
 
     Nothing is dropped: joining the pieces (with the whitespace they were cut at) gives
     the text back.
     """
     if limit < 1:
         raise ValueError("limit must be positive")
+    size_of = UNIT_SIZES[unit]
     pieces: list[str] = []
     rest = text
-    while utf16_len(rest) > limit:
+    while measure(rest, unit) > limit:
         # Longest prefix within the limit, in code points.
         cut, units = 0, 0
         for index, char in enumerate(rest):
-            size = 2 if ord(char) > 0xFFFF else 1
+            size = size_of(char)
             if units + size > limit:
                 break
             units += size
             cut = index + 1
+        cut = max(cut, 1)  # a single character wider than the limit still moves on
         window = rest[:cut]
         space = max(window.rfind("\n"), window.rfind(" "))
         if space > cut // 2:

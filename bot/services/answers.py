@@ -9,6 +9,7 @@ retry rate limits and server errors, and never stop on a person who blocked the 
 from __future__ import annotations
 
 from bot.core.errors import Gone, NotModified, Rejected
+from bot.ports.refs import ChatRef, MessageRef
 from bot.ports.transport import Keyboard, Transport
 from bot.services.delivery import LIVE, Delivery
 
@@ -20,36 +21,35 @@ class Answers:
 
     def text(
         self,
-        chat_id: int,
+        chat: ChatRef,
         text: str,
         *,
         buttons: Keyboard | None = None,
         member_id: int | None = None,
-        reply_to: int | None = None,
+        reply_to: MessageRef | None = None,
     ) -> None:
         async def job() -> None:
-            await self.transport.send_text(chat_id, text, buttons=buttons, reply_to=reply_to)
+            await self.transport.send(chat, text, buttons=buttons, reply_to=reply_to)
 
-        self.delivery.submit(chat_id, job, member_id, priority=LIVE)
+        self.delivery.submit(chat, job, member_id, priority=LIVE)
 
-    def photo(self, chat_id: int, photo: bytes, *, caption: str | None = None, member_id: int | None = None) -> None:
+    def photo(self, chat: ChatRef, photo: bytes, *, caption: str | None = None, member_id: int | None = None) -> None:
         async def job() -> None:
-            await self.transport.send_photo(chat_id, photo, caption=caption)
+            await self.transport.send_photo(chat, photo, caption=caption)
 
-        self.delivery.submit(chat_id, job, member_id, priority=LIVE)
+        self.delivery.submit(chat, job, member_id, priority=LIVE)
 
     def document(
-        self, chat_id: int, data: bytes, filename: str, *, caption: str | None = None, member_id: int | None = None
+        self, chat: ChatRef, data: bytes, filename: str, *, caption: str | None = None, member_id: int | None = None
     ) -> None:
         async def job() -> None:
-            await self.transport.send_document(chat_id, data, filename, caption=caption)
+            await self.transport.send_document(chat, data, filename, caption=caption)
 
-        self.delivery.submit(chat_id, job, member_id, priority=LIVE)
+        self.delivery.submit(chat, job, member_id, priority=LIVE)
 
     def edit(
         self,
-        chat_id: int,
-        message_id: int,
+        message: MessageRef,
         text: str,
         *,
         buttons: Keyboard | None = None,
@@ -61,11 +61,11 @@ class Answers:
 
         async def job() -> None:
             try:
-                await self.transport.edit_text(chat_id, message_id, text, buttons=buttons)
+                await self.transport.edit(message, text, buttons=buttons)
             except NotModified:
                 pass
             except (Gone, Rejected):
                 if or_send:
-                    await self.transport.send_text(chat_id, text, buttons=buttons)
+                    await self.transport.send(message.chat, text, buttons=buttons)
 
-        self.delivery.submit(chat_id, job, member_id, priority=LIVE)
+        self.delivery.submit(message.chat, job, member_id, priority=LIVE)

@@ -17,6 +17,7 @@ from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator
 from bot.core.text import labelled, mark_lines
+from bot.ports.refs import MessageRef
 from bot.ports.replies import Reply
 from bot.ports.transport import Button
 from bot.services.notify import Notifier
@@ -121,7 +122,7 @@ class BoardService:
             lines.append(entry.link)
         return "\n".join(lines)
 
-    async def share(self, member: Member, text: str, message_id: int) -> Reply:
+    async def share(self, member: Member, text: str, message: MessageRef) -> Reply:
         """`/partager`: relay to the room under the pseudonym, keep on the board without author."""
         if not text.strip():
             raise Refusal("board.usage")
@@ -135,7 +136,7 @@ class BoardService:
         combined = "\n".join(p for p in (title, body, link) if p)
         care = await self.relay.assess(combined)
         if care.hold:
-            return await self.safety.hold(member, room, Incoming(message_id, "text", combined))
+            return await self.safety.hold(member, room, Incoming(message, "text", combined))
         token = secrets.token_urlsafe(12)
         async with self.db.transaction() as tx:
             entry = await tx.board.add(room.id, title, body, link, _hash(token), self.clock.day())
@@ -186,11 +187,14 @@ class BoardService:
         lines = [text, self.t(locale, "board.title", theme=room.theme)]  # one blank line between blocks
         lines += [self._entry_text(locale, e) for e in entries]
         buttons = None
+        short = self.notifier.transport.capabilities_for(member.chat).short
         if member.is_facilitator:
             buttons = [
                 [
                     Button(
-                        self.t(locale, "board.button_unpin" if e.pinned else "board.button_pin", title=e.title[:18]),
+                        self.t(
+                            locale, "board.button_unpin" if e.pinned else "board.button_pin", title=short(e.title, 2)
+                        ),
                         f"bd:pin:{e.id}",
                     ),
                     Button(

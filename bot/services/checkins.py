@@ -317,11 +317,11 @@ class CheckinService:
                 return await tx.checkins.claim_day(member.id, day)
 
         async def send() -> None:
-            await self.transport.send_text(member.chat_id, text, buttons=buttons)
+            await self.transport.send(member.chat, text, buttons=buttons)
             metrics.checkin_sent()
 
         job = claimed_once(claim_day, send) if claim else send
-        self.delivery.submit(member.chat_id, job, member.id, priority=BULK)
+        self.delivery.submit(member.chat, job, member.id, priority=BULK)
 
     # ---------------------------------------------------------------- answers
     def _check_day(self, day: str, tz: str) -> None:

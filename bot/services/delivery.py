@@ -17,7 +17,7 @@ import heapq
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 
 from bot.core.errors import Gone, NotModified, RateLimited, Rejected, Transient, Unreachable
@@ -65,7 +65,7 @@ class Delivery:
         self._lanes: dict[int, _Lane] = {}
         self._low: list = []
         self._low_sequence = 0
-        self._pacer = pacer  # has `async ready(chat_id)`: the rate limiter's per-chat pacing
+        self._pacer = pacer  # has `async ready(chat)`: the rate limiter's per-chat pacing (chat: a ChatRef)
         self._low_task: asyncio.Task | None = None
         self._low_rate = low_rate
         self._live_backlog = live_backlog
@@ -78,7 +78,7 @@ class Delivery:
         self._idle = asyncio.Event()
         self._idle.set()
 
-    def submit(self, chat_id: int, job: Job, member_id: int | None = None, *, priority: int = LIVE) -> None:
+    def submit(self, chat_id: Hashable, job: Job, member_id: int | None = None, *, priority: int = LIVE) -> None:
         """Queue a job for one chat; it runs after every job queued before it for that chat.
 
         Reminders and bulk jobs (check-ins) wait in a shared queue, most urgent first, and
@@ -107,7 +107,7 @@ class Delivery:
             self._idle.set()
 
     def _enqueue(
-        self, chat_id: int, job: Job, member_id: int | None, priority: int = LIVE, queued: float | None = None
+        self, chat_id: Hashable, job: Job, member_id: int | None, priority: int = LIVE, queued: float | None = None
     ) -> None:
         lane = self._lanes.setdefault(chat_id, _Lane())
         lane.jobs.append((job, member_id, priority, time.monotonic() if queued is None else queued))
@@ -148,7 +148,7 @@ class Delivery:
         except TimeoutError:
             return False
 
-    async def _run(self, chat_id: int, lane: _Lane) -> None:
+    async def _run(self, chat_id: Hashable, lane: _Lane) -> None:
         try:
             while lane.jobs:
                 if self._pacer is not None:

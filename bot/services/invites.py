@@ -17,10 +17,6 @@ def new_code() -> str:
     return base64.b32encode(os.urandom(10)).decode()
 
 
-def deep_link(bot_username: str, code: str) -> str:
-    return f"https://t.me/{bot_username}?start={code}"
-
-
 class InviteService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db

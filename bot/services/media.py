@@ -9,7 +9,6 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from bot.core.errors import Refusal
 
 MAX_SIDE = 2560
-MAX_DOWNLOAD = 20 * 1024 * 1024  # what Telegram lets a bot download
 
 
 def strip_photo(data: bytes) -> bytes:

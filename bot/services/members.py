@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.clock import Clock
+from bot.ports.refs import ChatRef
 from storage.cache import ReadCache
 from storage.database import Database
 from storage.members import Consents, Member
@@ -42,7 +43,7 @@ class MemberService:
                 await repo.touch(member.id, self.clock.day())
             return Identity(member, False)
 
-    async def enroll(self, user_id: int, chat_id: int, locale: str, consents: Consents, version: int) -> Member:
+    async def enroll(self, user_id: int, chat: ChatRef, locale: str, consents: Consents, version: int) -> Member:
         async with self.db.transaction() as tx:
             repo = tx.members
             existing = await repo.find_by_user(user_id)
@@ -50,7 +51,7 @@ class MemberService:
                 await repo.set_consents(existing.id, consents, version)
                 await repo.set_locale(existing.id, locale)
                 return await repo.get(existing.id)  # type: ignore[return-value]
-            return await repo.create(user_id, chat_id, locale, consents, version, self.clock.day())
+            return await repo.create(user_id, chat, locale, consents, version, self.clock.day())
 
     async def set_locale(self, member_id: int, locale: str) -> None:
         async with self.db.transaction() as tx:

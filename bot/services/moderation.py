@@ -14,6 +14,7 @@ from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator
 from bot.core.text import labelled, mark_lines, neutralise
+from bot.ports.refs import MessageRef
 from bot.ports.replies import Reply
 from bot.services.notify import Notifier
 from bot.services.rooms import RoomService
@@ -51,14 +52,14 @@ class ModerationService:
         self.notifier = notifier
         self.rooms = rooms
 
-    async def _target(self, actor: Member, reply_to: int | None) -> tuple[Seat, Member, str]:
+    async def _target(self, actor: Member, reply_to: MessageRef | None) -> tuple[Seat, Member, str]:
         """The seat behind the relayed copy the facilitator replied to."""
         if not actor.is_facilitator:
             raise Refusal("common.facilitators_only")
         if reply_to is None:
             raise Refusal("moderation.reply_needed")
         async with self.db.transaction() as tx:
-            relay = await tx.relays.by_copy(actor.id, reply_to)
+            relay = await tx.relays.by_copy(actor.id, reply_to.id)
             if relay is None or relay.author_id is None:
                 raise Refusal("moderation.unknown_message")
             if relay.author_id == actor.id:
@@ -72,7 +73,7 @@ class ModerationService:
             raise Refusal("moderation.not_facilitator")
         return seat, author, room.theme
 
-    async def warn(self, actor: Member, reply_to: int | None, reason: str) -> Reply:
+    async def warn(self, actor: Member, reply_to: MessageRef | None, reason: str) -> Reply:
         seat, author, theme = await self._target(actor, reply_to)
         async with self.db.transaction() as tx:
             await tx.rooms.warn(seat.room_id, seat.member_id)
@@ -83,7 +84,7 @@ class ModerationService:
             self.notifier.send(author, "moderation.warned", theme=theme)
         return Reply(self.t(actor.locale, "moderation.warn_done", pseudonym=seat.pseudonym))
 
-    async def mute(self, actor: Member, reply_to: int | None, duration: str) -> Reply:
+    async def mute(self, actor: Member, reply_to: MessageRef | None, duration: str) -> Reply:
         seconds = parse_duration(duration)
         seat, author, theme = await self._target(actor, reply_to)
         until = self.clock.now() + seconds
@@ -94,7 +95,7 @@ class ModerationService:
         self.notifier.send(author, "moderation.muted", theme=theme, until=when)
         return Reply(self.t(actor.locale, "moderation.mute_done", pseudonym=seat.pseudonym, until=when))
 
-    async def ban(self, actor: Member, reply_to: int | None, scope: str) -> Reply:
+    async def ban(self, actor: Member, reply_to: MessageRef | None, scope: str) -> Reply:
         seat, author, theme = await self._target(actor, reply_to)
         bot_wide = scope.strip().lower() in BOT_WIDE
         if scope.strip() and not bot_wide:
@@ -112,7 +113,7 @@ class ModerationService:
         self.notifier.send(author, "moderation.banned_room", theme=theme)
         return Reply(self.t(actor.locale, "moderation.ban_done", pseudonym=seat.pseudonym, theme=theme))
 
-    async def announce(self, actor: Member, text: str, reply_to: int | None) -> Reply:
+    async def announce(self, actor: Member, text: str, reply_to: MessageRef | None) -> Reply:
         """`/annonce`: a message to the room signed « Animation »."""
         if not actor.is_facilitator:
             raise Refusal("common.facilitators_only")
@@ -124,7 +125,7 @@ class ModerationService:
         async with self.db.transaction() as tx:
             room_id = actor.active_room_id
             if reply_to is not None:
-                relay = await tx.relays.by_copy(actor.id, reply_to)
+                relay = await tx.relays.by_copy(actor.id, reply_to.id)
                 room_id = relay.room_id if relay else room_id
             room = await tx.rooms.get(room_id) if room_id else None
             if room is None or not room.is_open or await tx.rooms.seat(room.id, actor.id) is None:

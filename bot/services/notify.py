@@ -23,7 +23,7 @@ class Notifier:
         key: str,
         *,
         buttons: Callable[[str], Keyboard] | None = None,
-        priority: str = LIVE,
+        priority: int = LIVE,
         **params: object,
     ) -> None:
         """Queue a localized message to one member, in order with their relayed messages."""
@@ -36,10 +36,10 @@ class Notifier:
         text: str,
         buttons: Keyboard | None = None,
         protect: bool = False,
-        priority: str = LIVE,
+        priority: int = LIVE,
         entities: Sequence[Entity] = (),
     ) -> None:
         async def job() -> None:
-            await self.transport.send_text(member.chat_id, text, buttons=buttons, protect=protect, entities=entities)
+            await self.transport.send(member.chat, text, buttons=buttons, protect=protect, entities=entities)
 
-        self.delivery.submit(member.chat_id, job, member.id, priority=priority)
+        self.delivery.submit(member.chat, job, member.id, priority=priority)

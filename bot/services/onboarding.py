@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.i18n import Translator
+from bot.ports.refs import ChatRef
 from bot.ports.replies import Reply
 from bot.ports.transport import Button
 from bot.services.invites import CODE_PATTERN, InviteService
@@ -106,7 +107,7 @@ class Onboarding:
             )
         )
 
-    async def press(self, data: str, user_id: int, chat_id: int, member: Member | None) -> Step | None:
+    async def press(self, data: str, user_id: int, chat: ChatRef, member: Member | None) -> Step | None:
         """A button of the onboarding flow; None when the data is not a valid step."""
         match = _DATA.match(data)
         if match is None:
@@ -125,7 +126,7 @@ class Onboarding:
         if step == "t" and arg is not None and match["toggle"] in ("1", "2", "4"):
             return Step(self.consent_screen(locale, arg ^ int(match["toggle"]), code))
         if step == "d" and arg is not None:
-            enrolled = await self.members.enroll(user_id, chat_id, locale, consents_from_bits(arg), CONSENT_VERSION)
+            enrolled = await self.members.enroll(user_id, chat, locale, consents_from_bits(arg), CONSENT_VERSION)
             if code:
                 outcome = await self._redeem(enrolled, locale, code, first_time=True)
                 return Step(outcome.reply, outcome.member, outcome.became_facilitator)

@@ -20,8 +20,6 @@ from bot.core.clock import Clock
 from bot.core.errors import Gone, Refusal, TooLarge
 from bot.core.i18n import Translator
 from bot.core.text import (
-    MAX_CAPTION,
-    MAX_TEXT,
     Entity,
     Styled,
     join_lines,
@@ -29,15 +27,17 @@ from bot.core.text import (
     mark_lines,
     neutralise,
     split_labelled,
-    split_text,
     utf16_len,
 )
 from bot.monitoring import metrics
+from bot.ports import kinds
+from bot.ports.capabilities import Capabilities
+from bot.ports.refs import Media, MessageRef, message_ref
 from bot.ports.replies import Reply
 from bot.ports.transport import Transport
 from bot.services.crisis import NONE, Assessment, assess
 from bot.services.delivery import SAFETY, Delivery, ignore_gone
-from bot.services.media import MAX_DOWNLOAD, strip_photo
+from bot.services.media import strip_photo
 from bot.services.notify import Notifier
 from bot.services.rooms import display_theme
 from storage.cache import ReadCache
@@ -46,9 +46,9 @@ from storage.members import Member, first_voice_note
 from storage.relays import Relay, RelayRepo
 from storage.rooms import Room, Seat
 
-COPIED = {"voice", "video", "animation"}
-COPIED_WITH_LABEL = {"sticker", "video_note"}
-REFUSED = {"document", "audio", "contact", "location", "venue", "poll", "dice", "game", "story", "other"}
+COPIED = {kinds.VOICE, kinds.VIDEO, kinds.ANIMATION}
+COPIED_WITH_LABEL = {kinds.STICKER, kinds.VIDEO_NOTE}
+REFUSED = kinds.ALL - {kinds.TEXT, kinds.PHOTO} - COPIED - COPIED_WITH_LABEL
 MAP_HOURS = 48
 LONG_TEXT = 600  # characters: above this the crisis detector runs in a worker thread
 
@@ -59,13 +59,12 @@ log = logging.getLogger(__name__)
 class Incoming:
     """A message a member sent to the bot, reduced to what the relay needs."""
 
-    message_id: int
-    kind: str
+    message: MessageRef
+    kind: str  # one of bot.ports.kinds
     text: str | None = None
-    file_ref: str | None = None
-    reply_to: int | None = None
+    media: Media | None = None
+    reply_to: MessageRef | None = None
     quote_position: int | None = None  # a quoted part of a coalesced copy picks its line
-    file_size: int | None = None  # as announced by the platform, when it says
 
 
 class FloodGate:
@@ -93,8 +92,7 @@ class _Plan:
 
     relay_id: int
     recipient: Member
-    author_chat: int
-    source_id: int
+    media: Media | None
     photo: bytes | None
     shared: dict
     replied: Relay | None
@@ -165,12 +163,12 @@ class RelayService:
             return Styled(name, (Entity("bold", 0, utf16_len(name)),))
         return self.line(locale, name, mark_lines(body, self.t(locale, "relay.continuation")))
 
-    def lines(self, locale: str, name: str, body: str, limit: int = MAX_TEXT) -> list[Styled]:
-        """« **name** : body », split under Telegram's limit; never truncated."""
+    def lines(self, locale: str, name: str, body: str, caps: Capabilities) -> list[Styled]:
+        """« **name** : body », split under the recipient's transport's text limit; never truncated."""
         header = self.t(locale, "relay.line", name=name, text="")
         mark = self.t(locale, "relay.continuation")
-        room = max(1, limit - utf16_len(header))
-        pieces = split_text(mark_lines(body, mark), room)
+        room = max(1, caps.text_limit - caps.measure(header))
+        pieces = caps.split(mark_lines(body, mark), room)
         return [
             self.line(locale, name, piece[len(mark) :] if index and piece.startswith(mark) else piece)
             for index, piece in enumerate(pieces)
@@ -191,7 +189,8 @@ class RelayService:
             )
         if incoming.kind == "text" and not neutralise(incoming.text or "").strip():
             return None
-        if incoming.kind == "photo" and (incoming.file_size or 0) > MAX_DOWNLOAD:
+        caps = self.transport.capabilities_for(author.chat)
+        if incoming.kind == "photo" and incoming.media is not None and (incoming.media.size or 0) > caps.max_download:
             raise Refusal("relay.photo_too_large")
         room_id, replied = await self._destination(author, incoming.reply_to, incoming.quote_position)
         view = await self._views.get(room_id, lambda: self._load_view(room_id))
@@ -217,9 +216,9 @@ class RelayService:
             note = self.safety.gentle(author) if care.at_risk else None  # alone, and still worrying
             return Reply(alone + ("\n\n" + note.text if note is not None else ""), edit=False)
         photo: bytes | None = None
-        if incoming.kind == "photo" and incoming.file_ref:
+        if incoming.kind == "photo" and incoming.media is not None:
             try:
-                photo = strip_photo(await self.transport.fetch_file(incoming.file_ref))
+                photo = strip_photo(await self.transport.fetch_attachment(incoming.media))
             except TooLarge as exc:  # retrying would fail again: say why
                 raise Refusal("relay.photo_too_large") from exc
         recipients = [m for m in (view.members.get(s.member_id) for s in others) if m is not None]
@@ -227,12 +226,12 @@ class RelayService:
             self.db,
             room.id,
             author.id,
-            incoming.message_id,
+            incoming.message.id,
             incoming.kind,
             int(self.clock.now()),
             pending=bool(recipients),
         )
-        shared: dict[str, str | None] = {"photo_ref": None}
+        shared: dict[str, Media | None] = {"photo": None}
         runs = []
         for member in recipients:
             name = self.name(member.locale, seat, room, view.counts.get(member.id, 0) > 1)
@@ -247,7 +246,7 @@ class RelayService:
                 run.plan.mark = mark
             self._outstanding[relay.id] = len(runs)
         for member, run in runs:
-            self.delivery.submit(member.chat_id, run, member.id)
+            self.delivery.submit(member.chat, run, member.id)
         metrics.relayed()
         if care.at_risk:  # relayed, and a short private note with the resources
             note = self.safety.gentle(author)
@@ -268,7 +267,7 @@ class RelayService:
         return await asyncio.to_thread(assess, text)
 
     async def _destination(
-        self, author: Member, reply_to: int | None, quote_position: int | None = None
+        self, author: Member, reply_to: MessageRef | None, quote_position: int | None = None
     ) -> tuple[int, Relay | None]:
         """The room a message goes to (the replied message's, else the active one)."""
         if reply_to is None and author.active_room_id is not None:
@@ -278,10 +277,10 @@ class RelayService:
             room_id = author.active_room_id
             if reply_to is not None:
                 relays = tx.relays
-                combined = self.combined.get((author.chat_id, reply_to))
+                combined = self.combined.get(reply_to)
                 line_relay = combined.relay_at(quote_position) if combined and combined.lines else None
-                replied = await relays.by_copy(author.id, reply_to, line_relay) or await relays.by_author_message(
-                    author.id, reply_to
+                replied = await relays.by_copy(author.id, reply_to.id, line_relay) or await relays.by_author_message(
+                    author.id, reply_to.id
                 )
                 if replied is not None:
                     room_id = replied.room_id
@@ -325,24 +324,25 @@ class RelayService:
         shared: dict,
         replied: Relay | None,
     ) -> _Plan:
-        plan = _Plan(relay.id, member, author.chat_id, incoming.message_id, photo, shared, replied)
+        plan = _Plan(relay.id, member, incoming.media, photo, shared, replied)
         locale = member.locale
         body = incoming.text or ""
+        caps = self.transport.capabilities_for(member.chat)
         if incoming.kind == "text":
-            for line in self.lines(locale, name, body):
+            for line in self.lines(locale, name, body, caps):
                 plan.steps.append(("text", line))
         elif incoming.kind == "photo":
             caption = self.caption(locale, name, body)
-            if utf16_len(caption.text) <= MAX_CAPTION:
+            if caps.fits_caption(caption.text):
                 plan.steps.append(("photo", caption))
             else:
                 plan.steps.append(("photo", self.caption(locale, name, "")))
-                plan.steps.extend(("text", line) for line in self.lines(locale, name, body))
+                plan.steps.extend(("text", line) for line in self.lines(locale, name, body, caps))
         elif incoming.kind in COPIED:
             caption = self.caption(locale, name, body)
-            if utf16_len(caption.text) > MAX_CAPTION:
+            if not caps.fits_caption(caption.text):
                 plan.steps.append(("copy", self.caption(locale, name, "")))
-                plan.steps.extend(("text", line) for line in self.lines(locale, name, body))
+                plan.steps.extend(("text", line) for line in self.lines(locale, name, body, caps))
             else:
                 plan.steps.append(("copy", caption))
         else:  # stickers, round videos: no caption possible, the name goes first
@@ -350,26 +350,27 @@ class RelayService:
             plan.steps.append(("copy", None))
         return plan
 
-    async def _reply_target(self, plan: _Plan) -> int | None:
+    async def _reply_target(self, plan: _Plan) -> MessageRef | None:
         replied = plan.replied
         if replied is None:
             return None
+        chat = plan.recipient.chat
         if replied.author_id == plan.recipient.id:
-            return replied.author_msg_id
+            return message_ref(chat, replied.author_msg_id) if replied.author_msg_id is not None else None
         async with self.db.transaction() as tx:
             for copy in await tx.relays.copies(replied.id):
                 if copy.member_id == plan.recipient.id and copy.part == 0:
-                    return copy.message_id
+                    return message_ref(chat, copy.message_id)
         return None
 
     def _runner(self, plan: _Plan) -> _RelayRun:
         return _RelayRun(self, plan)
 
     # ------------------------------------------------------------------ edits
-    async def edit(self, author: Member, message_id: int, new_text: str) -> None:
+    async def edit(self, author: Member, message: MessageRef, new_text: str) -> None:
         """An edited message: every copy follows (text lines or captions)."""
         async with self.db.transaction() as tx:
-            relay = await tx.relays.by_author_message(author.id, message_id)
+            relay = await tx.relays.by_author_message(author.id, message.id)
             if relay is None or relay.kind in COPIED_WITH_LABEL:
                 return
             room = await tx.rooms.get(relay.room_id)
@@ -380,7 +381,7 @@ class RelayService:
             counts = await tx.rooms.seat_counts([m.id for m in recipients])
         for member in recipients:
             name = self.name(member.locale, seat, room, counts.get(member.id, 0) > 1)
-            self.delivery.submit(member.chat_id, self._editor(relay, member, name, new_text), member.id)
+            self.delivery.submit(member.chat, self._editor(relay, member, name, new_text), member.id)
 
     async def _recipients(self, tx, relay: Relay) -> list[Member]:
         ids = {s.member_id for s in await tx.rooms.seats(relay.room_id)}
@@ -388,67 +389,68 @@ class RelayService:
         ids.discard(relay.author_id)
         return await tx.members.many(sorted(ids))
 
-    async def _copies_of(self, relay_id: int, member_id: int) -> list[tuple[int, int]]:
+    async def _copies_of(self, relay_id: int, member: Member) -> list[tuple[int, MessageRef]]:
+        """(part, message) of each copy of a relay in a member's chat."""
         async with self.db.transaction() as tx:
-            return [(c.part, c.message_id) for c in await tx.relays.copies(relay_id) if c.member_id == member_id]
+            return [
+                (c.part, message_ref(member.chat, c.message_id))
+                for c in await tx.relays.copies(relay_id)
+                if c.member_id == member.id
+            ]
 
     def _editor(self, relay: Relay, member: Member, name: str, text: str):
         async def run() -> None:
-            copies = await self._copies_of(relay.id, member.id)
+            copies = await self._copies_of(relay.id, member)
             if not copies:
                 return
-            chat = member.chat_id
+            chat = member.chat
+            caps = self.transport.capabilities_for(chat)
             if relay.kind == "text":
-                lines = self.lines(member.locale, name, text)
-                combined = self.combined.get((chat, copies[0][1]))
+                lines = self.lines(member.locale, name, text, caps)
+                combined = self.combined.get(copies[0][1])
                 if combined is not None or await self._is_shared(member.id, copies[0][1]):
                     await self._edit_line(member, copies[0][1], relay.id, join_lines(lines))
                     return
-                for part, message_id in copies:
+                for part, message in copies:
                     if part < len(lines):
-                        await ignore_gone(
-                            self.transport.edit_text(chat, message_id, lines[part].text, entities=lines[part].entities)
-                        )
+                        await ignore_gone(self.transport.edit(message, lines[part].text, entities=lines[part].entities))
                     else:
-                        await ignore_gone(self.transport.delete(chat, message_id))
+                        await ignore_gone(self.transport.delete(message))
                         async with self.db.transaction() as tx:
                             await tx.relays.remove_copy(relay.id, member.id, part)
                 for part in range(len(copies), len(lines)):
-                    sent = await self.transport.send_text(
+                    sent = await self.transport.send(
                         chat, lines[part].text, protect=True, entities=lines[part].entities
                     )
                     async with self.db.transaction() as tx:
-                        await tx.relays.add_copy(relay.id, member.id, part, sent.message_id)
+                        await tx.relays.add_copy(relay.id, member.id, part, sent.message.id)
             else:
                 caption = self.caption(member.locale, name, text)
-                if utf16_len(caption.text) > MAX_CAPTION:
+                if not caps.fits_caption(caption.text):
                     caption = self.caption(member.locale, name, "")
-                await ignore_gone(
-                    self.transport.edit_caption(chat, copies[0][1], caption.text, entities=caption.entities)
-                )
+                await ignore_gone(self.transport.edit_caption(copies[0][1], caption.text, entities=caption.entities))
 
         return run
 
-    async def _is_shared(self, member_id: int, message_id: int) -> bool:
+    async def _is_shared(self, member_id: int, message: MessageRef) -> bool:
         async with self.db.transaction() as tx:
-            return len(await tx.relays.sharing(member_id, message_id)) > 1
+            return len(await tx.relays.sharing(member_id, message.id)) > 1
 
     async def _lines_of(
-        self, member: Member, message_id: int, sharing: list[tuple[int, int]] | None = None
+        self, member: Member, message: MessageRef, sharing: list[tuple[int, int]] | None = None
     ) -> Combined | None:
         """The lines of a combined copy: kept in memory since it was sent, else (after a
         restart) read back from the platform, cut at the bot's bold labels and matched in
         order to the map's lines (`sharing`: (relay id, line), else read from the map).
         None if they cannot be told apart; nothing read is kept beyond memory."""
-        chat = member.chat_id
-        combined = self.combined.get((chat, message_id))
+        combined = self.combined.get(message)
         if combined is not None:
             return combined
         if sharing is None:
             async with self.db.transaction() as tx:
-                sharing = await tx.relays.sharing(member.id, message_id)
+                sharing = await tx.relays.sharing(member.id, message.id)
         try:
-            current = await self.transport.recall(chat, message_id)
+            current = await self.transport.recall(message)
         except Gone:
             return None
         if current is None:
@@ -457,73 +459,71 @@ class RelayService:
         if parts is None or len(parts) != len(sharing):
             # Not what the map says: leave every word, only take the reading's button away.
             log.warning("a combined copy could not be matched to its lines; left as it was")
-            await ignore_gone(self.transport.edit_text(chat, message_id, current.text, entities=current.entities))
+            await ignore_gone(self.transport.edit(message, current.text, entities=current.entities))
             return None
         combined = Combined(
             [(relay_id, part) for (relay_id, _), part in zip(sorted(sharing, key=lambda r: r[1]), parts, strict=True)]
         )
-        self.combined.put((chat, message_id), combined)
+        self.combined.put(message, combined)
         return combined
 
-    async def _edit_line(self, member: Member, message_id: int, relay_id: int, new_line: Styled) -> None:
+    async def _edit_line(self, member: Member, message: MessageRef, relay_id: int, new_line: Styled) -> None:
         """One line of a coalesced copy changed: rebuild the copy with the other lines as they are."""
-        chat = member.chat_id
-        combined = await self._lines_of(member, message_id)
+        combined = await self._lines_of(member, message)
         if combined is None:
             # The other lines cannot be told apart: say what changed as a reply to the copy.
             notice = labelled(lambda x: self.t(member.locale, "relay.edited_line", line=x), "")
             reply = Styled(notice.text) + new_line
-            await self.transport.send_text(chat, reply.text, reply_to=message_id, protect=True, entities=reply.entities)
+            await self.transport.send(member.chat, reply.text, reply_to=message, protect=True, entities=reply.entities)
             return
         combined.replace(relay_id, new_line)
         text = combined.text()
-        await ignore_gone(self.transport.edit_text(chat, message_id, text.text, entities=text.entities))
+        await ignore_gone(self.transport.edit(message, text.text, entities=text.entities))
 
     async def _delete_line(
-        self, member: Member, message_id: int, relay_id: int, sharing: list[tuple[int, int]] | None = None
+        self, member: Member, message: MessageRef, relay_id: int, sharing: list[tuple[int, int]] | None = None
     ) -> bool:
         """Take one line out of a coalesced copy, keeping everyone else's; when none is left,
         delete the message. False if the lines could not be told apart (then nothing of
         anyone else's is touched)."""
-        chat = member.chat_id
-        combined = await self._lines_of(member, message_id, sharing)
+        combined = await self._lines_of(member, message, sharing)
         if combined is None:
             log.warning("a line of a combined copy could not be taken out; the other lines were kept")
             return False
         combined.remove(relay_id)
         if combined.lines:
             text = combined.text()
-            await ignore_gone(self.transport.edit_text(chat, message_id, text.text, entities=text.entities))
+            await ignore_gone(self.transport.edit(message, text.text, entities=text.entities))
             return True
-        self.combined.pop((chat, message_id), None)
-        await ignore_gone(self.transport.delete(chat, message_id))
+        self.combined.pop(message, None)
+        await ignore_gone(self.transport.delete(message))
         return True
 
     # ---------------------------------------------------------------- deletes
-    async def delete(self, author: Member, reply_to: int | None) -> Reply:
+    async def delete(self, author: Member, reply_to: MessageRef | None) -> Reply:
         """`/supprimer` in reply to one's own message: every copy is deleted."""
         if reply_to is None:
             raise Refusal("relay.delete_usage")
         async with self.db.transaction() as tx:
             relays = tx.relays
-            relay = await relays.by_author_message(author.id, reply_to)
+            relay = await relays.by_author_message(author.id, reply_to.id)
             if relay is None:
-                if await relays.by_copy(author.id, reply_to) is not None:
+                if await relays.by_copy(author.id, reply_to.id) is not None:
                     raise Refusal("relay.delete_not_own")
                 raise Refusal("relay.delete_unknown", hours=MAP_HOURS)
             recipients = await self._recipients(tx, relay)
         for member in recipients:
-            self.delivery.submit(member.chat_id, self._deleter(relay.id, member), member.id)
+            self.delivery.submit(member.chat, self._deleter(relay.id, member), member.id)
         return Reply(self.t(author.locale, "relay.deleted"))
 
     def _deleter(self, relay_id: int, member: Member):
         async def run() -> None:
-            for part, message_id in await self._copies_of(relay_id, member.id):
-                if (member.chat_id, message_id) in self.combined or await self._is_shared(member.id, message_id):
-                    if not await self._delete_line(member, message_id, relay_id):
+            for part, message in await self._copies_of(relay_id, member):
+                if message in self.combined or await self._is_shared(member.id, message):
+                    if not await self._delete_line(member, message, relay_id):
                         continue  # the line stays, so does its place in the map
                 else:
-                    await ignore_gone(self.transport.delete(member.chat_id, message_id))
+                    await ignore_gone(self.transport.delete(message))
                 async with self.db.transaction() as tx:
                     await tx.relays.remove_copy(relay_id, member.id, part)
 
@@ -553,29 +553,30 @@ class RelayService:
             if author is None or relay.author_msg_id is None:
                 RelayRepo.defer_settled(self.db, relay.id)  # nobody left to tell
                 continue
-            self.delivery.submit(author.chat_id, self._teller(author, relay), author.id, priority=SAFETY)
+            self.delivery.submit(author.chat, self._teller(author, relay), author.id, priority=SAFETY)
         return len(pending)
 
     def _teller(self, author: Member, relay: Relay):
         async def run() -> None:
-            await self.transport.send_text(
-                author.chat_id, self.t(author.locale, "relay.maybe_lost"), reply_to=relay.author_msg_id
-            )
+            original = message_ref(author.chat, relay.author_msg_id) if relay.author_msg_id is not None else None
+            await self.transport.send(author.chat, self.t(author.locale, "relay.maybe_lost"), reply_to=original)
             RelayRepo.defer_settled(self.db, relay.id)  # told: not again at the next start
 
         return run
 
     def take_down(self, person: Member, message_id: int, relay_id: int, sharing: list[tuple[int, int]]) -> None:
         """Remove an erased author's copy from a person's chat: their line only, when the
-        message holds other people's lines too (`sharing`, read before the map rows went)."""
+        message holds other people's lines too (`sharing`, read before the map rows went).
+        `message_id`: the copy's id in that chat, as the relay map keeps it."""
+        message = message_ref(person.chat, message_id)
 
         async def run() -> None:
-            if (person.chat_id, message_id) in self.combined or len(sharing) > 1:
-                await self._delete_line(person, message_id, relay_id, sharing)
+            if message in self.combined or len(sharing) > 1:
+                await self._delete_line(person, message, relay_id, sharing)
             else:
-                await ignore_gone(self.transport.delete(person.chat_id, message_id))
+                await ignore_gone(self.transport.delete(message))
 
-        self.delivery.submit(person.chat_id, run, person.id)
+        self.delivery.submit(person.chat, run, person.id)
 
     async def purge(self, now: float | None = None) -> int:
         """Forget message ids older than 48 hours."""
@@ -611,11 +612,11 @@ class Combined:
 
 
 class CombinedCopies(OrderedDict):
-    """(chat, message id) -> Combined, for 48 hours at most and a bounded number of entries."""
+    """Message -> Combined, for 48 hours at most and a bounded number of entries."""
 
     LIMIT = 50_000
 
-    def put(self, key: tuple[int, int], combined: Combined) -> None:
+    def put(self, key: MessageRef, combined: Combined) -> None:
         self[key] = combined
         self.move_to_end(key)
         while len(self) > self.LIMIT:
@@ -649,7 +650,8 @@ class _RelayRun:
         if mine is None or theirs is None or other.plan.recipient.id != self.plan.recipient.id:
             return False
         current = [mine] + [p.steps[0][1] for p in self.absorbed]
-        if utf16_len("\n".join(line.text for line in current + [theirs])) > MAX_TEXT:
+        caps = self.service.transport.capabilities_for(self.plan.recipient.chat)
+        if not caps.fits_text("\n".join(line.text for line in current + [theirs])):
             return False
         self.absorbed.append(other.plan)
         return True
@@ -660,32 +662,33 @@ class _RelayRun:
             await self._send_combined()
             return
         service, plan = self.service, self.plan
-        chat = plan.recipient.chat_id
+        chat = plan.recipient.chat
         while plan.done < len(plan.steps):
             kind, text = plan.steps[plan.done]
             reply_to = await service._reply_target(plan) if plan.done == 0 else None
             if kind == "text":
-                sent = await service.transport.send_text(
+                sent = await service.transport.send(
                     chat, text.text, reply_to=reply_to, protect=True, entities=text.entities
                 )
             elif kind == "photo":
-                source = plan.shared["photo_ref"] or plan.photo
+                again = plan.shared["photo"]
+                source: bytes | Media = again if again is not None and again.transport == chat.transport else plan.photo
                 sent = await service.transport.send_photo(
                     chat, source, caption=text.text, reply_to=reply_to, protect=True, entities=text.entities
                 )
-                if sent.file_ref:
-                    plan.shared["photo_ref"] = sent.file_ref
+                if sent.media is not None:
+                    plan.shared["photo"] = sent.media
             else:
-                sent = await service.transport.copy(
+                assert plan.media is not None  # a media kind always carries its media
+                sent = await service.transport.relay_media(
                     chat,
-                    plan.author_chat,
-                    plan.source_id,
+                    plan.media,
                     caption=text.text if text else None,
                     reply_to=reply_to,
                     protect=True,
                     entities=text.entities if text else (),
                 )
-            RelayRepo.defer_copy(service.db, plan.relay_id, plan.recipient.id, plan.done, sent.message_id)
+            RelayRepo.defer_copy(service.db, plan.relay_id, plan.recipient.id, plan.done, sent.message.id)
             plan.done += 1
         metrics.copied()
 
@@ -694,11 +697,11 @@ class _RelayRun:
         plans = [self.plan] + self.absorbed
         lines = [(p.relay_id, p.steps[0][1]) for p in plans]
         combined = Combined(lines)
-        chat = self.plan.recipient.chat_id
+        chat = self.plan.recipient.chat
         text = combined.text()
-        sent = await service.transport.send_text(chat, text.text, protect=True, entities=text.entities)
-        service.combined.put((chat, sent.message_id), combined)
+        sent = await service.transport.send(chat, text.text, protect=True, entities=text.entities)
+        service.combined.put(sent.message, combined)
         for line, p in enumerate(plans):
-            RelayRepo.defer_copy(service.db, p.relay_id, p.recipient.id, 0, sent.message_id, line)
+            RelayRepo.defer_copy(service.db, p.relay_id, p.recipient.id, 0, sent.message.id, line)
             p.done = 1
         metrics.copied(len(plans))

@@ -13,6 +13,7 @@ import logging
 from bot.core.clock import Clock
 from bot.core.errors import DeliveryError, Refusal
 from bot.core.i18n import Translator
+from bot.ports.refs import MessageRef, message_ref
 from bot.ports.replies import Reply
 from bot.ports.transport import Button, Transport
 from bot.services.delivery import SAFETY
@@ -47,31 +48,40 @@ class ReportService:
         self.notifier = notifier
         self.transport = transport
 
-    async def _relay_for(self, tx: Tx, reporter: Member, message_id: int | None):
-        if message_id is None:
+    async def _relay_for(self, tx: Tx, reporter: Member, replied: MessageRef | None):
+        if replied is None:
             raise Refusal("reports.reply_needed")
-        relay = await tx.relays.by_copy(reporter.id, message_id)
+        relay = await tx.relays.by_copy(reporter.id, replied.id)
         if relay is None:
-            if await tx.relays.by_author_message(reporter.id, message_id):
+            if await tx.relays.by_author_message(reporter.id, replied.id):
                 raise Refusal("reports.own")
             raise Refusal("reports.unknown")
         if relay.author_id is None:
             raise Refusal("reports.unknown")
         return relay
 
-    async def start(self, reporter: Member, message_id: int | None) -> Reply:
+    async def _received(self, tx: Tx, reporter: Member, relay_id: int):
+        """A relay whose copy the reporter received (the press names it by the bot's own id)."""
+        relay = await tx.relays.get(relay_id)
+        if relay is None or relay.author_id is None or relay.author_id == reporter.id:
+            raise Refusal("reports.unknown")
+        if not any(c.member_id == reporter.id for c in await tx.relays.copies(relay_id)):
+            raise Refusal("reports.unknown")
+        return relay
+
+    async def start(self, reporter: Member, replied: MessageRef | None) -> Reply:
         async with self.db.transaction() as tx:
-            await self._relay_for(tx, reporter, message_id)
+            relay = await self._relay_for(tx, reporter, replied)
         locale = reporter.locale
-        buttons = [[Button(self.t(locale, f"reports.reason_{r}"), f"rp:{r}:{message_id}")] for r in REASONS]
+        buttons = [[Button(self.t(locale, f"reports.reason_{r}"), f"rp:{r}:{relay.id}")] for r in REASONS]
         return Reply(self.t(locale, "reports.ask"), buttons)
 
-    async def choose(self, reporter: Member, reason: str, message_id: int) -> Reply:
+    async def choose(self, reporter: Member, reason: str, relay_id: int) -> Reply:
         if reason not in REASONS:
             raise Refusal("common.stale_button")
         now = int(self.clock.now())
         async with self.db.transaction() as tx:
-            relay = await self._relay_for(tx, reporter, message_id)
+            relay = await self._received(tx, reporter, relay_id)
             room = await tx.rooms.get(relay.room_id)
             seat = await tx.rooms.seat(relay.room_id, relay.author_id)
             if room is None or seat is None:
@@ -112,17 +122,17 @@ class ReportService:
         return Reply(self.t(reporter.locale, "reports.thanks"))
 
     def _send(self, facilitator: Member, text: str, buttons, own_copy: int | None, tracker: _Tracker) -> None:
+        reply_to = message_ref(facilitator.chat, own_copy) if own_copy is not None else None
+
         async def send() -> None:
             try:
-                await self.transport.send_text(
-                    facilitator.chat_id, text, buttons=buttons, reply_to=own_copy, protect=True
-                )
+                await self.transport.send(facilitator.chat, text, buttons=buttons, reply_to=reply_to, protect=True)
             except DeliveryError as error:
                 log.warning("a report could not reach a facilitator: %s", type(error).__name__)
                 raise
             tracker.delivered = True
 
-        self.notifier.delivery.submit(facilitator.chat_id, _ReportJob(send, tracker), facilitator.id, priority=SAFETY)
+        self.notifier.delivery.submit(facilitator.chat, _ReportJob(send, tracker), facilitator.id, priority=SAFETY)
 
     async def lift(self, facilitator: Member, relay_id: int) -> Reply:
         """A facilitator lifts the pause that reports put on a member."""

@@ -19,6 +19,7 @@ from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator
 from bot.monitoring import metrics
+from bot.ports.refs import message_ref
 from bot.ports.replies import Reply
 from bot.ports.scheduler import Scheduler
 from bot.ports.transport import Button, Transport
@@ -289,11 +290,11 @@ class WorkshopService:
         buttons = self._rsvp_buttons(workshop, person.locale)
 
         async def job() -> None:
-            sent = await self.transport.send_text(person.chat_id, text, buttons=buttons, protect=True)
+            sent = await self.transport.send(person.chat, text, buttons=buttons, protect=True)
             async with self.db.transaction() as tx:
-                await tx.workshops.set_post(workshop.id, person.id, sent.message_id)
+                await tx.workshops.set_post(workshop.id, person.id, sent.message.id)
 
-        self.delivery.submit(person.chat_id, job, person.id)
+        self.delivery.submit(person.chat, job, person.id)
 
     async def _refresh_posts(self, workshop_id: int, *, buttons: bool = True) -> None:
         async with self.db.transaction() as tx:
@@ -310,9 +311,9 @@ class WorkshopService:
             rsvp = self._rsvp_buttons(workshop, person.locale) if buttons else None
 
             async def job(person=person, message_id=message_id, text=text, rsvp=rsvp) -> None:
-                await ignore_gone(self.transport.edit_text(person.chat_id, message_id, text, buttons=rsvp))
+                await ignore_gone(self.transport.edit(message_ref(person.chat, message_id), text, buttons=rsvp))
 
-            self.delivery.submit(person.chat_id, job, person.id)
+            self.delivery.submit(person.chat, job, person.id)
 
     async def answer(self, member: Member, workshop_id: int, code: str) -> Reply:
         """An RSVP button: the post shows how many are coming, never who."""
@@ -345,6 +346,7 @@ class WorkshopService:
         if not workshops:
             return Reply(self.t(locale, "workshops.none"))
         lines, buttons = [self.t(locale, "workshops.list_title")], []
+        short = self.transport.capabilities_for(member.chat).short
         for w in workshops:
             mine = answers[w.id]
             status = self.t(locale, f"workshops.mine_{mine}") if mine else ""
@@ -361,7 +363,7 @@ class WorkshopService:
             if member.is_facilitator:
                 buttons.append(
                     [
-                        Button(self.t(locale, "workshops.button_move", title=w.title[:20]), f"wsm:{w.id}"),
+                        Button(self.t(locale, "workshops.button_move", title=short(w.title)), f"wsm:{w.id}"),
                         Button(self.t(locale, "workshops.button_cancel"), f"wsc:{w.id}"),
                     ]
                 )
@@ -447,7 +449,7 @@ class WorkshopService:
                 return await tx.workshops.deliver_once(workshop.id, kind, person.id)
 
         async def send() -> None:
-            await self.transport.send_text(person.chat_id, text)
+            await self.transport.send(person.chat, text)
             metrics.reminder_sent()
 
-        self.delivery.submit(person.chat_id, claimed_once(claim, send), person.id, priority=REMINDER)
+        self.delivery.submit(person.chat, claimed_once(claim, send), person.id, priority=REMINDER)

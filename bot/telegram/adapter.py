@@ -24,10 +24,40 @@ from bot.core import errors
 from bot.core.buttons import ButtonSeal
 from bot.core.text import Entity, Styled
 from bot.monitoring import metrics
+from bot.ports.capabilities import UTF16, Capabilities
+from bot.ports.refs import ChatRef, Media, MessageRef
 from bot.ports.transport import Button, Keyboard, Sent
 from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS, menu
 
 log = logging.getLogger(__name__)
+
+
+TELEGRAM = "telegram"
+
+# Telegram's Bot API, as the bot uses it: inline buttons; 4096 UTF-16 units of text and
+# 1024 of caption; a bot edits its own messages in a private chat at any time and deletes
+# them within 48 hours; protect_content; copyMessage; a callback answer shows 200
+# characters; bots download files of up to 20 MB.
+CAPABILITIES = Capabilities(
+    name=TELEGRAM,
+    buttons=True,
+    text_limit=4096,
+    caption_limit=1024,
+    unit=UTF16,
+    edit_window=None,
+    max_edits=None,
+    delete_window=48 * 3600,
+    protect=True,
+    server_copy=True,
+    button_width=20,
+    notice_limit=200,
+    max_download=20 * 1024 * 1024,
+)
+
+
+def deep_link(bot_username: str, code: str) -> str:
+    """The link that opens the bot with a start payload (an invitation)."""
+    return f"https://t.me/{bot_username}?start={code}"
 
 
 def markup(buttons: Keyboard | None, seal=None) -> InlineKeyboardMarkup | None:
@@ -47,10 +77,45 @@ def markup(buttons: Keyboard | None, seal=None) -> InlineKeyboardMarkup | None:
     )
 
 
-def _reply(reply_to: int | None) -> ReplyParameters | None:
+def chat_of(chat_id: int) -> ChatRef:
+    """The reference of a Telegram chat."""
+    return ChatRef(TELEGRAM, str(int(chat_id)))
+
+
+def message_of(chat_id: int, message_id: int) -> MessageRef:
+    """The reference of a message in a Telegram chat."""
+    return MessageRef(chat_of(chat_id), str(int(message_id)))
+
+
+def media_of(message: Message) -> Media | None:
+    """What a member's message carries, as the port knows it (None for plain text). A
+    photo's handle is its largest size, to download; other media are relayed by copy."""
+    source = message_of(message.chat_id, message.message_id)
+    if message.photo:
+        photo = message.photo[-1]
+        return Media(TELEGRAM, photo.file_id, source, photo.file_size)
+    for field in ("voice", "video", "animation", "sticker", "video_note", "audio", "document"):
+        item = getattr(message, field, None)
+        if item is not None:
+            return Media(TELEGRAM, item.file_id, source, getattr(item, "file_size", None))
+    return None
+
+
+def _local(chat: ChatRef) -> int:
+    transport, local = chat
+    if transport != TELEGRAM:
+        raise errors.Rejected("not a Telegram chat")
+    return int(local)
+
+
+def _message(message: MessageRef) -> tuple[int, int]:
+    return _local(message.chat), int(message.id)
+
+
+def _reply(reply_to: MessageRef | None) -> ReplyParameters | None:
     if reply_to is None:
         return None
-    return ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+    return ReplyParameters(message_id=int(reply_to.id), allow_sending_without_reply=True)
 
 
 def _entities(entities) -> list[MessageEntity] | None:
@@ -65,14 +130,21 @@ def _retry_seconds(error: RetryAfter) -> float:
 class TelegramTransport:
     """Maps the port onto Bot API calls and Telegram errors onto delivery errors."""
 
-    def __init__(self, bot: Bot, seal: ButtonSeal | None = None) -> None:
+    name = TELEGRAM
+
+    def __init__(self, bot: Bot, seal: ButtonSeal | None = None, capabilities: Capabilities = CAPABILITIES) -> None:
         self.bot = bot
         self.seal = seal
+        self.capabilities = capabilities
+
+    def capabilities_for(self, chat: ChatRef) -> Capabilities:
+        return self.capabilities
 
     def _markup(self, chat_id: int, buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
         if self.seal is None:
             return markup(buttons)
-        return markup(buttons, lambda data: self.seal.seal(chat_id, data))
+        seal = self.seal
+        return markup(buttons, lambda data: seal.seal(chat_id, data))
 
     async def _call(self, coroutine):
         try:
@@ -93,7 +165,8 @@ class TelegramTransport:
         except (TimedOut, NetworkError) as error:
             raise errors.Transient(type(error).__name__) from error
 
-    async def send_text(self, chat_id, text, *, buttons=None, reply_to=None, protect=False, entities=()) -> Sent:
+    async def send(self, chat, text, *, buttons=None, reply_to=None, protect=False, entities=()) -> Sent:
+        chat_id = _local(chat)
         message = await self._call(
             self.bot.send_message(
                 chat_id,
@@ -105,9 +178,12 @@ class TelegramTransport:
                 entities=_entities(entities),
             )
         )
-        return Sent(message.message_id)
+        return Sent(message_of(chat_id, message.message_id))
 
-    async def send_photo(self, chat_id, photo, *, caption=None, reply_to=None, protect=False, entities=()) -> Sent:
+    async def send_photo(self, chat, photo, *, caption=None, reply_to=None, protect=False, entities=()) -> Sent:
+        chat_id = _local(chat)
+        if isinstance(photo, Media):
+            photo = photo.id
         message = await self._call(
             self.bot.send_photo(
                 chat_id,
@@ -119,9 +195,11 @@ class TelegramTransport:
                 caption_entities=_entities(entities),
             )
         )
-        return Sent(message.message_id, message.photo[-1].file_id if message.photo else None)
+        media = Media(TELEGRAM, message.photo[-1].file_id) if message.photo else None
+        return Sent(message_of(chat_id, message.message_id), media)
 
-    async def send_document(self, chat_id, data, filename, *, caption=None) -> Sent:
+    async def send_document(self, chat, data, filename, *, caption=None) -> Sent:
+        chat_id = _local(chat)
         message = await self._call(
             self.bot.send_document(
                 chat_id,
@@ -131,16 +209,19 @@ class TelegramTransport:
                 parse_mode=None,
             )
         )
-        return Sent(message.message_id)
+        return Sent(message_of(chat_id, message.message_id))
 
-    async def copy(
-        self, chat_id, from_chat_id, message_id, *, caption=None, reply_to=None, protect=False, entities=()
-    ) -> Sent:
+    async def relay_media(self, chat, media, *, caption=None, reply_to=None, protect=False, entities=()) -> Sent:
+        """By copyMessage: the server copies the member's message, with no link to its origin."""
+        if media.source is None:
+            raise errors.Rejected("no message to copy")
+        chat_id = _local(chat)
+        from_chat, source_id = _message(media.source)
         message_id_obj = await self._call(
             self.bot.copy_message(
                 chat_id,
-                from_chat_id,
-                message_id,
+                from_chat,
+                source_id,
                 caption=caption,
                 parse_mode=None,
                 reply_parameters=_reply(reply_to),
@@ -148,9 +229,10 @@ class TelegramTransport:
                 caption_entities=_entities(entities),
             )
         )
-        return Sent(message_id_obj.message_id)
+        return Sent(message_of(chat_id, message_id_obj.message_id))
 
-    async def edit_text(self, chat_id, message_id, text, *, buttons=None, entities=()) -> None:
+    async def edit(self, message, text, *, buttons=None, entities=()) -> None:
+        chat_id, message_id = _message(message)
         await self._call(
             self.bot.edit_message_text(
                 text,
@@ -162,7 +244,8 @@ class TelegramTransport:
             )
         )
 
-    async def edit_caption(self, chat_id, message_id, caption, *, entities=()) -> None:
+    async def edit_caption(self, message, caption, *, entities=()) -> None:
+        chat_id, message_id = _message(message)
         await self._call(
             self.bot.edit_message_caption(
                 chat_id=chat_id,
@@ -173,27 +256,33 @@ class TelegramTransport:
             )
         )
 
-    async def recall(self, chat_id, message_id) -> Styled | None:
+    async def recall(self, message) -> Styled | None:
         """Telegram has no method that reads a message, but an edit answers with the message
         edited: a one-button keyboard is set for that, and the caller's next edit (or
         delete) takes it away."""
+        chat_id, message_id = _message(message)
         keyboard = self._markup(chat_id, [[Button("…", "noop")]])
-        message = await self._call(
+        edited = await self._call(
             self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=keyboard)
         )
-        if not isinstance(message, Message) or message.text is None:
+        if not isinstance(edited, Message) or edited.text is None:
             return None
         return Styled(
-            message.text,
-            tuple(Entity(str(getattr(e.type, "value", e.type)), e.offset, e.length) for e in message.entities or ()),
+            edited.text,
+            tuple(Entity(str(getattr(e.type, "value", e.type)), e.offset, e.length) for e in edited.entities or ()),
         )
 
-    async def delete(self, chat_id, message_id) -> None:
+    async def delete(self, message) -> None:
+        chat_id, message_id = _message(message)
         await self._call(self.bot.delete_message(chat_id, message_id))
 
-    async def answer(self, callback_id, text=None, *, alert=False) -> None:
+    async def acknowledge(self, press, notice=None, *, alert=False) -> None:
+        if press is None:
+            return  # answered by a number: nothing to acknowledge on Telegram's side
         try:
-            await self._call(self.bot.answer_callback_query(callback_id, text=text, show_alert=alert))
+            await self._call(
+                self.bot.answer_callback_query(press, text=self.capabilities.notice(notice), show_alert=alert)
+            )
         except (errors.Gone, errors.Rejected):
             pass  # an old press: Telegram no longer takes an answer for it
 
@@ -202,8 +291,8 @@ class TelegramTransport:
         await self._call(self.bot.get_me())
         return True
 
-    async def fetch_file(self, file_ref) -> bytes:
-        file = await self._call(self.bot.get_file(file_ref))
+    async def fetch_attachment(self, media) -> bytes:
+        file = await self._call(self.bot.get_file(media.id))
         return bytes(await self._call(file.download_as_bytearray()))
 
 

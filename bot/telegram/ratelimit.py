@@ -87,9 +87,13 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
         """Seconds before a send to this chat would be allowed."""
         return max(0.0, self._chat_next.get(chat_id, 0.0) - self.clock())
 
-    async def ready(self, chat_id: int) -> None:
-        """Wait (without reserving) until this chat may receive again: lanes use it to coalesce."""
-        delay = self.chat_delay(chat_id)
+    async def ready(self, chat) -> None:
+        """Wait (without reserving) until this chat may receive again: lanes use it to coalesce.
+        `chat`: a lane's key, the port's chat reference ("telegram", id)."""
+        transport, local = chat
+        if transport != "telegram":
+            return
+        delay = self.chat_delay(int(local))
         if delay > 0:
             await asyncio.sleep(delay)
 

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable
 from contextlib import suppress
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 from telegram.request import BaseRequest
@@ -17,7 +17,7 @@ from bot.core.clock import Clock
 from bot.core.config import Config, ConfigError
 from bot.core.datalock import running_bot
 from bot.services import crisis
-from bot.telegram.adapter import publish_menus
+from bot.telegram.adapter import TELEGRAM, publish_menus
 from bot.telegram.app import build_application
 from bot.telegram.context import SERVICES_KEY
 from bot.telegram.jobs import schedule
@@ -30,6 +30,16 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 class TokenRefused(Exception):
     """Telegram (or the configured server) refused the bot token."""
+
+
+async def bot_username(config: Config) -> str:
+    """The bot's @username, asked of the Bot API (for invitation links)."""
+    bot = Bot(config.token or "", base_url=config.api_url, base_file_url=config.file_url)
+    try:
+        async with bot:
+            return bot.username
+    except InvalidToken as exc:
+        raise TokenRefused() from exc
 
 
 class ApiUnreachable(Exception):
@@ -51,7 +61,7 @@ async def start_bot(
     app = build_application(config, db, clock=clock, request=request, **build_options)
     await _initialize(app, config)
     services = app.bot_data[SERVICES_KEY]
-    facilitators = [(m.chat_id, m.locale) for m in await services.members.facilitators()]
+    facilitators = [(int(m.chat[1]), m.locale) for m in await services.members.facilitators() if m.chat[0] == TELEGRAM]
     schedule(app)
     await app.start()
     # The crisis detector's model loads in the background (about a second), not on a first message.
