@@ -10,6 +10,7 @@ from bot.services.relay import Incoming
 from bot.telegram.adapter import media_of, message_of
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import MEMBER_COMMANDS
+from handlers.choices import answered_a_list
 from handlers.common import add_commands, replied, require_member, send
 
 DELETE = next(c for c in MEMBER_COMMANDS if c.fr == "supprimer")
@@ -50,7 +51,10 @@ def incoming(message: Message) -> Incoming:
 
 
 async def relay(update: Update, context: EntraideContext) -> None:
-    """Relay a member's message to their room under their pseudonym."""
+    """Relay a member's message to their room under their pseudonym (unless it answers a
+    numbered list, where choices cannot be buttons)."""
+    if await answered_a_list(update, context):
+        return
     member = require_member(context)
     await send(update, context, await context.services.relay.relay(member, incoming(update.message)))
 

@@ -76,12 +76,18 @@ class Harness:
             per_chat_interval=0,
         )
         self._next_user = 5_100_000_001
+        self.build_options: dict = {}  # more for build_application (e.g. capabilities=...)
 
     async def start(self) -> Harness:
         self.db = await Database.open(self.data_dir, resolve_master_key(self.data_dir, None))
         self.scheduler = ManualScheduler()
         self.app = build_application(
-            self.config, self.db, clock=self.clock, request=FakeRequest(self.api), scheduler=self.scheduler
+            self.config,
+            self.db,
+            clock=self.clock,
+            request=FakeRequest(self.api),
+            scheduler=self.scheduler,
+            **self.build_options,
         )
         await self.app.initialize()
         self.services = self.app.bot_data[SERVICES_KEY]

@@ -10,6 +10,7 @@ from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.i18n import Translator
 from bot.monitoring import metrics as metrics_module
+from bot.ports.choices import ChoiceBook, NumberedChoices
 from bot.ports.priorities import PRIORITY
 from bot.ports.scheduler import Scheduler
 from bot.ports.transport import Transport
@@ -64,6 +65,7 @@ class Services:
     tokens: PressTokens
     language: LanguageService
     gates: ActionGates
+    choices: ChoiceBook
     metrics: metrics_module.Metrics = field(default_factory=metrics_module.Metrics)
     failing: set[int] = field(default_factory=set)
 
@@ -82,6 +84,9 @@ class Services:
     ) -> Services:
         t = t or Translator()
         seal = seal or ButtonSeal(db.keys.purpose_key("buttons"))
+        choices = ChoiceBook(clock)
+        # Choices are buttons where the transport has them, numbered lists where it does not.
+        transport = NumberedChoices(transport, choices)
         tokens = PressTokens(clock)
         db.prioritise(PRIORITY.get)
         holder: dict[str, Services] = {}
@@ -130,6 +135,7 @@ class Services:
                 presses=config.member_presses_per_minute,
                 edits=config.member_edits_per_minute,
             ),
+            choices=choices,
         )
         metrics_module.install(services.metrics).bind(delivery=delivery)
         services.privacy.on_checkins_changed = services.checkins.reschedule

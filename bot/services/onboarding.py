@@ -107,6 +107,13 @@ class Onboarding:
             )
         )
 
+    @staticmethod
+    def language_of(data: str) -> str | None:
+        """The language an onboarding screen is in, from one of its choices (before anything
+        is stored, the steps carry it)."""
+        match = _DATA.match(data)
+        return match["lang"] if match is not None and match["step"] != "l" else None
+
     async def press(self, data: str, user_id: int, chat: ChatRef, member: Member | None) -> Step | None:
         """A button of the onboarding flow; None when the data is not a valid step."""
         match = _DATA.match(data)

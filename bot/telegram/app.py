@@ -9,9 +9,10 @@ from bot.core.buttons import ButtonSeal
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.i18n import Translator
+from bot.ports.capabilities import Capabilities
 from bot.ports.scheduler import LoopScheduler, Scheduler
 from bot.services import Services
-from bot.telegram.adapter import ReadableUpdates, TelegramTransport
+from bot.telegram.adapter import CAPABILITIES, ReadableUpdates, TelegramTransport
 from bot.telegram.context import SERVICES_KEY, EntraideContext
 from bot.telegram.ratelimit import PacedRateLimiter
 from bot.telegram.updates import PerChatUpdateProcessor
@@ -43,6 +44,7 @@ def build_application(
     scheduler: Scheduler | None = None,
     rate_limiter=None,
     delivery_class=None,
+    capabilities: Capabilities | None = None,
 ) -> Application:
     """Wire python-telegram-bot, the services and the handlers together."""
     builder = (
@@ -66,7 +68,7 @@ def build_application(
     services = Services.build(
         config,
         db,
-        TelegramTransport(app.bot, seal),
+        TelegramTransport(app.bot, seal, capabilities or CAPABILITIES),
         clock or Clock(config.tz),
         scheduler or LoopScheduler(),
         translator,
