@@ -39,7 +39,9 @@ async def answered_a_list(update: Update, context: EntraideContext) -> bool:
 async def _press(update: Update, context: EntraideContext, picked: Picked) -> None:
     """Run the pick through the application as the press it stands for (middleware included:
     the data is sealed for this chat, as a button's would be)."""
-    message, bot = update.message, context.bot
+    message, bot, user = update.message, context.bot, update.effective_user
+    if message is None or user is None:
+        return
     shown = Message(
         message_id=int(picked.list.message.id),
         date=message.date,
@@ -49,7 +51,7 @@ async def _press(update: Update, context: EntraideContext, picked: Picked) -> No
     )
     query = CallbackQuery(
         id=picked.press,
-        from_user=update.effective_user,
+        from_user=user,
         chat_instance=f"numbered:{message.chat_id}",
         message=shown,
         data=context.services.seal.seal(message.chat_id, picked.data),

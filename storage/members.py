@@ -23,7 +23,7 @@ class ChatKey(NamedTuple):
     id: str
 
 
-def _chat_text(chat: "tuple[str, str] | int") -> str:
+def _chat_text(chat: tuple[str, str] | int) -> str:
     if isinstance(chat, int):  # a Telegram chat id
         return f"telegram:{int(chat)}"
     transport, local = chat

@@ -46,7 +46,8 @@ def test_services_and_ports_import_with_telegram_blocked():
         """
         import bot.services
         import bot.services.relay, bot.services.answers, bot.services.notify
-        import bot.ports.transport, bot.ports.capabilities, bot.ports.refs, bot.ports.replies, bot.ports.kinds, bot.ports.choices
+        import bot.ports.transport, bot.ports.capabilities, bot.ports.refs, bot.ports.replies
+        import bot.ports.kinds, bot.ports.choices
         import bot.cli.main, bot.cli.doctor
         from bot.services import Services
         assert not any(m == "telegram" or m.startswith("telegram.") for m in sys.modules), "telegram loaded"

@@ -5,8 +5,8 @@ The limits themselves belong to each transport (`bot.ports.capabilities`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 def utf16_len(text: str) -> int:

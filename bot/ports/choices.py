@@ -29,8 +29,8 @@ import itertools
 import re
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from bot.core.text import Entity, Styled
 from bot.ports.capabilities import Capabilities

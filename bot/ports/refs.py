@@ -28,7 +28,7 @@ class ChatRef(NamedTuple):
         return f"{self.transport}{SEPARATOR}{self.id}"
 
 
-def chat_ref(value: "ChatRef | tuple[str, str] | str") -> ChatRef:
+def chat_ref(value: ChatRef | tuple[str, str] | str) -> ChatRef:
     """A reference from its stored form ("telegram:123"; a bare number is a Telegram chat,
     as every row written before references existed), or from a plain tuple."""
     if isinstance(value, ChatRef):
@@ -56,7 +56,7 @@ class MessageRef(NamedTuple):
         return self.chat.transport
 
 
-def message_ref(chat: "ChatRef | tuple[str, str]", local: int | str) -> MessageRef:
+def message_ref(chat: ChatRef | tuple[str, str], local: int | str) -> MessageRef:
     """The reference of the message `local` (as the relay map keeps it) in `chat`."""
     return MessageRef(chat_ref(chat), str(local))
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import itertools
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from bot.core import errors
 from bot.core.text import Entity, Styled

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import io
 import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Awaitable, Callable
 
 import pytest
 from PIL import Image
