@@ -401,3 +401,28 @@ async def test_a_daemon_that_hangs_up_at_once_is_retried_with_growing_delays():
         await client.close()
         server.close()
         await server.wait_closed()
+
+
+async def test_a_solved_captcha_lifts_the_rate_limit_and_a_refused_one_is_said_so(pair):
+    fake, client = pair
+    ana = fake.phone("Ana")
+    fake.inject("rate_limit", 100, token="challenge-1", retry_after=3600)
+    with pytest.raises(CaptchaRequired) as raised:
+        (await client.send([ana.aci], "x")).raise_for(ana.aci)
+    fake.inject("error", method="submitRateLimitChallenge", code=-6, message="Captcha rejected")
+    with pytest.raises(Rejected):
+        await client.submit_challenge(raised.value.challenge, "solved-captcha")
+    await client.submit_challenge(raised.value.challenge, "solved-captcha")
+    assert fake.challenges_submitted == 1
+    (await client.send([ana.aci], "enfin")).raise_for(ana.aci)
+    assert ana.texts() == ["enfin"]
+
+
+async def test_long_texts_come_whole_and_the_accounts_own_sync_messages_give_nothing(pair):
+    fake, client = pair
+    ana = fake.phone("Ana")
+    await fake.sync_sent(ana, "écrit depuis le téléphone du groupe")
+    long = "é" * 1500  # 3000 bytes: sent as a long-text attachment
+    stamp = await ana.send(long)
+    assert await next_event(client) == Received(ana.aci, stamp, long)
+    assert client.stats.ignored == 1

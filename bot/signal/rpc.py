@@ -28,6 +28,7 @@ from typing import Any
 from bot.core.errors import Rejected, Transient
 from bot.signal.envelopes import Event, parse_receive
 from bot.signal.results import (
+    CAPTCHA_REJECTED_ERROR,
     CaptchaNotice,
     RpcError,
     SendOutcome,
@@ -362,6 +363,16 @@ class SignalRpc:
             raise Transient(f"signal-cli gave no timestamp for {method}")
         self._captcha.check(outcome)
         return outcome
+
+    async def submit_challenge(self, challenge: str, captcha: str) -> None:
+        """Lift a proof-required rate limit: `challenge` from `CaptchaRequired`, `captcha`
+        the token of a solved captcha (`signalcaptcha://...` without its scheme)."""
+        try:
+            await self.call("submitRateLimitChallenge", {"challenge": challenge, "captcha": captcha})
+        except RpcError as error:
+            if error.code == CAPTCHA_REJECTED_ERROR:
+                raise Rejected("the captcha was refused (outdated, used, or solved elsewhere)") from None
+            raise delivery_error(error) from None
 
     async def get_attachment(self, attachment_id: str) -> bytes:
         """The bytes of an attachment a person sent."""
