@@ -13,6 +13,10 @@ from storage.crypto import associated_data, new_data_key, open_sealed, seal
 from storage.database import Tx
 
 UID_NAMESPACE = "telegram-user"
+# Who is writing, as a transport names them: a Telegram user id (an int, indexed as it always
+# was), or (transport, the transport's id for the person), e.g. ("signal", an ACI), indexed
+# under its own namespace so the same digits on two messengers never meet.
+UserKey = int | tuple[str, str]
 
 
 class ChatKey(NamedTuple):
@@ -74,8 +78,15 @@ class MemberRepo:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
 
-    def _uid_index(self, user_id: int) -> bytes:
-        return self.tx.keys.blind_index(UID_NAMESPACE, int(user_id))
+    def _uid_index(self, user: UserKey) -> bytes:
+        if isinstance(user, tuple):
+            transport, local = user
+            if transport == "telegram":
+                return self.tx.keys.blind_index(UID_NAMESPACE, int(local))
+            if not transport or ":" in transport or not local:
+                raise ValueError("not a user reference")
+            return self.tx.keys.blind_index(f"{transport}-user", str(local))
+        return self.tx.keys.blind_index(UID_NAMESPACE, int(user))
 
     def _data_key(self, member_id: int, wrapped: bytes, version: int) -> bytes:
         return self.tx.keys.unwrap_data_key(wrapped, member_id, version)
@@ -113,7 +124,7 @@ class MemberRepo:
             last_seen_day=seen,
         )
 
-    async def find_by_user(self, user_id: int) -> Member | None:
+    async def find_by_user(self, user_id: UserKey) -> Member | None:
         row = await self.tx.one(f"SELECT {_COLUMNS} FROM members WHERE uid_index = ?", (self._uid_index(user_id),))
         return self._from_row(row) if row else None
 
@@ -130,7 +141,7 @@ class MemberRepo:
 
     async def create(
         self,
-        user_id: int,
+        user_id: UserKey,
         chat: tuple[str, str] | int,
         locale: str,
         consents: Consents,
@@ -216,7 +227,7 @@ class MemberRepo:
         )
         await self.tx.execute("DELETE FROM members WHERE id = ?", (member_id,))
 
-    async def is_banned(self, user_id: int) -> bool:
+    async def is_banned(self, user_id: UserKey) -> bool:
         return await self.tx.one("SELECT 1 FROM bans WHERE uid_index = ?", (self._uid_index(user_id),)) is not None
 
     async def ban_user_of(self, member_id: int, day: str) -> None:

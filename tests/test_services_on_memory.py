@@ -179,3 +179,19 @@ async def test_an_unreachable_member_on_another_transport_is_counted_like_on_tel
     async with services.db.transaction() as tx:
         assert (await MemberRepo(tx).get(member.id)).failed_deliveries == 3
     assert MessageRef(member.chat, "1").chat == person.chat
+
+
+async def test_a_person_on_another_transport_is_found_by_their_own_blind_index(signal_like):
+    services, fake = signal_like
+    person = fake.person("aci-7")
+    member = await services.members.enroll(("memory", "aci-7"), person.chat, "fr", Consents(rooms=True), 1)
+    assert (await services.members.identify(("memory", "aci-7"))).member.id == member.id
+    assert (await services.members.identify(("memory", "aci-8"))).member is None
+    # The same digits as a Telegram id and as another transport's id never meet.
+    digits = fake.person("5100000001")
+    other = await services.members.enroll(("memory", "5100000001"), digits.chat, "fr", Consents(rooms=True), 1)
+    assert (await services.members.identify(5_100_000_001)).member is None
+    assert (await services.members.identify(("memory", "5100000001"))).member.id == other.id
+    async with services.db.transaction() as tx:
+        rows = await tx.all("SELECT uid_index FROM members")
+    assert all(b"aci-7" not in bytes(row[0]) and b"5100000001" not in bytes(row[0]) for row in rows)

@@ -3,10 +3,10 @@
 Jobs for one chat run one after the other (order kept per recipient); lanes for
 different chats run concurrently (fan-out). Each job carries a priority (live relay,
 safety and moderation, reminders, bulk check-ins) that the rate limiter uses to share
-Telegram's overall budget (bot/telegram/ratelimit.py). While a chat waits for its pacing slot,
+the platform's overall budget (on Telegram: bot/telegram/ratelimit.py). While a chat waits for its pacing slot,
 relay copies queued for it may be coalesced into one message (`absorb`), so a burst
 reaches people as a live room, not a queue. A job that meets a rate limit waits the
-time Telegram asked and runs again; a transient failure is retried with back-off; a
+time the platform asked and runs again; a transient failure is retried with back-off; a
 recipient who blocked the bot is reported through `on_unreachable`, never crashes a lane.
 """
 

@@ -8,7 +8,7 @@ from bot.core.clock import Clock
 from bot.ports.refs import ChatRef
 from storage.cache import ReadCache
 from storage.database import Database
-from storage.members import Consents, Member
+from storage.members import Consents, Member, UserKey
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,8 @@ class MemberService:
         self.clock = clock
         self._identities: ReadCache[int, Identity] = ReadCache(db)
 
-    async def identify(self, user_id: int) -> Identity:
-        """Find the member behind a Telegram user id (by blind index), and note the day.
+    async def identify(self, user_id: UserKey) -> Identity:
+        """Find the member behind a person's id on their transport (by blind index), and note the day.
 
         Kept in a read cache until a member, room or ban changes: a room in full flow
         does not read the same rows for every message."""
@@ -33,7 +33,7 @@ class MemberService:
     def _seen_today(self, identity: Identity) -> bool:
         return identity.member is None or identity.member.last_seen_day == self.clock.day()
 
-    async def _identify(self, user_id: int) -> Identity:
+    async def _identify(self, user_id: UserKey) -> Identity:
         async with self.db.transaction() as tx:
             repo = tx.members
             if await repo.is_banned(user_id):
@@ -43,7 +43,7 @@ class MemberService:
                 await repo.touch(member.id, self.clock.day())
             return Identity(member, False)
 
-    async def enroll(self, user_id: int, chat: ChatRef, locale: str, consents: Consents, version: int) -> Member:
+    async def enroll(self, user_id: UserKey, chat: ChatRef, locale: str, consents: Consents, version: int) -> Member:
         async with self.db.transaction() as tx:
             repo = tx.members
             existing = await repo.find_by_user(user_id)

@@ -17,7 +17,7 @@ from bot.ports.transport import Button
 from bot.services.invites import CODE_PATTERN, InviteService
 from bot.services.members import MemberService
 from bot.services.rooms import LIST_BUTTON, OPEN_BUTTON, RoomService
-from storage.members import Consents, Member
+from storage.members import Consents, Member, UserKey
 
 CONSENT_VERSION = 1
 MIN_AGE = 14
@@ -114,7 +114,7 @@ class Onboarding:
         match = _DATA.match(data)
         return match["lang"] if match is not None and match["step"] != "l" else None
 
-    async def press(self, data: str, user_id: int, chat: ChatRef, member: Member | None) -> Step | None:
+    async def press(self, data: str, user_id: UserKey, chat: ChatRef, member: Member | None) -> Step | None:
         """A button of the onboarding flow; None when the data is not a valid step."""
         match = _DATA.match(data)
         if match is None:
