@@ -7,39 +7,16 @@ references existed hold a bare Telegram chat id, read as ("telegram", id)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from storage.crypto import associated_data, new_data_key, open_sealed, seal
 from storage.database import Tx
+from storage.refs import ChatRef, chat_from_text, chat_text
 
 UID_NAMESPACE = "telegram-user"
 # Who is writing, as a transport names them: a Telegram user id (an int, indexed as it always
 # was), or (transport, the transport's id for the person), e.g. ("signal", an ACI), indexed
 # under its own namespace so the same digits on two messengers never meet.
 UserKey = int | tuple[str, str]
-
-
-class ChatKey(NamedTuple):
-    """A chat reference as storage rebuilds it: the same fields as `bot.ports.refs.ChatRef`
-    (which storage does not import), and equal to it as a tuple."""
-
-    transport: str
-    id: str
-
-
-def _chat_text(chat: tuple[str, str] | int) -> str:
-    if isinstance(chat, int):  # a Telegram chat id
-        return f"telegram:{int(chat)}"
-    transport, local = chat
-    if not transport or ":" in transport or not local:
-        raise ValueError("not a chat reference")
-    return f"{transport}:{local}"
-
-
-def _chat_key(text: str) -> ChatKey:
-    transport, separator, local = text.partition(":")
-    return ChatKey(transport, local) if separator else ChatKey("telegram", str(int(text)))
-
 
 _COLUMNS = (
     "id, data_key, key_version, chat_id, locale, role, consent_version, consent_rooms, "
@@ -59,7 +36,7 @@ class Consents:
 @dataclass(frozen=True)
 class Member:
     id: int
-    chat: ChatKey
+    chat: ChatRef
     locale: str
     role: str
     consent_version: int
@@ -110,7 +87,9 @@ class MemberRepo:
             seen,
         ) = row
         data_key = self._data_key(mid, wrapped, version)
-        chat = _chat_key(open_sealed(data_key, chat_blob, associated_data("members", "chat_id", mid, version)).decode())
+        chat = chat_from_text(
+            open_sealed(data_key, chat_blob, associated_data("members", "chat_id", mid, version)).decode()
+        )
         return Member(
             id=mid,
             chat=chat,
@@ -159,7 +138,7 @@ class MemberRepo:
             "UPDATE members SET data_key = ?, chat_id = ? WHERE id = ?",
             (
                 self.tx.keys.wrap_data_key(data_key, member_id, version),
-                seal(data_key, _chat_text(chat).encode(), associated_data("members", "chat_id", member_id, version)),
+                seal(data_key, chat_text(chat).encode(), associated_data("members", "chat_id", member_id, version)),
                 member_id,
             ),
         )

@@ -6,13 +6,17 @@ from dataclasses import dataclass
 
 from storage.database import RowBatch, Tx
 
+# A message's id in its chat, as the transport gives it (bot.ports.refs.MessageRef.id); kept
+# as an integer where it is one (Telegram message ids, Signal timestamps).
+MessageId = int | str
+
 
 @dataclass(frozen=True)
 class Relay:
     id: int
     room_id: int
     author_id: int | None
-    author_msg_id: int | None
+    author_msg_id: MessageId | None
     kind: str
     created_at: int
 
@@ -22,7 +26,7 @@ class Copy:
     relay_id: int
     member_id: int
     part: int
-    message_id: int
+    message_id: MessageId
 
 
 _RELAY = "id, room_id, author_id, author_msg_id, kind, created_at"
@@ -58,7 +62,7 @@ class RelayRepo:
         db,
         room_id: int,
         author_id: int | None,
-        author_msg_id: int | None,
+        author_msg_id: MessageId | None,
         kind: str,
         now: int,
         *,
@@ -85,19 +89,19 @@ class RelayRepo:
         row = await self.tx.one(f"SELECT {_RELAY} FROM relays WHERE id = ?", (relay_id,))
         return Relay(*row) if row else None
 
-    async def add_copy(self, relay_id: int, member_id: int, part: int, message_id: int, line: int = 0) -> None:
+    async def add_copy(self, relay_id: int, member_id: int, part: int, message_id: MessageId, line: int = 0) -> None:
         await self.tx.execute(
             "INSERT OR REPLACE INTO relay_copies (relay_id, member_id, part, message_id, line) VALUES (?, ?, ?, ?, ?)",
             (relay_id, member_id, part, message_id, line),
         )
 
     @staticmethod
-    def defer_copy(db, relay_id: int, member_id: int, part: int, message_id: int, line: int = 0) -> None:
+    def defer_copy(db, relay_id: int, member_id: int, part: int, message_id: MessageId, line: int = 0) -> None:
         """Record a delivered copy without a transaction of its own (see Database.defer).
         A relay purged or a recipient forgotten by then leaves no row."""
         db.defer(_COPY_ROWS, (relay_id, member_id, part, message_id, line))
 
-    async def sharing(self, member_id: int, message_id: int) -> list[tuple[int, int]]:
+    async def sharing(self, member_id: int, message_id: MessageId) -> list[tuple[int, int]]:
         """(relay id, line) of every relay shown in one (coalesced) message of a member's chat."""
         rows = await self.tx.all(
             "SELECT relay_id, line FROM relay_copies WHERE member_id = ? AND message_id = ? ORDER BY line",
@@ -111,14 +115,14 @@ class RelayRepo:
             (relay_id, member_id, part),
         )
 
-    async def by_author_message(self, author_id: int, message_id: int) -> Relay | None:
+    async def by_author_message(self, author_id: int, message_id: MessageId) -> Relay | None:
         row = await self.tx.one(
             f"SELECT {_RELAY} FROM relays WHERE author_id = ? AND author_msg_id = ? ORDER BY id DESC LIMIT 1",
             (author_id, message_id),
         )
         return Relay(*row) if row else None
 
-    async def by_copy(self, member_id: int, message_id: int, relay_id: int | None = None) -> Relay | None:
+    async def by_copy(self, member_id: int, message_id: MessageId, relay_id: int | None = None) -> Relay | None:
         """The relay behind a copy; for a coalesced copy, `relay_id` picks a line, else the last."""
         row = await self.tx.one(
             f"SELECT {_RELAY_R} FROM relay_copies c "

@@ -44,16 +44,18 @@ async def _member(services, fake, user_id: int, *, facilitator: bool = False, lo
         member = await repo.create(user_id, person.chat, locale, Consents(rooms=True), 1, services.clock.day())
         if facilitator:
             await repo.set_role(member.id, "facilitator")
-        member = await repo.get(member.id)
-    assert member.chat == person.chat  # the reference comes back from storage as it went in
-    return member, person
+        stored = await repo.get(member.id)
+    assert stored is not None and stored.chat == person.chat  # the reference comes back as it went in
+    return stored, person
 
 
 async def _room(services, fake, count: int):
     fac, fac_person = await _member(services, fake, 9_000, facilitator=True)
     await services.rooms.open(fac, "Stress et argent")
     async with services.db.transaction() as tx:
-        room_id = (await MemberRepo(tx).get(fac.id)).active_room_id
+        stored = await MemberRepo(tx).get(fac.id)
+        assert stored is not None
+        room_id = stored.active_room_id
     people = [(fac, fac_person)]
     for index in range(count):
         member, person = await _member(services, fake, 9_001 + index)

@@ -2,8 +2,9 @@
 
 A `ChatRef` is a transport's name and that transport's own id for the chat, both strings
 (Telegram: ("telegram", "123456"); Signal: ("signal", an ACI), never a phone number). It
-is a plain tuple: hashable, comparable, and what `storage/` seals at rest under the
-member's data key (storage rebuilds it as a tuple without importing the port).
+is a named tuple: hashable, comparable, and what `storage/` seals at rest under the
+member's data key; the class itself lives in `storage/refs.py`, a leaf with no SQL, so
+that storage builds it without importing the port.
 
 A `MessageRef` is the chat and the transport's id for one message in it, unique within
 that chat (Telegram: the message id; Signal: the sender timestamp in ms, the author
@@ -17,15 +18,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-SEPARATOR = ":"
+from storage.refs import ChatRef, chat_from_text
 
-
-class ChatRef(NamedTuple):
-    transport: str
-    id: str
-
-    def __str__(self) -> str:
-        return f"{self.transport}{SEPARATOR}{self.id}"
+__all__ = ["ChatRef", "Media", "MessageRef", "chat_ref", "message_ref"]
 
 
 def chat_ref(value: ChatRef | tuple[str, str] | str) -> ChatRef:
@@ -36,15 +31,7 @@ def chat_ref(value: ChatRef | tuple[str, str] | str) -> ChatRef:
     if isinstance(value, tuple):
         transport, local = value
         return ChatRef(str(transport), str(local))
-    text = str(value)
-    transport, separator, local = text.partition(SEPARATOR)
-    if not separator:
-        if text.lstrip("-").isdigit():
-            return ChatRef("telegram", text)
-        raise ValueError("not a chat reference")
-    if not transport or not local:
-        raise ValueError("not a chat reference")
-    return ChatRef(transport, local)
+    return chat_from_text(str(value))
 
 
 class MessageRef(NamedTuple):

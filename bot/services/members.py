@@ -21,7 +21,7 @@ class MemberService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self._identities: ReadCache[int, Identity] = ReadCache(db)
+        self._identities: ReadCache[UserKey, Identity] = ReadCache(db)
 
     async def identify(self, user_id: UserKey) -> Identity:
         """Find the member behind a person's id on their transport (by blind index), and note the day.

@@ -672,7 +672,10 @@ class _RelayRun:
                 )
             elif kind == "photo":
                 again = plan.shared["photo"]
-                source: bytes | Media = again if again is not None and again.transport == chat.transport else plan.photo
+                source: bytes | Media | None = (
+                    again if again is not None and again.transport == chat.transport else plan.photo
+                )
+                assert source is not None  # a photo relay always carries the cleaned bytes
                 sent = await service.transport.send_photo(
                     chat, source, caption=text.text, reply_to=reply_to, protect=True, entities=text.entities
                 )

@@ -121,7 +121,7 @@ class ReportService:
             return Reply(self.t(reporter.locale, "reports.nobody"))
         return Reply(self.t(reporter.locale, "reports.thanks"))
 
-    def _send(self, facilitator: Member, text: str, buttons, own_copy: int | None, tracker: _Tracker) -> None:
+    def _send(self, facilitator: Member, text: str, buttons, own_copy: int | str | None, tracker: _Tracker) -> None:
         reply_to = message_ref(facilitator.chat, own_copy) if own_copy is not None else None
 
         async def send() -> None:

@@ -109,6 +109,7 @@ async def _telegram(buttons: bool = True):
 
     async def press(ref: MessageRef, index: int) -> str:
         message = _message(ref)
+        assert message is not None
         button = [b for row in message["reply_markup"]["inline_keyboard"] for b in row][index]
         return await api.phones[int(ref.chat.id)].press(message, button["callback_data"])
 
