@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import re
 
-# Long digit runs (Telegram ids, phone numbers) and bot-token shapes.
+# Long digit runs (Telegram ids, phone numbers, Signal timestamps), UUIDs (Signal ACIs)
+# and bot-token shapes.
+_UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 _TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}\b")
 _DIGITS = re.compile(r"\d{6,}")
 _BOT_URL = re.compile(r"/bot[^/\s]+/")
@@ -14,6 +16,7 @@ _BOT_URL = re.compile(r"/bot[^/\s]+/")
 def redact(text: str) -> str:
     text = _TOKEN.sub("[token]", text)
     text = _BOT_URL.sub("/bot[token]/", text)
+    text = _UUID.sub("[id]", text)
     return _DIGITS.sub("[n]", text)
 
 

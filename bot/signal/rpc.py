@@ -323,10 +323,12 @@ class SignalRpc:
         attachments: Sequence[str] = (),
         quote: tuple[int, str] | None = None,
         edit_of: int | None = None,
+        styles: Sequence[str] = (),
     ) -> SendOutcome:
         """Send one message to each recipient (ACIs or the bot's own number). `attachments`
         are data URIs (`data_uri`); `quote` is (timestamp, author) of the message replied
-        to; `edit_of` the timestamp of the latest revision to replace. Per-recipient
+        to; `edit_of` the timestamp of the latest revision to replace; `styles` the text
+        styles (`start:length:BOLD`, UTF-16 offsets). Per-recipient
         failures are in the outcome (`raise_for`, `failures`); an error that concerns the
         call as a whole raises the core's delivery error."""
         if not recipients:
@@ -340,6 +342,8 @@ class SignalRpc:
             params["quoteTimestamp"], params["quoteAuthor"] = quote
         if edit_of is not None:
             params["editTimestamp"] = edit_of
+        if styles:
+            params["textStyle"] = list(styles)
         return await self._outcome("send", params)
 
     async def remote_delete(self, recipients: Sequence[str], target: int) -> SendOutcome:

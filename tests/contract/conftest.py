@@ -1,7 +1,10 @@
 """The adapters under the contract: each fixture builds one transport and the few powers a
 test needs over the people on the other side (make a person, read what they see, press,
 send media to the bot, block the bot, inject a fault). A new adapter (Signal) joins the
-suite with one more `_<name>` builder in `ADAPTERS`."""
+suite with one more `_<name>` builder in `ADAPTERS`: Signal joins through the fake
+signal-cli daemon, and the router over Telegram and Signal at once (people alternate
+between the two). What a transport can do is asked per chat (`capabilities_for`): behind
+the router, two people may be on two messengers."""
 
 from __future__ import annotations
 
@@ -209,11 +212,142 @@ async def _memory(buttons: bool = True):
     return side, nothing
 
 
+# --------------------------------------------------------------------------- Signal
+async def _signal():
+    import asyncio
+
+    from bot.sandbox.fake_signal import FakeSignal
+    from bot.signal.adapter import SignalTransport
+    from bot.signal.envelopes import Received
+    from bot.signal.rpc import SignalRpc
+
+    clock = _Clock()
+    daemon = FakeSignal(clock=clock.now)
+    host, port = await daemon.serve()
+    rpc = await SignalRpc(host, port, timeout=10).start(wait=5)
+    adapter = SignalTransport(rpc, account=daemon.account, clock=clock.now)
+    book = ChoiceBook(clock)
+    events = rpc.events()
+
+    async def person() -> ChatRef:
+        return ChatRef("signal", daemon.phone("Personne").aci)
+
+    def _message(ref: MessageRef):
+        return daemon.sent.get((ref.chat.id, int(ref.id)))
+
+    def seen(ref: MessageRef) -> Seen | None:
+        message = _message(ref)
+        if message is None or message.deleted:
+            return None
+        return Seen(
+            text=message.text or None,
+            labels=[],  # Signal has no buttons
+            protected=False,  # nor any protection
+            reply_to=str(message.quote[0]) if message.quote else None,
+            has_media=bool(message.attachments),
+            forwarded=False,  # nor forwards: everything the bot sends is its own message
+        )
+
+    def notices(chat: ChatRef) -> list[str]:
+        return []  # no toasts: NumberedChoices sends notices as messages
+
+    def last_text(chat: ChatRef) -> str | None:
+        received = daemon.phones[chat.id].received()
+        return received[-1].text if received else None
+
+    async def press(ref: MessageRef, index: int) -> str:
+        raise AssertionError("Signal has no buttons to press")
+
+    async def member_sends(chat: ChatRef, kind: str, data: bytes) -> Media:
+        mime = "image/jpeg" if kind == "photo" else "audio/aac"
+        await daemon.phones[chat.id].send(None, attachments=[(data, mime)])
+        event = await asyncio.wait_for(anext(events), 5)
+        assert isinstance(event, Received) and event.attachments
+        return adapter.media_of(event.author, event.timestamp, event.attachments[0])
+
+    def block(chat: ChatRef) -> None:
+        daemon.phones[chat.id].registered = False  # what the bot can tell: they are gone from Signal
+
+    def fail(kind: str, chat: ChatRef) -> None:
+        if kind == "rate":
+            daemon.inject("rate_limit", recipient=chat.id, retry_after=3)
+        else:
+            daemon.inject("network", recipient=chat.id)
+
+    async def close() -> None:
+        await adapter.close()
+        await rpc.close()
+        await daemon.stop()
+
+    side = Side(
+        "signal",
+        NumberedChoices(adapter, book),
+        book,
+        person,
+        seen,
+        notices,
+        last_text,
+        press,
+        member_sends,
+        block,
+        fail,
+    )
+    side.daemon = daemon  # type: ignore[attr-defined]
+    return side, close
+
+
+# --------------------------------------------------------------------------- a router
+async def _router():
+    """Telegram (through the fake Bot API) and Signal (through the fake daemon) behind one
+    router: people alternate between the two, as in a mixed room."""
+    from bot.ports.router import TransportRouter
+
+    telegram, close_telegram = await _telegram(True)
+    signal, close_signal = await _signal()
+    sides = {"telegram": telegram, "signal": signal}
+    router = TransportRouter({name: s.transport.inner for name, s in sides.items()})  # type: ignore[attr-defined]
+    book = ChoiceBook(_Clock())
+    turn = itertools.cycle(["telegram", "signal"])
+
+    async def person() -> ChatRef:
+        return await sides[next(turn)].person()
+
+    def of(ref) -> Side:
+        return sides[ref.transport]
+
+    async def press(ref: MessageRef, index: int) -> str:
+        return await of(ref).press(ref, index)
+
+    async def member_sends(chat: ChatRef, kind: str, data: bytes) -> Media:
+        return await of(chat).member_sends(chat, kind, data)
+
+    async def close() -> None:
+        await close_signal()
+        await close_telegram()
+
+    side = Side(
+        "router",
+        NumberedChoices(router, book),
+        book,
+        person,
+        lambda ref: of(ref).seen(ref),
+        lambda chat: of(chat).notices(chat),
+        lambda chat: of(chat).last_text(chat),
+        press,
+        member_sends,
+        lambda chat: of(chat).block(chat),
+        lambda kind, chat: of(chat).fail(kind, chat),
+    )
+    return side, close
+
+
 ADAPTERS = {
     "telegram": lambda: _telegram(True),
     "telegram-numbered": lambda: _telegram(False),
     "memory": lambda: _memory(True),
     "memory-numbered": lambda: _memory(False),
+    "signal": _signal,
+    "router": _router,
 }
 
 

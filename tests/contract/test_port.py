@@ -1,6 +1,8 @@
 """The transport port's behaviour, written once: every adapter passes it (tests/contract/
-conftest.py lists them: Telegram through the fake Bot API, with and without buttons, and
-the in-memory transport, with Telegram-like and Signal-like capabilities)."""
+conftest.py lists them: Telegram through the fake Bot API, with and without buttons, the
+in-memory transport, with Telegram-like and Signal-like capabilities, Signal through the
+fake signal-cli daemon, and the router over Telegram and Signal). What a transport can do
+is always asked for the chat at hand (`capabilities_for`)."""
 
 from __future__ import annotations
 
@@ -16,9 +18,8 @@ from tests.contract.conftest import jpeg
 CHOICES = [[Button("Oui", "rsvp:1:y"), Button("Peut-être", "rsvp:1:m")], [Button("Non", "rsvp:1:n")]]
 
 
-def _fill(side, unit_char: str, units: int) -> str:
+def _fill(caps, unit_char: str, units: int) -> str:
     """A text `units` long in the transport's unit, made of `unit_char`."""
-    caps = side.transport.capabilities
     each = caps.measure(unit_char)
     assert units % each == 0
     return unit_char * (units // each)
@@ -62,7 +63,7 @@ async def test_a_reply_threads_and_a_vanished_target_is_no_failure(side):
 async def test_protection_is_set_where_the_transport_can(side):
     chat = await side.person()
     sent = await side.transport.send(chat, "protégé", protect=True)
-    assert side.seen(sent.message).protected == side.transport.capabilities.protect
+    assert side.seen(sent.message).protected == side.transport.capabilities_for(chat).protect
 
 
 async def test_a_document_is_delivered(side):
@@ -110,7 +111,7 @@ async def test_choices_are_buttons_or_a_numbered_list_answered_by_number(side):
     chat = await side.person()
     sent = await side.transport.send(chat, "On se voit jeudi ?", buttons=CHOICES)
     shown = side.seen(sent.message)
-    if side.transport.capabilities.buttons:
+    if side.transport.capabilities_for(chat).buttons:
         assert shown.labels == ["Oui", "Peut-être", "Non"]
         assert side.book.answer(chat, "2") is None  # nothing numbered: « 2 » is just a message
     else:
@@ -125,7 +126,7 @@ async def test_choices_follow_an_edit_and_close_when_taken_away(side):
     sent = await side.transport.send(chat, "Ta réponse ?", buttons=CHOICES)
     await side.transport.edit(sent.message, "Merci, c'est noté.", buttons=[[Button("Changer", "rsvp:1:c")]])
     shown = side.seen(sent.message)
-    if side.transport.capabilities.buttons:
+    if side.transport.capabilities_for(chat).buttons:
         assert shown.labels == ["Changer"]
     else:
         assert side.book.answer(chat, "1").data == "rsvp:1:c"
@@ -135,7 +136,7 @@ async def test_choices_follow_an_edit_and_close_when_taken_away(side):
 
 
 async def _press(side, chat, message, index: int) -> str:
-    if side.transport.capabilities.buttons:
+    if side.transport.capabilities_for(chat).buttons:
         return await side.press(message, index)
     picked = side.book.answer(chat, str(index + 1))
     assert isinstance(picked, Picked)
@@ -147,7 +148,7 @@ async def test_a_choice_is_acknowledged_with_its_notice_once(side):
     sent = await side.transport.send(chat, "On se voit jeudi ?", buttons=CHOICES)
     press = await _press(side, chat, sent.message, 0)
     await side.transport.acknowledge(press, "C'est noté 💛")
-    if side.transport.capabilities.buttons:
+    if side.transport.capabilities_for(chat).buttons:
         assert side.notices(chat) == ["C'est noté 💛"]
     else:  # no toast without buttons: the notice comes as a message
         assert side.notices(chat) == [] and side.last_text(chat) == "C'est noté 💛"
@@ -159,9 +160,9 @@ async def test_a_long_notice_is_cut_to_what_shows_never_refused(side):
     chat = await side.person()
     sent = await side.transport.send(chat, "Choisis", buttons=CHOICES)
     press = await _press(side, chat, sent.message, 2)
-    limit = side.transport.capabilities.notice_limit
+    limit = side.transport.capabilities_for(chat).notice_limit
     await side.transport.acknowledge(press, "é" * (limit * 2), alert=True)
-    if side.transport.capabilities.buttons:
+    if side.transport.capabilities_for(chat).buttons:
         (notice,) = side.notices(chat)
         assert 0 < len(notice) <= limit
     else:
@@ -171,16 +172,17 @@ async def test_a_long_notice_is_cut_to_what_shows_never_refused(side):
 # ------------------------------------------------------------------ limits, in their unit
 async def test_a_text_at_the_limit_goes_and_one_unit_more_is_rejected(side):
     chat = await side.person()
-    limit = side.transport.capabilities.text_limit
-    sent = await side.transport.send(chat, _fill(side, "a", limit))
+    caps = side.transport.capabilities_for(chat)
+    limit = caps.text_limit
+    sent = await side.transport.send(chat, _fill(caps, "a", limit))
     assert len(side.seen(sent.message).text) == limit
     with pytest.raises(errors.Rejected):
-        await side.transport.send(chat, _fill(side, "a", limit) + "a")
+        await side.transport.send(chat, _fill(caps, "a", limit) + "a")
 
 
 async def test_the_limit_counts_in_the_transports_unit(side):
     chat = await side.person()
-    caps = side.transport.capabilities
+    caps = side.transport.capabilities_for(chat)
     emoji = "😀"
     units = caps.measure(emoji)
     assert units == {"utf16": 2, "bytes": 4}[caps.unit]
@@ -193,10 +195,11 @@ async def test_the_limit_counts_in_the_transports_unit(side):
 
 async def test_a_caption_over_its_limit_is_rejected(side):
     chat = await side.person()
-    limit = side.transport.capabilities.caption_limit
-    await side.transport.send_photo(chat, jpeg(), caption=_fill(side, "a", limit))
+    caps = side.transport.capabilities_for(chat)
+    limit = caps.caption_limit
+    await side.transport.send_photo(chat, jpeg(), caption=_fill(caps, "a", limit))
     with pytest.raises(errors.Rejected):
-        await side.transport.send_photo(chat, jpeg(), caption=_fill(side, "a", limit) + "a")
+        await side.transport.send_photo(chat, jpeg(), caption=_fill(caps, "a", limit) + "a")
 
 
 # ------------------------------------------------------------------ errors
@@ -253,8 +256,8 @@ async def test_the_platform_answers_a_ping(side):
 
 async def test_capabilities_describe_this_transport(side):
     chat = await side.person()
-    caps = side.transport.capabilities
-    assert side.transport.capabilities_for(chat) == caps
+    caps = side.transport.capabilities_for(chat)
+    assert caps.name == chat.transport  # the capabilities of whichever transport reaches that chat
     assert caps.unit in ("utf16", "bytes") and caps.text_limit > 0 and caps.caption_limit > 0
     assert caps.notice("x" * (caps.notice_limit + 5)).__len__() <= caps.notice_limit
     assert (
