@@ -92,9 +92,7 @@ class Harness:
         await self.app.initialize()
         self.services = self.app.bot_data[SERVICES_KEY]
         await publish_menus(self.app.bot, self.services.t)
-        await self.services.workshops.rebuild()
-        await self.services.checkins.rebuild()
-        await self.services.relay.report_pending()
+        await self.services.resume()  # as bot.telegram.runner.start_bot does
         return self
 
     async def tick(self, seconds: float = 0) -> None:

@@ -130,6 +130,17 @@ class FifoDelivery(Delivery):
             self._idle.set()
 
 
+class PlanOnlyDelivery(Delivery):
+    """Counts what is queued, sends nothing: the scale run measures planning, not Telegram's pacing."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.planned: list[int | None] = []
+
+    def submit(self, chat_id, job, member_id=None, *, priority=0) -> None:
+        self.planned.append(member_id)
+
+
 class Receipts:
     """When each relayed line reached each phone (lines of coalesced copies counted apart)."""
 
@@ -237,10 +248,10 @@ async def overhead(work: Path, quick: bool) -> Result:
     bare = await bare_send_rate(api.token, server.base_url, [p.user_id for p in chats], messages)
     await server.stop()
 
-    async with live_bot(work / "overhead", per_chat_interval=0, overall_max_rate=0) as (api, services, app):
-        # One message per copy, as the bare loop sends: coalescing (measured by room-burst)
-        # would otherwise merge copies that wait while updates are handled.
-        services.relay.coalesce = False
+    # One message per copy, as the bare loop sends: coalescing (measured by room-burst)
+    # would otherwise merge copies that wait while updates are handled.
+    overhead_bot = live_bot(work / "overhead", per_chat_interval=0, overall_max_rate=0, coalesce_copies=False)
+    async with overhead_bot as (api, services, app):
         receipts = Receipts(api)
         _, phones = await seat_members(services, api, 8)
         author = phones[0]
@@ -496,18 +507,18 @@ async def scale_child(data_dir: Path) -> None:
     config = Config(token=api.token, api_url=server.base_url, data_dir=data_dir, poll_timeout=1)
     started = time.perf_counter()
     db = await open_database(config)
-    app = await start_bot(config, db)
+    app = await start_bot(config, db, delivery_class=PlanOnlyDelivery)
     startup = time.perf_counter() - started
     services = app.bot_data[SERVICES_KEY]
     jobs = len(app.job_queue.jobs()) + len(services.scheduler)
     rss_started = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     async with db.transaction() as tx:
         wave = [settings.member_id for settings in await tx.checkins.enabled()]
-    queued = []
-    services.delivery.submit = lambda chat_id, job, member_id=None, **kw: queued.append(member_id)
+    before = len(services.delivery.planned)
     planning = time.perf_counter()
     await asyncio.gather(*(services.checkins.fire(member_id) for member_id in wave))
     wave_plan = time.perf_counter() - planning
+    queued = services.delivery.planned[before:]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     await stop_bot(app, drain_seconds=1)
     await db.close()

@@ -77,6 +77,7 @@ class Config:
     member_commands_per_minute: int = 20
     member_presses_per_minute: int = 60
     member_edits_per_minute: int = 20
+    coalesce_copies: bool = True  # off only where one message per copy is what is measured (bench)
     # Seconds over which one person's events in several rooms (join and leave notices,
     # an erasure's copies) are spread, so their timing does not link the pseudonyms.
     unlink_window: int = 600

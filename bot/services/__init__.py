@@ -89,21 +89,39 @@ class Services:
         transport = NumberedChoices(transport, choices)
         tokens = PressTokens(clock)
         db.prioritise(PRIORITY.get)
-        holder: dict[str, Services] = {}
 
+        # Delivery, made first, tells the services (made last) who it cannot reach.
         async def unreachable(member_id: int) -> None:
-            await holder["s"].member_unreachable(member_id)
+            await services.member_unreachable(member_id)
 
         async def delivered(member_id: int) -> None:
-            await holder["s"].member_reached(member_id)
+            await services.member_reached(member_id)
 
         delivery = delivery_class(unreachable, delivered, pacer=pacer)
         notifier = Notifier(transport, delivery, t)
         members = MemberService(db, clock)
         invites = InviteService(db, clock)
-        rooms = RoomService(db, clock, t, notifier, scheduler)
-        relay = RelayService(db, clock, t, transport, delivery, notifier, config.member_messages_per_minute)
-        safety = SafetyService(db, clock, t, notifier)
+        workshops = WorkshopService(db, clock, t, transport, delivery, notifier, scheduler, tokens)
+        rooms = RoomService(
+            db, clock, t, notifier, scheduler, unlink_window=config.unlink_window, on_close=[workshops.room_closed]
+        )
+
+        async def release(member, incoming) -> None:  # a held message the member chose to send
+            await relay.relay(member, incoming, checked=True)
+
+        safety = SafetyService(db, clock, t, notifier, release)
+        relay = RelayService(
+            db,
+            clock,
+            t,
+            transport,
+            delivery,
+            notifier,
+            config.member_messages_per_minute,
+            safety=safety,
+            coalesce=config.coalesce_copies,
+        )
+        checkins = CheckinService(db, clock, t, transport, delivery, scheduler)
         services = cls(
             config=config,
             db=db,
@@ -121,9 +139,21 @@ class Services:
             moderation=ModerationService(db, clock, t, notifier, rooms),
             safety=safety,
             reports=ReportService(db, clock, t, notifier, transport),
-            privacy=PrivacyService(db, clock, t, transport, delivery, tokens),
-            workshops=WorkshopService(db, clock, t, transport, delivery, notifier, scheduler, tokens),
-            checkins=CheckinService(db, clock, t, transport, delivery, scheduler),
+            privacy=PrivacyService(
+                db,
+                clock,
+                t,
+                transport,
+                delivery,
+                tokens,
+                relay=relay,
+                scheduler=scheduler,
+                on_checkins_changed=checkins.reschedule,
+                contact=config.privacy_contact,
+                unlink_window=config.unlink_window,
+            ),
+            workshops=workshops,
+            checkins=checkins,
             board=BoardService(db, clock, t, notifier, relay, safety, tokens),
             scheduler=scheduler,
             seal=seal,
@@ -138,16 +168,14 @@ class Services:
             choices=choices,
         )
         metrics_module.install(services.metrics).bind(delivery=delivery)
-        services.privacy.on_checkins_changed = services.checkins.reschedule
-        services.privacy.contact = config.privacy_contact
-        services.relay.safety = services.safety
-        services.rooms.on_close.append(services.workshops.room_closed)
-        services.privacy.relay = services.relay
-        services.privacy.scheduler = scheduler
-        services.privacy.unlink_window = services.rooms.unlink_window = config.unlink_window
-        services.safety.relay = services.relay
-        holder["s"] = services
         return services
+
+    async def resume(self) -> None:
+        """What every start does once the services are built: schedules rebuilt from the
+        database, senders told of the messages a stop left half sent."""
+        await self.workshops.rebuild()
+        await self.checkins.rebuild()
+        await self.relay.report_pending()
 
     async def member_unreachable(self, member_id: int) -> None:
         """A member blocked the bot: after repeated failures they leave their rooms."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.core.buttons import PressTokens
@@ -10,12 +11,13 @@ from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator, weekday_names
 from bot.ports.replies import Reply
+from bot.ports.scheduler import Scheduler
 from bot.ports.transport import Button, Transport
 from bot.services import spread
 from bot.services.checkins import TAGS, zone_name
 from bot.services.delivery import Delivery
 from bot.services.onboarding import CONSENT_VERSION, OPTIONAL
-from bot.services.relay import MAP_HOURS
+from bot.services.relay import MAP_HOURS, RelayService
 from bot.services.reports import REASONS
 from bot.services.rooms import display_theme
 from bot.services.workshops import when_text
@@ -34,6 +36,12 @@ class PrivacyService:
         transport: Transport,
         delivery: Delivery,
         tokens: PressTokens | None = None,
+        *,
+        relay: RelayService,
+        scheduler: Scheduler | None = None,
+        on_checkins_changed: Callable[[int], Awaitable[None]] | None = None,
+        contact: str | None = None,
+        unlink_window: int = spread.WINDOW,
     ) -> None:
         self.db = db
         self.tokens = tokens or PressTokens(clock)
@@ -41,11 +49,11 @@ class PrivacyService:
         self.t = t
         self.transport = transport
         self.delivery = delivery
-        self.on_checkins_changed = None  # CheckinService.reschedule, set by Services.build
-        self.contact: str | None = None  # ENTRAIDE_PRIVACY_CONTACT (Law 25), set by Services.build
-        self.relay = None  # RelayService, set by Services.build: takes relayed copies down
-        self.scheduler = None  # set by Services.build: spreads an erasure's rooms in time
-        self.unlink_window = spread.WINDOW
+        self.on_checkins_changed = on_checkins_changed  # CheckinService.reschedule
+        self.contact = contact  # ENTRAIDE_PRIVACY_CONTACT (Law 25)
+        self.relay = relay  # takes relayed copies down
+        self.scheduler = scheduler  # spreads an erasure's rooms in time
+        self.unlink_window = unlink_window
         self._waiting: dict[str, object] = {}  # scheduler name -> an erasure's job not run yet
 
     def overview(self, member: Member) -> Reply:

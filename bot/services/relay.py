@@ -15,6 +15,7 @@ import logging
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.core.clock import Clock
 from bot.core.errors import Gone, Refusal, TooLarge
@@ -45,6 +46,9 @@ from storage.database import Database
 from storage.members import Member, first_voice_note
 from storage.relays import Relay, RelayRepo
 from storage.rooms import Room, Seat
+
+if TYPE_CHECKING:
+    from bot.services.safety import SafetyService
 
 COPIED = {kinds.VOICE, kinds.VIDEO, kinds.ANIMATION}
 COPIED_WITH_LABEL = {kinds.STICKER, kinds.VIDEO_NOTE}
@@ -124,6 +128,9 @@ class RelayService:
         delivery: Delivery,
         notifier: Notifier,
         messages_per_minute: int = 20,
+        *,
+        safety: SafetyService,
+        coalesce: bool = True,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -133,10 +140,10 @@ class RelayService:
         self.notifier = notifier
         self.flood = FloodGate(messages_per_minute, clock)
         self.combined = CombinedCopies()
-        self.coalesce = True  # off only where one message per copy is what is measured (bench)
+        self.coalesce = coalesce  # off only where one message per copy is what is measured (bench)
         self._views: ReadCache[int, _RoomView] = ReadCache(db, limit=1_000)
         self._outstanding: dict[int, int] = {}  # relay id -> copies not settled yet
-        self.safety = None  # bot.services.safety.SafetyService, set by Services.build
+        self.safety = safety  # the crisis gate (holds, gentle notes)
 
     # --------------------------------------------------------------- labels
     def name(self, locale: str, seat: Seat, room: Room, multi_room: bool) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from bot.core.clock import Clock
@@ -106,16 +107,24 @@ def member_count(seats: list[Seat]) -> int:
 
 class RoomService:
     def __init__(
-        self, db: Database, clock: Clock, t: Translator, notifier: Notifier, scheduler: Scheduler | None = None
+        self,
+        db: Database,
+        clock: Clock,
+        t: Translator,
+        notifier: Notifier,
+        scheduler: Scheduler | None = None,
+        *,
+        unlink_window: int = spread.WINDOW,
+        on_close: Iterable[Callable[[Room], Awaitable[None]]] = (),
     ) -> None:
         self.db = db
         self.scheduler = scheduler
-        self.unlink_window = spread.WINDOW  # Config.unlink_window, set by Services.build
+        self.unlink_window = unlink_window  # Config.unlink_window
         self.clock = clock
         self.t = t
         self.notifier = notifier
         self.drafts: dict[int, RoomDraft] = {}
-        self.on_close: list = []  # async callbacks(room) run after a room closes (Services.build)
+        self.on_close = list(on_close)  # async callbacks(room) run after a room closes
 
     # ------------------------------------------------------------ facilitator
     async def open(self, actor: Member, args: str) -> Reply:

@@ -17,6 +17,7 @@ buttons say kindly that the message has to be sent again.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.clock import Clock
@@ -33,6 +34,8 @@ from storage.members import Member
 from storage.rooms import Room
 
 RESOURCES_EVERY = 3600
+# Sends a member's held message to their room, past the crisis gate (RelayService.relay, checked).
+Release = Callable[[Member, object], Awaitable[object]]
 HOLD_SECONDS = 3600
 SUPPORT_THEME = "Soutien · Support"
 
@@ -47,7 +50,9 @@ class Hold:
 
 
 class SafetyService:
-    def __init__(self, db: Database, clock: Clock, t: Translator, notifier: Notifier) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, t: Translator, notifier: Notifier, release: Release | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.t = t
@@ -55,7 +60,11 @@ class SafetyService:
         self._holds: dict[str, Hold] = {}
         self._resources_sent: dict[int, float] = {}
         self._waiting: dict[int, list[tuple[int, object]]] = {}
-        self.relay = None  # set by Services.build: sends a held message when asked
+        self.release = release  # sends a held message to the room, past the crisis gate
+
+    async def _release(self, member: Member, incoming) -> None:
+        if self.release is not None:
+            await self.release(member, incoming)
 
     # ------------------------------------------------------------------ hold
     def _buttons(self, locale: str, token: str) -> list[list[Button]]:
@@ -118,7 +127,7 @@ class SafetyService:
             return Reply(self.t(locale, "safety.dropped"), edit=False)
         if action == "send":
             del self._holds[token]
-            await self.relay.relay(member, hold.incoming, checked=True)
+            await self._release(member, hold.incoming)
             return Reply(self.t(locale, "safety.sent"), edit=False)
         if action == "talk":
             async with self.db.transaction() as tx:
@@ -180,7 +189,7 @@ class SafetyService:
             waiting_member = await tx.members.get(person.member_id) if person else None
         for member_id, incoming in self._waiting.pop(room_id, []):
             if waiting_member is not None and waiting_member.id == member_id:
-                await self.relay.relay(waiting_member, incoming, checked=True)
+                await self._release(waiting_member, incoming)
         return Reply(
             self.t(
                 facilitator.locale,

@@ -66,9 +66,7 @@ async def start_bot(
     await app.start()
     # The crisis detector's model loads in the background (about a second), not on a first message.
     asyncio.get_running_loop().run_in_executor(None, crisis.warm_up, config.data_dir)
-    await services.workshops.rebuild()
-    await services.checkins.rebuild()
-    await services.relay.report_pending()  # messages a stop left half sent: their senders are told
+    await services.resume()  # schedules rebuilt; messages a stop left half sent: their senders are told
     try:
         if config.webhook_url:
             await start_webhook(app, config)
