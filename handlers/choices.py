@@ -8,6 +8,7 @@ from __future__ import annotations
 from telegram import CallbackQuery, Message, Update
 
 from bot.ports.choices import OutOfRange, Picked
+from bot.services.answers import unanswered
 from bot.telegram.adapter import chat_of
 from bot.telegram.context import EntraideContext
 from handlers.common import member_id, replied
@@ -25,13 +26,10 @@ async def answered_a_list(update: Update, context: EntraideContext) -> bool:
     if isinstance(answer, Picked):
         await _press(update, context, answer)
         return True
-    locale = context.locale
-    if isinstance(answer, OutOfRange):
-        if context.member is None and answer.list is not None:  # onboarding: the screen's language
-            locale = services.onboarding.language_of(answer.list.choices[0].data) or locale
-        text = services.t.plural(locale, "choices.out_of_range", answer.count)
-    else:
-        text = services.t(locale, "choices.stale")
+    language = None
+    if isinstance(answer, OutOfRange) and context.member is None and answer.list is not None:
+        language = services.onboarding.language_of(answer.list.choices[0].data)  # onboarding: the screen's
+    text = unanswered(services.t, answer, context.locale, language)
     services.answers.text(chat_of(message.chat_id), text, member_id=member_id(context))
     return True
 

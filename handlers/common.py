@@ -83,21 +83,11 @@ def member_id(context: EntraideContext) -> int | None:
 
 async def send(update: Update, context: EntraideContext, reply: Reply | None) -> None:
     """Answer in the chat the update came from, through that chat's delivery lane."""
-    if reply is None:
-        return
-    context.services.answers.text(chat(update), reply.text, buttons=reply.buttons, member_id=member_id(context))
+    context.services.answers.reply(chat(update), reply, member_id=member_id(context))
 
 
 async def answer_press(update: Update, context: EntraideContext, reply: Reply | None) -> None:
     """Answer a button press: acknowledge it, then edit the message in place or send anew."""
-    query = update.callback_query
-    transport = context.services.transport
-    await transport.acknowledge(query.id, reply.notice if reply else None)
-    if reply is None or not reply.text:
-        return
-    answers = context.services.answers
-    message = pressed_message(update)
-    if reply.edit and message is not None:
-        answers.edit(message, reply.text, buttons=reply.buttons, member_id=member_id(context))
-    else:
-        answers.text(chat(update), reply.text, buttons=reply.buttons, member_id=member_id(context))
+    await context.services.answers.pressed(
+        chat(update), update.callback_query.id, pressed_message(update), reply, member_id=member_id(context)
+    )

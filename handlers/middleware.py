@@ -8,6 +8,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.core.buttons import plain
 from bot.core.i18n import negotiate
+from bot.services.flood import SLOW_DOWN
 from bot.telegram.adapter import chat_of
 from bot.telegram.context import EntraideContext
 
@@ -42,7 +43,7 @@ async def identify(update: Update, context: EntraideContext) -> None:
         # Keyed in memory only: the member, else (before onboarding) the person's chat.
         verdict = services.gates.check(kind, identity.member.id if identity.member else -chat.id)
         if verdict != "ok":
-            notice = services.t(context.locale, _SLOW_DOWN[kind]) if verdict == "refuse" else None
+            notice = services.t(context.locale, SLOW_DOWN[kind]) if verdict == "refuse" else None
             if update.callback_query is not None:
                 await services.transport.acknowledge(update.callback_query.id, notice, alert=notice is not None)
             elif notice is not None:
@@ -61,13 +62,6 @@ async def identify(update: Update, context: EntraideContext) -> None:
         )
         services.answers.text(chat_of(chat.id), reply.text, buttons=reply.buttons, member_id=identity.member.id)
         raise ApplicationHandlerStop
-
-
-_SLOW_DOWN = {
-    "command": "common.slow_down_commands",
-    "press": "common.slow_down_presses",
-    "edit": "common.slow_down_edits",
-}
 
 
 def _action(update: Update) -> str | None:

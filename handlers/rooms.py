@@ -132,15 +132,9 @@ async def room_press(update: Update, context: EntraideContext) -> None:
     match = _PRESS.match(pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
-    action, room_id = match.group(1), int(match.group(2))
-    rooms = context.services.rooms
-    if action == "join":
-        reply = await rooms.join(member, room_id)
-    elif action == "wait":
-        reply = await rooms.wait(member, room_id)
-    else:
-        reply = await rooms.leave_room(member, room_id)
-    await answer_press(update, context, reply)
+    await answer_press(
+        update, context, await context.services.rooms.choose(member, match.group(1), int(match.group(2)))
+    )
 
 
 def register(app: Application) -> None:

@@ -197,6 +197,8 @@ def real_errors(tmp_path) -> list[Exception]:
     catch(check_webhook_url, "https://example.org/hook?x=1")
     catch(cli.Config.from_env, {"ENTRAIDE_TZ": "Mars/Olympus"})
     catch(cli.Config.from_env, {"TELEGRAM_API_URL": "ftp://x"})
+    catch(cli.Config.from_env, {"SIGNAL_CLI_RPC": "127.0.0.1:7583", "SIGNAL_ACCOUNT": "514-555-0123"})
+    catch(cli.Config.from_env, {"SIGNAL_ACCOUNT": "+15145550123"})
     found.append(ConfigError("ENTRAIDE_METRICS_LISTEN=127.0.0.1:9464: cannot listen there (Address already in use)"))
     found.append(ConfigError("Telegram refused ENTRAIDE_WEBHOOK_URL: bad webhook: Failed to resolve host"))
     catch(database._decode_key, "pas du base64 !", "ENTRAIDE_MASTER_KEY")

@@ -6,7 +6,8 @@ import stat
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from bot.core.config import Config
+from bot.core.config import Config, masked_number
+from bot.core.errors import DeliveryError
 from bot.core.i18n import Translator
 from storage.database import (
     DB_NAME,
@@ -46,6 +47,9 @@ async def diagnose(config: Config, say: Callable[..., str] | None = None) -> tup
             say("doctor_master_env") if config.master_key else say("doctor_master_file", file=KEY_FILE_NAME),
         ),
     ]
+    signal_lines, signal_healthy = await _signal(config, say)
+    lines += [line(label, value) for label, value in signal_lines]
+    healthy = healthy and signal_healthy
     mode = key_file_mode(config.data_dir)
     if not config.master_key:
         if mode is None:
@@ -84,3 +88,30 @@ async def diagnose(config: Config, say: Callable[..., str] | None = None) -> tup
     finally:
         await db.close()
     return lines, healthy
+
+
+async def _signal(config: Config, say: Callable[..., str]) -> tuple[list[tuple[str, str]], bool]:
+    """SIGNAL_CLI_RPC and SIGNAL_ACCOUNT: the daemon is asked its `version` (the account's
+    number is shown by its last two digits only)."""
+    if config.signal_rpc is None:
+        return [("SIGNAL_CLI_RPC:", say("doctor_signal_unset"))], True
+    from bot.signal.results import RpcError
+    from bot.signal.rpc import Backoff, SignalRpc
+
+    host, port = config.signal_rpc
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    client = SignalRpc(host, port, timeout=5.0, connect_wait=3.0, backoff=Backoff(initial=0.2, maximum=1.0))
+    try:
+        await client.start(wait=3.0)
+        version = await client.version()
+        answer, healthy = say("doctor_signal_ok", version=version), True
+    except (DeliveryError, RpcError):
+        answer, healthy = say("doctor_signal_down", address=address), False
+    finally:
+        await client.close()
+    account = (
+        say("doctor_signal_account", number=masked_number(config.signal_account))
+        if config.signal_account
+        else say("doctor_signal_account_unset")
+    )
+    return [("SIGNAL_CLI_RPC:", answer), ("SIGNAL_ACCOUNT:", account)], healthy

@@ -60,6 +60,8 @@ ERROR_MESSAGES = [
         (r"ENTRAIDE_WEBHOOK_URL must not carry a query or a fragment", "err_webhook_query"),
         (r"ENTRAIDE_TZ=(?P<tz>.*) is not a known time zone", "err_tz"),
         (r"TELEGRAM_API_URL must start with http:// or https://", "err_api_url"),
+        (r"SIGNAL_ACCOUNT must be the bot's Signal number in international form, .*", "err_signal_account"),
+        (r"SIGNAL_ACCOUNT is set but SIGNAL_CLI_RPC is not: .*", "err_signal_account_alone"),
         (r"(?P<name>[A-Z_]+)=(?P<where>\S+): cannot listen there \((?P<why>.*)\)", "err_cannot_listen"),
         (r"Telegram refused ENTRAIDE_WEBHOOK_URL: (?P<why>.*)", "err_webhook_refused"),
         (r"the master key does not open this database \(nothing was changed\)", "err_wrong_key"),

@@ -58,6 +58,21 @@ def check_webhook_url(url: str) -> str:
     return url
 
 
+def check_signal_account(value: str) -> str:
+    """The bot's Signal number in international form (+ and digits)."""
+    number = value.strip().replace(" ", "")
+    if not (number.startswith("+") and number[1:].isdigit() and 7 <= len(number) <= 16):
+        raise ConfigError("SIGNAL_ACCOUNT must be the bot's Signal number in international form, e.g. +15145550123")
+    return number
+
+
+def masked_number(number: str | None) -> str:
+    """A phone number as it may be shown: its last two digits only."""
+    if not number:
+        return ""
+    return "+" + "•" * max(0, len(number) - 3) + number[-2:]
+
+
 @dataclass(frozen=True)
 class Config:
     token: str | None
@@ -69,6 +84,9 @@ class Config:
     webhook_listen: tuple[str, int] = ("127.0.0.1", 8443)
     metrics_listen: tuple[str, int] | None = None
     privacy_contact: str | None = None
+    # signal-cli's JSON-RPC daemon (host, port), and the bot's Signal number (never shown in full).
+    signal_rpc: tuple[str, int] | None = None
+    signal_account: str | None = field(default=None, repr=False)
     # Tuning (not part of the public contract): AIORateLimiter, flood control.
     overall_max_rate: float = 30.0
     per_chat_interval: float = 1.05
@@ -91,6 +109,11 @@ class Config:
         return urlsplit(self.webhook_url or "").path or "/"
 
     @property
+    def signal(self) -> bool:
+        """Signal is on (SIGNAL_CLI_RPC is set)."""
+        return self.signal_rpc is not None
+
+    @property
     def file_url(self) -> str:
         return file_url_for(self.api_url)
 
@@ -110,6 +133,12 @@ class Config:
             raise ConfigError("TELEGRAM_API_URL must start with http:// or https://")
         webhook_url = (env.get("ENTRAIDE_WEBHOOK_URL") or "").strip() or None
         metrics = (env.get("ENTRAIDE_METRICS_LISTEN") or "").strip()
+        signal_rpc = (env.get("SIGNAL_CLI_RPC") or "").strip()
+        signal_account = (env.get("SIGNAL_ACCOUNT") or "").strip()
+        if signal_account and not signal_rpc:
+            raise ConfigError(
+                "SIGNAL_ACCOUNT is set but SIGNAL_CLI_RPC is not: set both (host:port of signal-cli's daemon)"
+            )
         return cls(
             webhook_url=check_webhook_url(webhook_url) if webhook_url else None,
             webhook_listen=parse_listen(
@@ -117,6 +146,8 @@ class Config:
             ),
             metrics_listen=parse_listen("ENTRAIDE_METRICS_LISTEN", metrics) if metrics else None,
             privacy_contact=check_contact(env.get("ENTRAIDE_PRIVACY_CONTACT") or ""),
+            signal_rpc=parse_listen("SIGNAL_CLI_RPC", signal_rpc) if signal_rpc else None,
+            signal_account=check_signal_account(signal_account) if signal_account else None,
             token=(env.get("TELEGRAM_BOT_TOKEN") or "").strip() or None,
             api_url=api_url,
             data_dir=Path(env.get("ENTRAIDE_DATA_DIR") or "./data"),

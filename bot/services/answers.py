@@ -9,7 +9,10 @@ retry rate limits and server errors, and never stop on a person who blocked the 
 from __future__ import annotations
 
 from bot.core.errors import Gone, NotModified, Rejected
+from bot.core.i18n import Translator
+from bot.ports.choices import Answer, OutOfRange
 from bot.ports.refs import ChatRef, MessageRef
+from bot.ports.replies import Reply
 from bot.ports.transport import Keyboard, Transport
 from bot.services.delivery import LIVE, Delivery
 
@@ -32,6 +35,30 @@ class Answers:
             await self.transport.send(chat, text, buttons=buttons, reply_to=reply_to)
 
         self.delivery.submit(chat, job, member_id, priority=LIVE)
+
+    def reply(self, chat: ChatRef, reply: Reply | None, *, member_id: int | None = None) -> None:
+        """A service's answer to what the person just did (nothing for None)."""
+        if reply is not None:
+            self.text(chat, reply.text, buttons=reply.buttons, member_id=member_id)
+
+    async def pressed(
+        self,
+        chat: ChatRef,
+        press: str | None,
+        message: MessageRef | None,
+        reply: Reply | None,
+        *,
+        member_id: int | None = None,
+    ) -> None:
+        """Answer a choice (a button pressed, or a number written under a list): acknowledge
+        it, then show the result in place of the question (`message`) or as a new message."""
+        await self.transport.acknowledge(press, reply.notice if reply else None)
+        if reply is None or not reply.text:
+            return
+        if reply.edit and message is not None:
+            self.edit(message, reply.text, buttons=reply.buttons, member_id=member_id)
+        else:
+            self.text(chat, reply.text, buttons=reply.buttons, member_id=member_id)
 
     def photo(self, chat: ChatRef, photo: bytes, *, caption: str | None = None, member_id: int | None = None) -> None:
         async def job() -> None:
@@ -69,3 +96,11 @@ class Answers:
                     await self.transport.send(message.chat, text, buttons=buttons)
 
         self.delivery.submit(message.chat, job, member_id, priority=LIVE)
+
+
+def unanswered(t: Translator, answer: Answer, locale: str, onboarding_locale: str | None = None) -> str:
+    """The kind answer to a number that answers no open list (too late, or out of range).
+    `onboarding_locale`: before anything is stored, the language of the screen it answered."""
+    if isinstance(answer, OutOfRange):
+        return t.plural(onboarding_locale or locale, "choices.out_of_range", answer.count)
+    return t(locale, "choices.stale")

@@ -7,6 +7,13 @@ from __future__ import annotations
 from bot.core.clock import Clock
 from bot.services.relay import FloodGate
 
+# What a member is told, on any messenger, when a kind of action goes over its limit.
+SLOW_DOWN = {
+    "command": "common.slow_down_commands",
+    "press": "common.slow_down_presses",
+    "edit": "common.slow_down_edits",
+}
+
 
 class CommandGate:
     """At most `limit` commands a minute per person (memory only). The first command

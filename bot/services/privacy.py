@@ -70,6 +70,9 @@ class PrivacyService:
             )
             rows.append([Button(label, f"pv:{bit}")])
         text = self.t(locale, "privacy.overview", hours=MAP_HOURS)
+        if not self.transport.capabilities_for(member.chat).protect:
+            # Signal: nothing stops a screenshot or a copy; members should know it.
+            text += "\n\n" + self.t(locale, "privacy.unprotected")
         if self.contact:
             text += "\n\n" + self.t(locale, "privacy.contact", contact=self.contact)
         return Reply(text, rows)

@@ -344,6 +344,15 @@ class RoomService:
         await tx.members.set_active_room(member.id, room_id)
         return pseudonym
 
+    async def choose(self, actor: Member, action: str, room_id: int) -> Reply:
+        """A room's choice (« Rejoindre », « Attendre une place », « Quitter »): `action` is
+        join, wait or leave; the room id is checked by each."""
+        if action == "join":
+            return await self.join(actor, room_id)
+        if action == "wait":
+            return await self.wait(actor, room_id)
+        return await self.leave_room(actor, room_id)
+
     async def wait(self, actor: Member, room_id: int) -> Reply:
         async with self.db.transaction() as tx:
             room = await tx.rooms.get(room_id)

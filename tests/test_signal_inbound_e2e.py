@@ -1,0 +1,350 @@
+"""The rooms stories for Signal members, end to end from the fake signal-cli daemon: phones
+write through the daemon, the JSON-RPC client reads the notifications over TCP, the
+inbound path (bot/signal/inbound.py) makes the service calls, and the answers reach each
+phone through a stand-in for the Signal transport (the memory transport with Signal's
+capabilities: no buttons, bytes, no protection) that fetches attachments from the daemon.
+Afterwards nothing at rest or in the logs holds a number, an ACI, a name or a text."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import uuid
+
+import pytest
+from PIL import Image
+
+from bot.core.clock import FixedClock
+from bot.core.config import Config
+from bot.core.i18n import Translator
+from bot.ports.choices import keycap
+from bot.ports.refs import MessageRef
+from bot.ports.scheduler import ManualScheduler
+from bot.sandbox.fake_signal import FakeSignal, SignalPhone
+from bot.sandbox.memory import WITHOUT_BUTTONS, MemoryTransport, Person
+from bot.services import Services
+from bot.signal.inbound import SignalInbound, kind_of
+from bot.signal.rpc import SignalRpc
+from storage.database import Database, resolve_master_key
+from storage.members import Consents, MemberRepo
+from tests.privacy import scan
+
+START = 1_795_000_000.0
+T = Translator()
+
+
+class SignalStandIn(MemoryTransport):
+    """Signal's side of the port until its adapter is in: Signal's capabilities, and a
+    member's attachments fetched from the daemon (`getAttachment`)."""
+
+    def __init__(self, rpc: SignalRpc, clock) -> None:
+        super().__init__(WITHOUT_BUTTONS, clock=clock, name="signal")
+        self.rpc = rpc
+        self.quoted: dict[MessageRef, MessageRef] = {}  # what each bot message quotes (Signal: author, timestamp)
+
+    async def send(self, chat, text, *, reply_to=None, **options):
+        sent = await super().send(chat, text, reply_to=reply_to, **options)
+        if reply_to is not None:
+            self.quoted[sent.message] = reply_to
+        return sent
+
+    async def _load(self, media) -> None:
+        if media.transport == "signal" and media.id not in self.files:
+            self.files[media.id] = await self.rpc.get_attachment(media.id)
+
+    async def fetch_attachment(self, media) -> bytes:
+        await self._load(media)
+        return await super().fetch_attachment(media)
+
+    async def relay_media(self, chat, media, **options):
+        await self._load(media)
+        return await super().relay_media(chat, media, **options)
+
+
+class Bot:
+    """The bot's process: database, services, the client and the inbound path."""
+
+    def __init__(self, tmp_path, daemon: FakeSignal, transport: SignalStandIn | None, clock: FixedClock) -> None:
+        self.tmp_path, self.daemon, self.clock = tmp_path, daemon, clock
+        self.transport = transport
+
+    async def start(self, address) -> Bot:
+        self.rpc = await SignalRpc(*address).start(wait=5)
+        if self.transport is None:
+            self.transport = SignalStandIn(self.rpc, self.clock.now)
+        self.transport.rpc = self.rpc
+        self.db = await Database.open(self.tmp_path, resolve_master_key(self.tmp_path, None))
+        config = Config(token=None, data_dir=self.tmp_path)
+        self.services = Services.build(config, self.db, self.transport, self.clock, ManualScheduler())
+        self.inbound = SignalInbound(self.services)
+        self.task = asyncio.create_task(self.inbound.run(self.rpc.events()))
+        return self
+
+    async def stop(self) -> None:
+        await self.settle()
+        await self.rpc.close()
+        await self.task
+        await self.db.close()
+
+    async def settle(self) -> None:
+        """Until every event the client has read is handled and every answer delivered."""
+        inbound = self.inbound
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            await inbound.lanes.drain()
+            await self.services.delivery.drain(5)
+            if not len(inbound.lanes) and self.rpc.stats.events <= inbound.handled + inbound.ignored:
+                return
+        raise AssertionError("the bot did not settle")
+
+    def person(self, phone: SignalPhone) -> Person:
+        return self.transport.person(phone.aci)
+
+    async def enrol(self, phone: SignalPhone, *, facilitator: bool = False, locale: str = "fr"):
+        """A member who went through onboarding (onboarding itself has its own story)."""
+        chat = self.person(phone).chat
+        async with self.db.transaction() as tx:
+            repo = MemberRepo(tx)
+            member = await repo.create(("signal", phone.aci), chat, locale, Consents(rooms=True), 1, self.clock.day())
+            if facilitator:
+                await repo.set_role(member.id, "facilitator")
+
+
+def said(person: Person) -> list[str]:
+    return [m.text or "" for m in person.visible()]
+
+
+@pytest.fixture
+async def world(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    for name in ("entraide", "bot"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    daemon = FakeSignal()
+    address = await daemon.serve()
+    bot = await Bot(tmp_path, daemon, None, FixedClock(START)).start(address)
+    yield bot, daemon, address
+    await bot.stop()
+    await daemon.stop()
+
+
+async def _room(bot: Bot, daemon: FakeSignal, count: int):
+    """A facilitator opens a room by typing /ouvrir; `count` members join it by typing /rejoindre."""
+    fac = daemon.phone("Fanny Animatrice")
+    await bot.enrol(fac, facilitator=True)
+    await fac.send("/ouvrir Stress et argent | On en parle ensemble | 8")
+    await bot.settle()
+    async with bot.db.transaction() as tx:
+        facilitator = await tx.members.find_by_user(("signal", fac.aci))
+    room_id = facilitator.active_room_id
+    assert room_id is not None
+    phones = [fac]
+    for index in range(count):
+        phone = daemon.phone(f"Membre{index} Nom{index}", shares_number=index == 0)
+        await bot.enrol(phone)
+        await phone.send(f"/rejoindre {room_id}")
+        phones.append(phone)
+    await bot.settle()
+    return phones
+
+
+def _jpeg_with_exif() -> bytes:
+    image = Image.new("RGB", (64, 48), (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "CameraMakerSecret"  # Make
+    exif[0x0131] = "GPS-Secret-Software"  # Software
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def _leaks(bot: Bot, phones: list[SignalPhone], texts: list[str], logs: str) -> list[str]:
+    needles: dict[str, bytes] = {}
+    for phone in phones:
+        needles[f"ACI of {phone.name}"] = phone.aci.encode()
+        needles[f"ACI bytes of {phone.name}"] = uuid.UUID(phone.aci).bytes
+        needles[f"number of {phone.name}"] = phone.number.encode()
+        needles[f"digits of {phone.name}"] = phone.number.lstrip("+").encode()
+        needles[f"name of {phone.name}"] = phone.name.encode()
+    for text in texts:
+        needles[f"text {text[:20]!r}"] = text.encode()
+    hits = scan(bot.tmp_path, needles)
+    hits += [f"{label} in the logs" for label, needle in needles.items() if needle.decode(errors="ignore") in logs]
+    return hits
+
+
+async def test_signal_room_relay_reply_edit_delete_photo_and_nothing_kept(world, caplog):
+    bot, daemon, _ = world
+    fac, alice, bob = await _room(bot, daemon, 2)
+    a, b, f = bot.person(alice), bot.person(bob), bot.person(fac)
+    texts = ["Bonjour la salle, je suis nouvelle ici", "Bienvenue, contente de te lire", "Bonjour la salle, me revoici"]
+
+    # Relay: Bob and the facilitator see Alice's words under her pseudonym, never her name.
+    first = await alice.send(texts[0])
+    await bot.settle()
+    copy = next(m for m in b.visible() if texts[0] in (m.text or ""))
+    assert "Membre0" not in copy.text and texts[0] in said(f)[-1]
+
+    # A quote of the bot's copy is a reply: the answer reaches Alice as a reply to her own message.
+    await bob.send(texts[1], quote=int(copy.ref.id))
+    await bot.settle()
+    answer = next(m for m in a.visible() if texts[1] in (m.text or ""))
+    assert bot.transport.quoted[answer.ref] == MessageRef(a.chat, str(first))  # it quotes her own message
+
+    # An edit, then an edit of the edit (it targets the first edit's timestamp): every copy follows.
+    await alice.edit(first, "Bonjour la salle, je suis nouvelle")
+    await bot.settle()
+    await alice.edit(first, texts[2])
+    await bot.settle()
+    assert any(texts[2] in (m.text or "") for m in b.visible())
+    assert not any(texts[0] in (m.text or "") for m in b.visible() + f.visible())
+
+    # Reactions, receipts and typing reach no one and are not answered.
+    before = (len(a.inbox), len(b.inbox), len(f.inbox))
+    await bob.react(int(answer.ref.id))
+    await bob.receipt(first, read=True)
+    await alice.typing()
+    await bot.settle()
+    assert (len(a.inbox), len(b.inbox), len(f.inbox)) == before
+
+    # Deleting her message for everyone on her phone deletes the copies.
+    await alice.delete(first)
+    await bot.settle()
+    assert not any(texts[2] in (m.text or "") for m in b.visible() + f.visible())
+    assert said(a)[-1] == T("fr", "relay.deleted")
+
+    # /supprimer quoting one's own message does the same.
+    second = await bob.send("Un message que je regrette")
+    await bot.settle()
+    assert any("regrette" in t for t in said(a))
+    await bob.send("/supprimer", quote=second)
+    await bot.settle()
+    assert not any("regrette" in t for t in said(a))
+
+    # A photo is re-encoded without its metadata.
+    photo = _jpeg_with_exif()
+    await alice.send_photo(photo, "Mon coin tranquille")
+    await bot.settle()
+    shown = next(m for m in b.visible() if m.photo is not None)
+    assert shown.photo != photo and b"CameraMakerSecret" not in shown.photo and b"GPS-Secret" not in shown.photo
+    assert not Image.open(io.BytesIO(shown.photo)).getexif()
+
+    # An unknown command, typed in English or French, gets the kind answer Telegram gives.
+    await bob.send("/nimportequoi")
+    await bot.settle()
+    assert said(b)[-1] == T("fr", "common.unknown_command")
+
+    texts += ["Un message que je regrette", "Mon coin tranquille"]
+    logs = "\n".join(record.getMessage() for record in caplog.records)
+    assert _leaks(bot, [fac, alice, bob], texts, logs) == []
+
+
+async def test_a_new_signal_person_onboards_by_numbers_and_by_words(world):
+    bot, daemon, _ = world
+    phone = daemon.phone("Nouvelle Personne")
+    person = bot.person(phone)
+    await phone.send("/start")
+    await bot.settle()
+    assert f"{keycap(1)} {T('fr', 'onboarding.charter_ok')}" in said(person)[-1]
+    await phone.send("1")  # the charter
+    await bot.settle()
+    await phone.send("1️⃣")  # of age: the keycap itself, as a phone's keyboard offers it
+    await bot.settle()
+    assert T("fr", "onboarding.consent_done") in said(person)[-1]
+    await phone.send(T("fr", "onboarding.consent_done"))  # the choice's own words
+    await bot.settle()
+    async with bot.db.transaction() as tx:
+        member = await tx.members.find_by_user(("signal", phone.aci))
+    assert member is not None and member.chat == ("signal", phone.aci) and member.consents.rooms
+    await phone.send("9")  # the welcome offers one choice (« Voir les salles »)
+    await bot.settle()
+    assert said(person)[-1] == T.plural("fr", "choices.out_of_range", 1)
+    await phone.send("/aide")
+    await bot.settle()
+    assert T("fr", "help.signal") in said(person)[-1]
+    await phone.send("/privacy")  # the English name works for a French speaker too
+    await bot.settle()
+    assert T("fr", "privacy.unprotected") in said(person)[-1]
+
+
+async def test_a_burst_arrives_in_order_and_a_warning_by_quote(world):
+    bot, daemon, _ = world
+    fac, alice, bob = await _room(bot, daemon, 2)
+    b, f, a = bot.person(bob), bot.person(fac), bot.person(alice)
+    for index in range(15):
+        await alice.send(f"rafale n° {index:02d}")
+    await bot.settle()
+    seen = [int(line.rsplit(" ", 1)[1]) for text in said(b) for line in text.split("\n") if "rafale n° " in line]
+    assert seen == list(range(15))
+    # The facilitator quotes one of the copies and warns: the author is told, the pseudonym only.
+    copy = next(m for m in f.visible() if "rafale n° 03" in (m.text or ""))
+    await fac.send("/avertir reste bienveillante", quote=int(copy.ref.id))
+    await bot.settle()
+    assert any("reste bienveillante" in t for t in said(a))
+
+
+async def test_crisis_care_holds_and_the_member_chooses_by_number(world):
+    bot, daemon, _ = world
+    fac, alice, bob = await _room(bot, daemon, 2)
+    a, b = bot.person(alice), bot.person(bob)
+    await alice.send("je veux mourir")
+    await bot.settle()
+    assert not any("mourir" in t for t in said(b))  # held: nothing reaches the room
+    held = said(a)[-1]
+    assert keycap(1) in held and keycap(3) in held
+    await alice.send("9")
+    await bot.settle()
+    assert said(a)[-1] == T.plural("fr", "choices.out_of_range", 3)
+    number = next(n for n in (1, 2, 3) if T("fr", "safety.button_drop") in held.split(keycap(n), 1)[1].split("\n")[0])
+    await alice.send(str(number))  # « Ne pas envoyer »
+    await bot.settle()
+    assert not any("mourir" in t for t in said(b))
+    await alice.send(str(number))  # the list is spent
+    await bot.settle()
+    assert said(a)[-1] == T("fr", "choices.stale")
+
+
+async def test_an_edit_after_a_restart_still_reaches_every_copy(tmp_path, caplog):
+    daemon = FakeSignal()
+    address = await daemon.serve()
+    clock = FixedClock(START)
+    bot = await Bot(tmp_path, daemon, None, clock).start(address)
+    fac, alice, bob = await _room(bot, daemon, 2)
+    first = await alice.send("Avant le redémarrage")
+    await bot.settle()
+    await bot.stop()
+    transport = bot.transport
+    bot = await Bot(tmp_path, daemon, transport, clock).start(address)
+    await alice.edit(first, "Après le redémarrage")
+    await bot.settle()
+    b = bot.person(bob)
+    assert any("Après le redémarrage" in t for t in said(b))
+    assert not any("Avant le redémarrage" in t for t in said(b))
+    await bot.stop()
+    await daemon.stop()
+
+
+async def test_an_unregistered_member_leaves_the_room_and_the_others_still_get_messages(world):
+    bot, daemon, _ = world
+    fac, alice, bob = await _room(bot, daemon, 2)
+    bot.person(bob).blocked = True  # Bob's account is gone: every delivery to him fails
+    for index in range(4):
+        await alice.send(f"toujours là {index}")
+        await bot.settle()
+    assert any("toujours là 3" in t for t in said(bot.person(fac)))
+    async with bot.db.transaction() as tx:
+        member = await tx.members.find_by_user(("signal", bob.aci))
+    assert member.active_room_id is None
+
+
+def test_kinds_of_signal_messages():
+    from bot.signal.envelopes import Attachment, Received
+
+    def kind(mime: str) -> str:
+        return kind_of(Received("a", 1, None, attachments=(Attachment("x", mime),)))
+
+    assert kind("image/jpeg") == "photo" and kind("image/gif") == "animation" and kind("video/mp4") == "video"
+    assert kind("audio/aac") == "voice" and kind("audio/mpeg") == "audio" and kind("application/pdf") == "document"
+    assert kind_of(Received("a", 1, "hi")) == "text"
+    assert kind_of(Received("a", 1, None, sticker=True)) == "sticker"
+    assert kind_of(Received("a", 1, None, unsupported=True)) == "other"
