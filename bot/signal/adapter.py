@@ -49,7 +49,7 @@ from bot.ports.refs import ChatRef, Media, MessageRef
 from bot.ports.transport import Sent
 from bot.signal.attachments import AttachmentCache
 from bot.signal.envelopes import Attachment, is_aci
-from bot.signal.results import SendOutcome
+from bot.signal.results import RpcError, SendOutcome, delivery_error
 from bot.signal.rpc import SignalRpc, data_uri
 
 SIGNAL = "signal"
@@ -164,6 +164,7 @@ class SignalTransport:
         self._theirs: OrderedDict[tuple[str, int], None] = OrderedDict()
         self._types: OrderedDict[str, str] = OrderedDict()
         self._open: dict[tuple, list[_Batch]] = {}
+        self._fetching: dict[str, asyncio.Future[bytes]] = {}
         self._slot = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
         self.calls = 0  # daemon calls made for sends, edits and deletes
@@ -492,21 +493,32 @@ class SignalTransport:
         cached = self.attachments.get(media.id)
         if cached is not None:
             return cached
+        # The copies of one room message ask at once: one download serves them all.
+        fetching = self._fetching.get(media.id)
+        if fetching is None:
+            fetching = self._fetching[media.id] = asyncio.ensure_future(self._download(media.id))
+            fetching.add_done_callback(lambda _: self._fetching.pop(media.id, None))
+        return await asyncio.shield(fetching)
+
+    async def _download(self, attachment_id: str) -> bytes:
         try:
-            data = await self.rpc.get_attachment(media.id)
+            data = await self.rpc.get_attachment(attachment_id)
         except errors.TooLarge:
             raise
         except errors.Rejected:
             raise errors.Gone() from None  # signal-cli no longer has it
         if len(data) > self.capabilities.max_download:
-            self.attachments.remove_file(media.id)
+            self.attachments.remove_file(attachment_id)
             raise errors.TooLarge()
-        self.attachments.put(media.id, data)
+        self.attachments.put(attachment_id, data)
         return data
 
     async def ping(self) -> bool:
         """The daemon answers (`version`, which sends nothing to anyone)."""
-        await self.rpc.version()
+        try:
+            await self.rpc.version()
+        except RpcError as error:
+            raise delivery_error(error) from None
         return True
 
     def stats(self) -> dict[str, Any]:
