@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from storage.relays import RelayRepo
     from storage.reports import ReportRepo
     from storage.rooms import RoomRepo
+    from storage.trends import TrendRepo
     from storage.workshops import WorkshopRepo
 
 DB_NAME = "entraide.db"
@@ -251,6 +252,12 @@ class Tx:
         from storage.incidents import IncidentRepo
 
         return IncidentRepo(self)
+
+    @cached_property
+    def trends(self) -> TrendRepo:
+        from storage.trends import TrendRepo
+
+        return TrendRepo(self)
 
     # Each call is one trip to the database thread (a busy event loop makes every trip
     # cost a turn): no separate fetch or close trips; cursors close when collected.

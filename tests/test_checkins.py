@@ -295,3 +295,43 @@ async def test_trends_before_and_after_someone_leaves_do_not_reveal_their_mood(h
     await h.cmd(fac, "tendances")
     latest = plain(fac.last()["text"]).split("\n")[1]
     assert "(6 personnes)" in latest and "▄ 2" in latest and "▁ 0" in latest
+
+
+async def test_a_restart_between_two_looks_at_trends_does_not_reveal_the_leavers_mood(h):
+    """Issue 15, item 5: the release rule is kept at rest, so a restart (a new database
+    connection and new services on the same file) cannot be used to difference releases."""
+    names = ["Alice", "Bruno", "Chloé", "Dany", "Émile", "Fanny"]
+    fac, room_id, phones = await room_with(h, *names)
+    for phone in phones:
+        await h.cmd(phone, "bilan", "20:00")
+    now = datetime.fromtimestamp(h.clock.now(), MTL)
+    await h.tick((now.replace(hour=20, minute=5) - now).total_seconds())
+    for phone, mood in zip(phones, "444441", strict=True):  # Fanny alone answers 1
+        message = checkins_received(phone)[-1]
+        await phone.press(message, next(d for _, d in phone.buttons(message) if d.startswith(f"ci:m:{mood}:")))
+    await h.pump()
+    await h.cmd(fac, "tendances")
+    before = plain(fac.last()["text"]).split("\n")[1]
+    assert "(6 personnes)" in before and "▁ 1" in before
+    await h.cmd(phones[5], "quitter")  # Fanny leaves: 5 respondents remain
+    await h.restart()
+    await h.cmd(fac, "tendances")
+    after = plain(fac.last()["text"]).split("\n")[1]
+    assert after == before  # still the first release: « ▁ 0 » for 5 people would single Fanny out
+    await h.restart()
+    await h.cmd(fac, "tendances")
+    assert plain(fac.last()["text"]).split("\n")[1] == before
+    # What is at rest: the published figures and keyed hashes made for this room and week,
+    # never a member id nor a mood per person.
+    async with h.db.transaction() as tx:
+        rows = await tx.all("SELECT room_id, week, people, moods, respondents FROM trend_releases")
+        seats = await tx.rooms.seats(room_id)
+        members = await tx.members.many([s.member_id for s in seats if not s.is_facilitator])
+    assert len(rows) == 1
+    stored_room, week, people, moods, blob = rows[0]
+    assert (stored_room, people, moods) == (room_id, 6, "1,0,0,5,0") and len(blob) == 6 * 16
+    async with h.db.transaction() as tx:
+        here = tx.trends.respondents(room_id, week, [m.id for m in members])
+        elsewhere = tx.trends.respondents(room_id + 1, week, [m.id for m in members])
+    stored = {blob[i : i + 16] for i in range(0, len(blob), 16)}
+    assert len(members) == 5 and here <= stored and not elsewhere & stored  # comparable here, unlinkable anywhere else

@@ -32,6 +32,7 @@ PURGE_KEYS = {
     "reports (older than 30 days)": "purge_reports",
     "check-in answers (older than 90 days)": "purge_checkins",
     "closed rooms (after 30 days)": "purge_closed_rooms",
+    "published trends (weeks no longer shown)": "purge_trends",
     "inactive members told (erased in 30 days)": "purge_inactive_told",
     "inactive members erased": "purge_inactive_erased",
 }

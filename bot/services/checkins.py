@@ -30,7 +30,7 @@ from bot.services.delivery import BULK, Delivery, claimed_once
 from bot.services.onboarding import CONSENT_VERSION
 from bot.services.rooms import room_or_active
 from storage.checkins import CheckinSettings
-from storage.database import Database
+from storage.database import Database, Tx
 from storage.members import Member
 
 SPREAD_SECONDS = 180
@@ -52,6 +52,7 @@ ZONE_KEYS = {
 PERIODS = ((5, "morning"), (12, "afternoon"), (17, "evening"), (22, "night"))
 TRENDS_MINIMUM = 5
 TRENDS_CHANGE = 2  # people in or out between two releases of a week's figures
+TRENDS_KEPT_DAYS = 35  # a week's releases are kept while /tendances shows it (4 weeks)
 SPARK = "▁▂▄▆█"
 RETENTION_DAYS = 90
 
@@ -116,7 +117,6 @@ class CheckinService:
         self.transport = transport
         self.delivery = delivery
         self.scheduler = scheduler
-        self._releases: dict[tuple[int, str], list[tuple[frozenset[int], Counter]]] = {}
 
     # --------------------------------------------------------------- settings
     async def _load(self, member: Member) -> CheckinSettings:
@@ -421,25 +421,30 @@ class CheckinService:
         text = f"{self.t(locale, 'checkins.history_title')}\n{line}\n{summary}"
         return Reply(text), mood_chart([by_day[d].mood if d in by_day else 0 for d in days])
 
-    def _release(self, key: tuple[int, str], rows: list[tuple[int, int]]) -> tuple[int, Counter] | None:
+    async def _release(
+        self, tx: Tx, room_id: int, week: str, rows: list[tuple[int, int]]
+    ) -> tuple[int, Counter] | None:
         """The figures of one room's week that may be shown, resisting differencing.
 
         New figures are released only for 5 or more respondents whose set differs by at
         least 2 people from every set released before for that week: comparing any two
         releases (before and after someone leaves, say) then mixes two people or more.
         Otherwise the latest release is shown again, unchanged. None: nothing to show.
-        Releases are kept in memory only (ids, never moods at rest)."""
-        respondents = frozenset(member for member, _ in rows)
-        earlier = self._releases.setdefault(key, [])
-        if len(respondents) >= TRENDS_MINIMUM and all(len(respondents ^ seen) >= TRENDS_CHANGE for seen, _ in earlier):
-            earlier.append((respondents, Counter(mood for _, mood in rows)))
-            cutoff = (date.fromisoformat(key[1]) - timedelta(days=35)).isoformat()
-            for old in [k for k in self._releases if k[1] < cutoff]:
-                del self._releases[old]  # weeks /tendances no longer shows
+        Releases are kept at rest, restarts included (storage/trends.py: keyed hashes of
+        the respondents for that room and week, the published figures, no member id)."""
+        respondents = tx.trends.respondents(room_id, week, {member for member, _ in rows})
+        earlier = await tx.trends.releases(room_id, week)
+        if len(respondents) >= TRENDS_MINIMUM and all(
+            len(respondents ^ seen.respondents) >= TRENDS_CHANGE for seen in earlier
+        ):
+            counts = Counter(mood for _, mood in rows)
+            moods = tuple(counts.get(level, 0) for level in range(1, 6))
+            await tx.trends.release(room_id, week, respondents, moods)
+            return len(respondents), counts
         if not earlier:
             return None
-        seen, counts = earlier[-1]
-        return len(seen), counts
+        latest = earlier[-1]
+        return latest.people, Counter({level: n for level, n in zip(range(1, 6), latest.moods, strict=True) if n})
 
     async def trends(self, actor: Member, args: str) -> Reply:
         """`/tendances`: weekly mood distribution of a room, only for 5 or more respondents,
@@ -465,20 +470,22 @@ class CheckinService:
                 rows = await tx.checkins.room_answers(
                     [m.id for m in people], start.isoformat(), (start + timedelta(days=6)).isoformat()
                 )
-                weeks.append((start, rows))
+                weeks.append((start, await self._release(tx, room.id, start.isoformat(), rows)))
+            await tx.trends.purge_before((monday - timedelta(days=TRENDS_KEPT_DAYS)).isoformat())  # no longer shown
         locale = actor.locale
         lines = [self.t(locale, "checkins.trends_title", theme=room.theme)]
         hidden = False
-        for start, rows in weeks:
+        for start, release in weeks:
             week = format_day(start, locale)
-            release = self._release((room.id, start.isoformat()), rows)
             if release is None:
                 lines.append(self.t(locale, "checkins.trends_week_hidden", week=week))
                 hidden = True
                 continue
-            people, counts = release
+            respondents, counts = release
             spread_text = "  ".join(f"{SPARK[level - 1]} {counts.get(level, 0)}" for level in range(1, 6))
-            lines.append(self.t(locale, "checkins.trends_week", week=week, people=people, distribution=spread_text))
+            lines.append(
+                self.t(locale, "checkins.trends_week", week=week, people=respondents, distribution=spread_text)
+            )
         if hidden:  # the rule, once for every hidden week
             lines.append(self.t(locale, "checkins.trends_rule", minimum=TRENDS_MINIMUM))
         return Reply("\n".join(lines))

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.services.checkins import RETENTION_DAYS as CHECKIN_DAYS
+from bot.services.checkins import TRENDS_KEPT_DAYS
 from bot.services.relay import MAP_HOURS
 from bot.services.reports import RETENTION_DAYS as REPORT_DAYS
 from storage.database import Database, resolve_master_key
@@ -42,6 +43,9 @@ async def apply_retention(
                 (today - timedelta(days=CHECKIN_DAYS)).isoformat()
             ),
             "closed rooms (after 30 days)": await tx.rooms.purge_closed_before(closed_before),
+            "published trends (weeks no longer shown)": await tx.trends.purge_before(
+                (today - timedelta(days=TRENDS_KEPT_DAYS)).isoformat()
+            ),
         }
         for member_id, notice_day in await tx.members.inactive_since(inactive_before):
             if notice_day is None:
