@@ -149,7 +149,7 @@ async def _run(config: Config, port: int, demo: bool = False, open_browser: bool
     from bot.telegram.runner import serve
 
     stop = _stop_event()
-    if config.token:
+    if config.token or config.signal:  # Signal alone needs no Telegram token
         await serve(config, stop)
         return
     from bot.sandbox.session import Sandbox
@@ -180,6 +180,7 @@ def _open_browser(url: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    from bot.signal.inbound_run import SignalUnreachable
     from bot.telegram.runner import ApiUnreachable, TokenRefused
 
     try:
@@ -189,6 +190,9 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         return EXIT_CONFIG
     except ApiUnreachable:
         print(args.say("api_unreachable"), file=sys.stderr)
+        return EXIT_FAILED
+    except SignalUnreachable:
+        print(args.say("signal_unreachable"), file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         pass

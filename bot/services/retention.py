@@ -3,6 +3,7 @@ space is reclaimed. Run nightly by the scheduler and on demand by `entraide purg
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -14,6 +15,8 @@ from bot.services.relay import MAP_HOURS
 from bot.services.reports import RETENTION_DAYS as REPORT_DAYS
 from storage.database import Database, resolve_master_key
 from storage.members import Member
+
+log = logging.getLogger(__name__)
 
 INACTIVE_DAYS = 365
 NOTICE_DAYS = 30
@@ -69,3 +72,22 @@ async def purge_now(config: Config) -> dict[str, int]:
         return await apply_retention(db, Clock(config.tz))
     finally:
         await db.close()
+
+
+async def purge_map(services) -> int:
+    """The hourly job: message-map entries past 48 h are forgotten."""
+    removed = await services.relay.purge()
+    if removed:
+        log.info("message map: %d entries past 48 h forgotten", removed)
+    return removed
+
+
+async def nightly(services) -> dict[str, int]:
+    """The nightly job: retention applied, inactive members told through their messenger."""
+    counts = await apply_retention(
+        services.db,
+        services.clock,
+        notify_inactive=lambda member: services.notifier.send(member, "privacy.inactive_notice"),
+    )
+    log.info("nightly retention: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
+    return counts

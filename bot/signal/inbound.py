@@ -121,11 +121,16 @@ class Lanes:
 
 
 class SignalInbound:
-    def __init__(self, services) -> None:
+    """`adapter`: the Signal transport (bot/signal/adapter.py), told of each member's message
+    so that a reply to it quotes the right author, and naming their attachments."""
+
+    def __init__(self, services, adapter=None) -> None:
         self.services = services
+        self.adapter = adapter
         self.revisions = Revisions()
         self.flows = Flows(services.clock)
         self.lanes = Lanes()
+        self._locales: OrderedDict[ChatRef, str] = OrderedDict()  # members seen lately: their language
         self.ignored = 0  # reactions, unreadable messages: counted, never logged with anything
         self.handled = 0
 
@@ -161,6 +166,7 @@ class SignalInbound:
             return
         member = identity.member
         turn = Turn(services, chat, member, negotiate(member.locale if member else None, None))
+        self._note_locale(chat, turn.locale)
         if identity.banned:
             if isinstance(event, Received):
                 turn.say("common.banned")
@@ -178,6 +184,17 @@ class SignalInbound:
                 "Signal handler failed: %s\n%s", type(error).__name__, "".join(traceback.format_tb(error.__traceback__))
             )
             self._oops(turn)
+
+    def _note_locale(self, chat: ChatRef, locale: str) -> None:
+        self._locales[chat] = locale
+        self._locales.move_to_end(chat)
+        while len(self._locales) > REVISIONS:
+            self._locales.popitem(last=False)
+
+    def locale_of(self, chat: ChatRef) -> str | None:
+        """The language of a member who wrote lately (for the few words the adapter writes
+        itself); None when unknown."""
+        return self._locales.get(chat)
 
     def _oops(self, turn: Turn) -> None:
         try:
@@ -215,6 +232,8 @@ class SignalInbound:
     async def _received(self, turn: Turn, event: Received) -> None:
         turn.text = event.text or ""
         turn.message = MessageRef(turn.chat, str(event.timestamp))
+        if self.adapter is not None:
+            self.adapter.saw(turn.message)
         if event.quote is not None:
             original = self.revisions.original(event.quote.author or "", event.quote.timestamp)
             turn.replied = MessageRef(turn.chat, str(original))
@@ -241,7 +260,10 @@ class SignalInbound:
         media = None
         if event.attachments and kind != kinds.TEXT:
             first = event.attachments[0]
-            media = Media(SIGNAL, first.id, turn.message, first.size)
+            if self.adapter is not None:
+                media = self.adapter.media_of(event.author, event.timestamp, first)
+            else:
+                media = Media(SIGNAL, first.id, turn.message, first.size)
         return Incoming(message=turn.message, kind=kind, text=event.text, media=media, reply_to=turn.replied)  # type: ignore[arg-type]
 
     async def _answered_a_list(self, turn: Turn) -> bool:

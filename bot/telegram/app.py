@@ -10,9 +10,11 @@ from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.i18n import Translator
 from bot.ports.capabilities import Capabilities
+from bot.ports.router import TransportRouter
 from bot.ports.scheduler import LoopScheduler, Scheduler
+from bot.ports.transport import Transport
 from bot.services import Services
-from bot.telegram.adapter import CAPABILITIES, ReadableUpdates, TelegramTransport
+from bot.telegram.adapter import CAPABILITIES, TELEGRAM, ReadableUpdates, TelegramTransport
 from bot.telegram.context import SERVICES_KEY, EntraideContext
 from bot.telegram.ratelimit import PacedRateLimiter
 from bot.telegram.updates import PerChatUpdateProcessor
@@ -45,8 +47,10 @@ def build_application(
     rate_limiter=None,
     delivery_class=None,
     capabilities: Capabilities | None = None,
+    signal: Transport | None = None,
 ) -> Application:
-    """Wire python-telegram-bot, the services and the handlers together."""
+    """Wire python-telegram-bot, the services and the handlers together; with `signal` (the
+    Signal adapter), both behind one router, for rooms that mix the two."""
     builder = (
         ApplicationBuilder()
         .token(config.token or "")
@@ -65,10 +69,13 @@ def build_application(
     builder = builder.get_updates_request(readable)
     app = builder.build()
     seal = ButtonSeal(db.keys.purpose_key("buttons"))
+    transport: Transport = TelegramTransport(app.bot, seal, capabilities or CAPABILITIES)
+    if signal is not None:
+        transport = TransportRouter({TELEGRAM: transport, signal.name: signal})
     services = Services.build(
         config,
         db,
-        TelegramTransport(app.bot, seal, capabilities or CAPABILITIES),
+        transport,
         clock or Clock(config.tz),
         scheduler or LoopScheduler(),
         translator,

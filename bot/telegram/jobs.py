@@ -5,32 +5,20 @@ rebuilt at start, and runs on `bot.ports.scheduler.LoopScheduler`."""
 
 from __future__ import annotations
 
-import logging
 from datetime import time
 
 from telegram.ext import Application
 
-from bot.services.retention import apply_retention
+from bot.services.retention import nightly, purge_map
 from bot.telegram.context import SERVICES_KEY
-
-log = logging.getLogger(__name__)
 
 
 async def _purge_map(context) -> None:
-    services = context.application.bot_data[SERVICES_KEY]
-    removed = await services.relay.purge()
-    if removed:
-        log.info("message map: %d entries past 48 h forgotten", removed)
+    await purge_map(context.application.bot_data[SERVICES_KEY])
 
 
 async def _nightly(context) -> None:
-    services = context.application.bot_data[SERVICES_KEY]
-    counts = await apply_retention(
-        services.db,
-        services.clock,
-        notify_inactive=lambda member: services.notifier.send(member, "privacy.inactive_notice"),
-    )
-    log.info("nightly retention: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
+    await nightly(context.application.bot_data[SERVICES_KEY])
 
 
 def schedule(app: Application) -> None:

@@ -16,7 +16,10 @@ from telegram.request import BaseRequest
 from bot.core.clock import Clock
 from bot.core.config import Config, ConfigError
 from bot.core.datalock import running_bot
-from bot.services import crisis
+from bot.ports.router import TransportRouter
+from bot.ports.scheduler import LoopScheduler
+from bot.services import Services, crisis
+from bot.signal.inbound_run import SignalSide
 from bot.telegram.adapter import TELEGRAM, publish_menus
 from bot.telegram.app import build_application
 from bot.telegram.context import SERVICES_KEY
@@ -55,18 +58,27 @@ async def open_database(config: Config) -> Database:
 
 
 async def start_bot(
-    config: Config, db: Database, *, clock: Clock | None = None, request: BaseRequest | None = None, **build_options
+    config: Config,
+    db: Database,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    signal: SignalSide | None = None,
+    **build_options,
 ) -> Application:
-    """Build, check the token with getMe, publish menus and start polling."""
-    app = build_application(config, db, clock=clock, request=request, **build_options)
+    """Build, check the token with getMe, publish menus and start polling (and, with
+    `signal`, take Signal's events into the same services)."""
+    app = build_application(
+        config, db, clock=clock, request=request, signal=signal.transport if signal else None, **build_options
+    )
     await _initialize(app, config)
     services = app.bot_data[SERVICES_KEY]
     facilitators = [(int(m.chat[1]), m.locale) for m in await services.members.facilitators() if m.chat[0] == TELEGRAM]
     schedule(app)
     await app.start()
-    # The crisis detector's model loads in the background (about a second), not on a first message.
-    asyncio.get_running_loop().run_in_executor(None, crisis.warm_up, config.data_dir)
-    await services.resume()  # schedules rebuilt; messages a stop left half sent: their senders are told
+    await _resume(services)
+    if signal is not None:
+        signal.start(services)
     try:
         if config.webhook_url:
             await start_webhook(app, config)
@@ -79,10 +91,10 @@ async def start_bot(
                 bootstrap_retries=3,
             )
     except NetworkError as exc:
-        await stop_bot(app, drain_seconds=1.0)
+        await stop_bot(app, drain_seconds=1.0, signal=signal)
         raise ApiUnreachable() from exc
     except BaseException:
-        await stop_bot(app, drain_seconds=1.0)
+        await stop_bot(app, drain_seconds=1.0, signal=signal)
         raise
     # The menus can come later: a server error there must not stop the bot from starting.
     app.bot_data["menus"] = asyncio.create_task(_publish_menus(app, config, facilitators))
@@ -92,6 +104,40 @@ async def start_bot(
         "webhook" if config.webhook_url else "long polling",
     )
     return app
+
+
+async def _resume(services: Services) -> None:
+    """What every start does once the services are up, on any messenger."""
+    # The crisis detector's model loads in the background (about a second), not on a first message.
+    asyncio.get_running_loop().run_in_executor(None, crisis.warm_up, services.config.data_dir)
+    await services.resume()  # schedules rebuilt; messages a stop left half sent: their senders are told
+
+
+async def start_signal_only(
+    config: Config, db: Database, signal: SignalSide, *, clock: Clock | None = None
+) -> Services:
+    """Signal without Telegram (no token needed): the services on the Signal adapter alone."""
+    transport = TransportRouter({signal.transport.name: signal.transport})
+    services = Services.build(config, db, transport, clock or Clock(config.tz), LoopScheduler())
+    await _resume(services)
+    signal.start(services, jobs=True)
+    log.info("entraide is running on Signal only")
+    return services
+
+
+async def _wind_down(services: Services, drain_seconds: float) -> None:
+    await services.privacy.take_down_waiting()  # an erasure's copies never wait past a stop
+    stop_jobs = getattr(services.scheduler, "stop", None)
+    if stop_jobs is not None:
+        await stop_jobs()  # no check-in or reminder starts while shutting down
+    if not await services.delivery.drain(drain_seconds):
+        log.warning("stopping with %d deliveries still queued", await services.delivery.abandon())
+
+
+async def stop_signal_only(services: Services, signal: SignalSide, drain_seconds: float = 10.0) -> None:
+    await signal.stop_intake()
+    await _wind_down(services, drain_seconds)
+    await signal.close()
 
 
 async def start_webhook(app: Application, config: Config) -> None:
@@ -158,8 +204,8 @@ async def _publish_menus(app: Application, config: Config, facilitators) -> None
             delay = min(delay * 2, 60.0)
 
 
-async def stop_bot(app: Application, drain_seconds: float = 10.0) -> None:
-    """Stop polling, let queued deliveries finish, shut down."""
+async def stop_bot(app: Application, drain_seconds: float = 10.0, signal: SignalSide | None = None) -> None:
+    """Stop polling (and Signal's intake), let queued deliveries finish, shut down."""
     services = app.bot_data[SERVICES_KEY]
     menus = app.bot_data.get("menus")
     if menus is not None and not menus.done():
@@ -167,15 +213,14 @@ async def stop_bot(app: Application, drain_seconds: float = 10.0) -> None:
     with suppress(Exception):
         if app.updater.running:
             await app.updater.stop()
-    await services.privacy.take_down_waiting()  # an erasure's copies never wait past a stop
-    stop_jobs = getattr(services.scheduler, "stop", None)
-    if stop_jobs is not None:
-        await stop_jobs()  # no check-in or reminder starts while shutting down
-    if not await services.delivery.drain(drain_seconds):
-        log.warning("stopping with %d deliveries still queued", await services.delivery.abandon())
+    if signal is not None:
+        await signal.stop_intake()
+    await _wind_down(services, drain_seconds)
     if app.running:
         await app.stop()
     await app.shutdown()
+    if signal is not None:
+        await signal.close()
 
 
 async def serve(
@@ -203,26 +248,41 @@ async def _serve(
     db = await open_database(config)
     health = None
     try:
-        app = await start_bot(config, db, clock=clock, request=request)
+        signal = SignalSide(config) if config.signal else None
+        if signal is not None:
+            await signal.connect()
+        if not config.token and signal is not None:
+            services = await start_signal_only(config, db, signal, clock=clock)
+            try:
+                if config.metrics_listen:
+                    health = await start_health(config, services, db)
+                if on_ready is not None:
+                    on_ready(services)
+                await stop.wait()
+            finally:
+                if health is not None:
+                    await health.stop()
+                await stop_signal_only(services, signal)
+            return
+        app = await start_bot(config, db, clock=clock, request=request, signal=signal)
         try:
             if config.metrics_listen:
-                health = await start_health(config, app, db)
+                health = await start_health(config, app.bot_data[SERVICES_KEY], db)
             if on_ready is not None:
                 on_ready(app)
             await stop.wait()
         finally:
             if health is not None:
                 await health.stop()
-            await stop_bot(app)
+            await stop_bot(app, signal=signal)
     finally:
         await db.close()
 
 
-async def start_health(config: Config, app: Application, db: Database):
+async def start_health(config: Config, services: Services, db: Database):
     """/healthz, /readyz, /metrics on ENTRAIDE_METRICS_LISTEN (keep it local or firewalled)."""
     from bot.monitoring.health import HealthServer
 
-    services = app.bot_data[SERVICES_KEY]
     host, port = config.metrics_listen
     health = HealthServer(host, port, services.metrics, {"database": db.ping, "transport": services.transport.ping})
     try:
