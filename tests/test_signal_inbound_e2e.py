@@ -6,7 +6,6 @@ Afterwards nothing at rest or in the logs holds a number, an ACI, a name or a te
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import uuid
@@ -29,6 +28,7 @@ from locales.typography import plain
 from storage.database import Database, resolve_master_key
 from storage.members import Consents, MemberRepo
 from tests.privacy import scan
+from tests.signal_intake import Intake
 
 START = 1_795_000_000.0
 T = Translator()
@@ -47,26 +47,17 @@ class Bot:
         config = Config(token=None, data_dir=self.tmp_path)
         self.services = Services.build(config, self.db, self.transport, self.clock, ManualScheduler())
         self.inbound = SignalInbound(self.services, adapter=self.transport)
-        self.task = asyncio.create_task(self.inbound.run(self.rpc.events()))
+        self.intake = Intake(self.rpc, self.inbound)
         return self
 
     async def stop(self) -> None:
         await self.settle()
-        await self.rpc.close()
-        await self.task
+        await self.intake.close()
         await self.transport.close()
         await self.db.close()
 
     async def settle(self) -> None:
-        """Until every event the client has read is handled and every answer delivered."""
-        inbound = self.inbound
-        for _ in range(200):
-            await asyncio.sleep(0.01)
-            await inbound.lanes.drain()
-            await self.services.delivery.drain(5)
-            if not len(inbound.lanes) and self.rpc.stats.events <= inbound.handled + inbound.ignored:
-                return
-        raise AssertionError("the bot did not settle")
+        await self.intake.settle(lambda: self.services.delivery.drain(5))
 
     async def enrol(self, phone: SignalPhone, *, facilitator: bool = False, locale: str = "fr"):
         """A member who went through onboarding (onboarding itself has its own story)."""

@@ -25,6 +25,7 @@ from bot.telegram.runner import serve
 from locales.typography import plain
 from tests.harness import Harness, has_exif, jpeg_with_gps
 from tests.privacy import needles_for, scan
+from tests.signal_intake import Intake
 
 T = Translator()
 
@@ -43,28 +44,19 @@ class Mixed:
         self.signal = SignalTransport(self.rpc, account=self.daemon.account, clock=self.h.clock.now)
         self.h.build_options = {"signal": self.signal}
         await self.h.start()
-        self.inbound = SignalInbound(self.h.services, adapter=self.signal)
-        self.task = asyncio.create_task(self.inbound.run(self.rpc.events()))
+        self.intake = Intake(self.rpc, SignalInbound(self.h.services, adapter=self.signal))
         return self
 
     async def stop(self) -> None:
         await self.settle()
-        await self.rpc.close()
-        await self.task
+        await self.intake.close()
         await self.h.stop()
         await self.signal.close()
         await self.daemon.stop()
 
     async def settle(self) -> None:
         """Until Signal's events are handled, Telegram's updates processed, all delivered."""
-        inbound = self.inbound
-        for _ in range(300):
-            await asyncio.sleep(0.01)
-            await inbound.lanes.drain()
-            await self.h.pump()
-            if not len(inbound.lanes) and self.rpc.stats.events <= inbound.handled + inbound.ignored:
-                return
-        raise AssertionError("the bot did not settle")
+        await self.intake.settle(self.h.pump)
 
     async def onboard(self, phone: SignalPhone) -> None:
         """Onboarding by numbers and words, as a Signal member does it."""
