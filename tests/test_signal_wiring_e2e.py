@@ -68,3 +68,19 @@ async def test_doctor_says_when_the_daemon_does_not_answer(tmp_path, locale):
 async def test_doctor_without_signal_says_so(tmp_path):
     lines, healthy = await diagnose(Config(token=None, data_dir=tmp_path), Say("fr"))
     assert Say("fr")("doctor_signal_unset") in "\n".join(lines)
+
+
+def test_compose_wires_the_signal_cli_service_with_its_flags():
+    import yaml
+
+    from tests.test_deploy import ROOT
+
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    bot = compose["services"]["entraide"]["environment"]
+    assert bot["SIGNAL_CLI_RPC"].startswith("${SIGNAL_CLI_RPC") and bot["SIGNAL_ACCOUNT"].startswith("${")
+    daemon = compose["services"]["signal-cli"]
+    command = " ".join(daemon["command"])
+    assert "--trust-new-identities always" in command and "--scrub-log" in command
+    assert "daemon --tcp 0.0.0.0:7583 --receive-mode=manual" in command
+    assert daemon["volumes"] == ["signal-data:/var/lib/signal-cli"]  # its own volume, never the bot's
+    assert Config.from_env({"SIGNAL_CLI_RPC": "signal-cli:7583"}).signal_rpc == ("signal-cli", 7583)
