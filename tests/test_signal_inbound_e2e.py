@@ -305,3 +305,38 @@ def test_kinds_of_signal_messages():
     assert kind_of(Received("a", 1, "hi")) == "text"
     assert kind_of(Received("a", 1, None, sticker=True)) == "sticker"
     assert kind_of(Received("a", 1, None, unsupported=True)) == "other"
+
+
+async def test_a_checkin_is_answered_by_number(world):
+    bot, daemon, _ = world
+    phone = daemon.phone("Bilan Signal")
+    await bot.enrol(phone)
+    await phone.send("/bilan 21:30")  # opting in, at half past nine
+    await bot.settle()
+    assert "21:30" in said(phone)[-1]
+    async with bot.db.transaction() as tx:
+        member = await tx.members.find_by_user(("signal", phone.aci))
+    await bot.services.checkins.fire(member.id)  # what the scheduler runs at 21:30
+    await bot.settle()
+    checkin = phone.received()[-1].text
+    assert f"{keycap(5)} {T('fr', 'checkins.mood_5')}" in checkin
+    await phone.send("4")
+    await bot.settle()
+    assert plain(T("fr", "checkins.thanks")) in said(phone)[-1]
+    await phone.send("/humeur")
+    await bot.settle()
+    assert phone.received()[-1].attachments  # the chart of the answer just given
+
+
+async def test_voice_notes_pass_and_files_are_refused_as_on_telegram(world):
+    bot, daemon, _ = world
+    fac, alice, bob = await _room(bot, daemon, 2)
+    await alice.send(None, attachments=[(b"\xff\xf1voice-note-bytes", "audio/aac")])
+    await bot.settle()
+    voice = next(m for m in bob.received() if m.attachments)
+    assert voice.attachments[0][1] == b"\xff\xf1voice-note-bytes"
+    assert said(alice)[-1] == plain(T("fr", "relay.voice_warning"))  # the first voice note: a word of care
+    before = len(bob.inbox)
+    await alice.send("mon dossier", attachments=[(b"%PDF-1.4 secret", "application/pdf")])
+    await bot.settle()
+    assert said(alice)[-1] == plain(T("fr", "relay.refused_document")) and len(bob.inbox) == before
