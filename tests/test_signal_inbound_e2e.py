@@ -340,3 +340,31 @@ async def test_voice_notes_pass_and_files_are_refused_as_on_telegram(world):
     await alice.send("mon dossier", attachments=[(b"%PDF-1.4 secret", "application/pdf")])
     await bot.settle()
     assert said(alice)[-1] == plain(T("fr", "relay.refused_document")) and len(bob.inbox) == before
+
+
+async def test_a_facilitator_opens_a_room_step_by_step_and_numbers_answer_the_steps(world):
+    bot, daemon, _ = world
+    fac = daemon.phone("Animatrice Guidée")
+    await bot.enrol(fac, facilitator=True)
+    await fac.send("/ouvrir")
+    await bot.settle()
+    await fac.send("Jardin partagé")  # the theme, typed
+    await bot.settle()
+    assert plain(T("fr", "rooms.button_skip")) in said(fac)[-1]
+    await fac.send("1")  # « Passer » the description
+    await bot.settle()
+    places = fac.received()[-1].text
+    assert f"{keycap(3)} 8" in places
+    await fac.send("3")  # 8 places
+    await bot.settle()
+    async with bot.db.transaction() as tx:
+        member = await tx.members.find_by_user(("signal", fac.aci))
+        room = await tx.rooms.get(member.active_room_id)
+    assert room.theme == "Jardin partagé" and room.capacity == 8
+    await fac.send("/ouvrir")  # again, then left at the first step
+    await fac.send("/annuler")
+    await bot.settle()
+    assert said(fac)[-1] == plain(T("fr", "rooms.open_abandoned"))
+    await fac.send("Bonjour le jardin")  # no exchange any more: this goes to the room
+    await bot.settle()
+    assert said(fac)[-1] == plain(T("fr", "relay.alone", theme="Jardin partagé"))

@@ -57,7 +57,10 @@ async def workshops(turn: Turn, flows: Flows) -> None:
 
 
 async def share(turn: Turn, flows: Flows) -> None:
-    await turn.send(await turn.services.board.share(turn.require_member(), turn.args, turn.message))
+    member = turn.require_member()
+    if turn.message is None:
+        raise Refusal("board.usage")
+    await turn.send(await turn.services.board.share(member, turn.args, turn.message))
 
 
 async def resources(turn: Turn, flows: Flows) -> None:

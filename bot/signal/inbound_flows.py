@@ -83,7 +83,7 @@ class Flows:
             self.begin(member.id, self.WHEN)
             return True
         state = self.state(turn)
-        if (state, data) in ((self.THEME, "ro:skip:t"), (self.DESCRIPTION, "ro:skip:d")):
+        if state is not None and (state, data) in ((self.THEME, "ro:skip:t"), (self.DESCRIPTION, "ro:skip:d")):
             await self._step(turn, state, None)
         elif state == self.PLACES and (data == "ro:skip:p" or _PLACES.match(data)):
             match = _PLACES.match(data)
