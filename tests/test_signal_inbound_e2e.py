@@ -368,3 +368,15 @@ async def test_a_facilitator_opens_a_room_step_by_step_and_numbers_answer_the_st
     await fac.send("Bonjour le jardin")  # no exchange any more: this goes to the room
     await bot.settle()
     assert said(fac)[-1] == plain(T("fr", "relay.alone", theme="Jardin partagé"))
+
+
+async def test_an_invitation_typed_on_signal_makes_a_facilitator(world):
+    bot, daemon, _ = world
+    code = await bot.services.invites.create()
+    phone = daemon.phone("Future Animatrice")
+    for text in (f"/start {code}", "1", "1", T("fr", "onboarding.consent_done")):
+        await phone.send(text)
+        await bot.settle()
+    async with bot.db.transaction() as tx:
+        member = await tx.members.find_by_user(("signal", phone.aci))
+    assert member is not None and member.is_facilitator

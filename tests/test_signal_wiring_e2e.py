@@ -84,3 +84,25 @@ def test_compose_wires_the_signal_cli_service_with_its_flags():
     assert "daemon --tcp 0.0.0.0:7583 --receive-mode=manual" in command
     assert daemon["volumes"] == ["signal-data:/var/lib/signal-cli"]  # its own volume, never the bot's
     assert Config.from_env({"SIGNAL_CLI_RPC": "signal-cli:7583"}).signal_rpc == ("signal-cli", 7583)
+
+
+def test_invite_on_signal_alone_prints_the_code_to_type(tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from locales.typography import plain
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ENTRAIDE_", "SIGNAL_"))}
+    env = {**base, "LANG": "fr_CA.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "ENTRAIDE_DATA_DIR": str(tmp_path)}
+    env["SIGNAL_CLI_RPC"] = "127.0.0.1:7583"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "invite"], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    found = re.fullmatch(r"Sur Signal, la personne écrit au numéro du bot : /start (\S+)\n", plain(done.stdout))
+    assert found is not None, done.stdout
+    assert (tmp_path / "entraide.db").exists() and not (
+        tmp_path / "sandbox"
+    ).exists()  # the real data, not the sandbox's

@@ -210,10 +210,11 @@ def cmd_invite(args: argparse.Namespace, config: Config) -> int:
     from bot.telegram.adapter import deep_link
     from bot.telegram.runner import bot_username, open_database
 
-    sandbox = args.sandbox or not config.token
+    signal_only = not args.sandbox and not config.token and config.signal
+    sandbox = args.sandbox or not (config.token or config.signal)
     if sandbox:
         config = config.with_(data_dir=sandbox_dir(config))
-    else:
+    elif not signal_only:
         username = args.bot_username or asyncio.run(bot_username(config))
 
     async def create() -> str:
@@ -233,7 +234,12 @@ def cmd_invite(args: argparse.Namespace, config: Config) -> int:
         print(args.say("sandbox_invite", code=code))
         print(args.say("sandbox_invite_note", days=VALID_DAYS), file=sys.stderr)
         return EXIT_OK
-    print(deep_link(username, code))
+    if signal_only:  # no link on Signal: the facilitator types the code to the bot
+        print(args.say("signal_invite", code=code))
+    else:
+        print(deep_link(username, code))
+        if config.signal:
+            print(args.say("signal_invite", code=code))
     print(args.say("invite_note", days=VALID_DAYS), file=sys.stderr)
     return EXIT_OK
 
