@@ -380,3 +380,28 @@ async def test_an_invitation_typed_on_signal_makes_a_facilitator(world):
     async with bot.db.transaction() as tx:
         member = await tx.members.find_by_user(("signal", phone.aci))
     assert member is not None and member.is_facilitator
+
+
+async def test_a_report_by_quote_and_forgetting_everything_by_number(world):
+    bot, daemon, _ = world
+    fac, alice, bob = await _room(bot, daemon, 2)
+    await alice.send("Un message dérangeant")
+    await alice.send("Un message à oublier")
+    await bot.settle()
+    copy = next(m for m in bob.received() if "dérangeant" in m.text)
+    await bob.send("/signaler", quote=copy.timestamp)
+    await bot.settle()
+    assert plain(T("fr", "reports.ask")) in said(bob)[-1]
+    await bob.send("1")  # the first reason
+    await bot.settle()
+    assert said(bob)[-1] == plain(T("fr", "reports.thanks"))
+    await alice.send("/oublier")
+    await bot.settle()
+    assert plain(T("fr", "privacy.forget_yes")) in said(alice)[-1]
+    await alice.send(T("fr", "privacy.forget_yes"))  # « Oui, tout effacer », by its words
+    await bot.settle()
+    async with bot.db.transaction() as tx:
+        assert await tx.members.find_by_user(("signal", alice.aci)) is None
+    await bot.services.privacy.take_down_waiting()  # her copies go, spread over a few minutes: now
+    await bot.settle()
+    assert not any("à oublier" in t for t in said(bob) + said(fac))  # her copies went with her
