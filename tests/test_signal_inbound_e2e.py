@@ -405,3 +405,18 @@ async def test_a_report_by_quote_and_forgetting_everything_by_number(world):
     await bot.services.privacy.take_down_waiting()  # her copies go, spread over a few minutes: now
     await bot.settle()
     assert not any("à oublier" in t for t in said(bob) + said(fac))  # her copies went with her
+
+
+async def test_an_english_speaker_types_commands_in_english_and_is_answered_in_english(world):
+    bot, daemon, _ = world
+    phone = daemon.phone("English Speaker")
+    await bot.enrol(phone, locale="en")
+    await phone.send("/help")
+    await bot.settle()
+    assert plain(T("en", "help.signal")) in said(phone)[-1]
+    await phone.send("/Privacy")  # a capital from the phone's keyboard changes nothing
+    await bot.settle()
+    assert plain(T("en", "privacy.unprotected")) in said(phone)[-1]
+    await phone.send("/whatever")
+    await bot.settle()
+    assert said(phone)[-1] == plain(T("en", "common.unknown_command"))
