@@ -229,10 +229,11 @@ async def serve(
     *,
     clock: Clock | None = None,
     request: BaseRequest | None = None,
-    on_ready: Callable[[Application], None] | None = None,
+    on_ready: Callable[[Application | Services], None] | None = None,
 ) -> None:
     """Run the bot until `stop` is set; the database is closed on the way out. The data
-    directory is held for the whole run: a second `entraide run` on it refuses."""
+    directory is held for the whole run: a second `entraide run` on it refuses. `on_ready`
+    gets the Application (with Telegram) or the Services (Signal alone)."""
     with running_bot(config.data_dir):
         await _serve(config, stop, clock=clock, request=request, on_ready=on_ready)
 
@@ -243,10 +244,9 @@ async def _serve(
     *,
     clock: Clock | None,
     request: BaseRequest | None,
-    on_ready: Callable[[Application], None] | None,
+    on_ready: Callable[[Application | Services], None] | None,
 ) -> None:
     db = await open_database(config)
-    health = None
     try:
         signal = SignalSide(config) if config.signal else None
         if signal is not None:
@@ -254,29 +254,30 @@ async def _serve(
         if not config.token and signal is not None:
             services = await start_signal_only(config, db, signal, clock=clock)
             try:
-                if config.metrics_listen:
-                    health = await start_health(config, services, db)
-                if on_ready is not None:
-                    on_ready(services)
-                await stop.wait()
+                await _until_stopped(config, services, db, stop, lambda: on_ready(services) if on_ready else None)
             finally:
-                if health is not None:
-                    await health.stop()
                 await stop_signal_only(services, signal)
             return
         app = await start_bot(config, db, clock=clock, request=request, signal=signal)
         try:
-            if config.metrics_listen:
-                health = await start_health(config, app.bot_data[SERVICES_KEY], db)
-            if on_ready is not None:
-                on_ready(app)
-            await stop.wait()
+            await _until_stopped(
+                config, app.bot_data[SERVICES_KEY], db, stop, lambda: on_ready(app) if on_ready else None
+            )
         finally:
-            if health is not None:
-                await health.stop()
             await stop_bot(app, signal=signal)
     finally:
         await db.close()
+
+
+async def _until_stopped(config: Config, services: Services, db: Database, stop: asyncio.Event, ready) -> None:
+    """The health server (when asked for) while the bot runs, until `stop` is set."""
+    health = await start_health(config, services, db) if config.metrics_listen else None
+    try:
+        ready()
+        await stop.wait()
+    finally:
+        if health is not None:
+            await health.stop()
 
 
 async def start_health(config: Config, services: Services, db: Database):
