@@ -186,3 +186,45 @@ async def test_entraide_run_on_signal_alone(tmp_path):
 def test_a_photo_helper_really_has_metadata():
     assert has_exif(jpeg_with_gps())
     assert Image.open(io.BytesIO(jpeg_with_gps())).getexif()
+
+
+async def test_a_mixed_room_burst_a_warning_by_reply_and_crisis_care_on_signal(mixed):
+    h = mixed.h
+    fac = h.phone("Fanny")
+    await h.make_facilitator(fac)
+    await h.cmd(fac, "ouvrir", "Deuil | Ensemble | 8")
+    async with h.db.transaction() as tx:
+        room_id = (await tx.members.find_by_user(fac.user_id)).active_room_id
+    sam, lea = mixed.daemon.phone("Samira Signal"), mixed.daemon.phone("Léa Signal")
+    for phone in (sam, lea):
+        await mixed.onboard(phone)
+        await phone.send(f"/rejoindre {room_id}")
+    await mixed.settle()
+
+    # A burst from Signal reaches the Telegram facilitator and the other Signal member in order.
+    for index in range(12):
+        await sam.send(f"vague {index:02d}")
+    await mixed.settle()
+    on_telegram = [t for m in fac.received() for t in m.get("text", "").split("\n") if "vague " in t]
+    on_signal = [t for m in lea.received() for t in m.text.split("\n") if "vague " in t]
+    assert [int(t.rsplit(" ", 1)[1]) for t in on_telegram] == list(range(12))
+    assert [int(t.rsplit(" ", 1)[1]) for t in on_signal] == list(range(12))
+
+    # The Telegram facilitator warns the Signal member by replying to her copy.
+    copy = next(m for m in fac.received() if "vague 05" in m.get("text", ""))
+    await h.cmd(fac, "avertir", "doucement avec les rafales", reply_to=copy["message_id"])
+    await mixed.settle()
+    assert any("doucement avec les rafales" in t for t in said(sam))
+    assert not any("doucement avec les rafales" in t for t in said(lea))
+
+    # Crisis care on Signal: held, resources and numbered choices; « Envoyer quand même » relays it.
+    await sam.send("je veux mourir")
+    await mixed.settle()
+    assert not any("mourir" in m.get("text", "") for m in fac.received())
+    held = sam.received()[-1].text
+    send = T("fr", "safety.button_send")
+    number = next(n for n in (1, 2, 3) if held.split(keycap(n), 1)[1].split("\n")[0].strip() == send)
+    await sam.send(str(number))
+    await mixed.settle()
+    assert any("mourir" in m.get("text", "") for m in fac.received())
+    assert any("mourir" in t for t in said(lea))
