@@ -39,8 +39,11 @@ class Mixed:
         self.h = Harness(tmp_path)
 
     async def start(self) -> Mixed:
-        address = await self.daemon.serve()
-        self.rpc = await SignalRpc(*address).start(wait=5)
+        self.address = await self.daemon.serve()
+        return await self._start()
+
+    async def _start(self) -> Mixed:
+        self.rpc = await SignalRpc(*self.address).start(wait=5)
         self.signal = SignalTransport(self.rpc, account=self.daemon.account, clock=self.h.clock.now)
         self.h.build_options = {"signal": self.signal}
         await self.h.start()
@@ -48,11 +51,19 @@ class Mixed:
         return self
 
     async def stop(self) -> None:
+        await self._stop()
+        await self.daemon.stop()
+
+    async def _stop(self) -> None:
         await self.settle()
         await self.intake.close()
         await self.h.stop()
         await self.signal.close()
-        await self.daemon.stop()
+
+    async def restart(self) -> None:
+        """The bot's process stops and starts again (memory lost; database, daemon and phones kept)."""
+        await self._stop()
+        await self._start()
 
     async def settle(self) -> None:
         """Until Signal's events are handled, Telegram's updates processed, all delivered."""
@@ -228,3 +239,26 @@ async def test_a_mixed_room_burst_a_warning_by_reply_and_crisis_care_on_signal(m
     await mixed.settle()
     assert any("mourir" in m.get("text", "") for m in fac.received())
     assert any("mourir" in t for t in said(lea))
+
+
+async def test_a_mixed_room_survives_a_restart_between_a_message_and_its_edit(mixed):
+    h = mixed.h
+    fac = h.phone("Fanny")
+    await h.make_facilitator(fac)
+    await h.cmd(fac, "ouvrir", "Travail | Ensemble | 8")
+    async with h.db.transaction() as tx:
+        room_id = (await tx.members.find_by_user(fac.user_id)).active_room_id
+    sam = mixed.daemon.phone("Samira Signal")
+    await mixed.onboard(sam)
+    await sam.send(f"/rejoindre {room_id}")
+    await mixed.settle()
+    first = await sam.send("Avant le redémarrage")
+    told = await h.say(fac, "Vu avant")
+    await mixed.settle()
+    await mixed.restart()
+    await sam.edit(first, "Après le redémarrage")
+    await fac.edit(told["message_id"], "Vu après")
+    await mixed.settle()
+    texts = [m.get("text", "") for m in fac.received()]
+    assert any("Après le redémarrage" in t for t in texts) and not any("Avant le redémarrage" in t for t in texts)
+    assert any("Vu après" in t for t in said(sam))  # the Signal copy edited (or corrected) after the restart
