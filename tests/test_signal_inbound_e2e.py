@@ -303,7 +303,8 @@ def test_kinds_of_signal_messages():
     assert kind("image/jpeg") == "photo" and kind("image/gif") == "animation" and kind("video/mp4") == "video"
     assert kind("audio/aac") == "voice" and kind("audio/mpeg") == "audio" and kind("application/pdf") == "document"
     assert kind_of(Received("a", 1, "hi")) == "text"
-    assert kind_of(Received("a", 1, None, sticker=True)) == "sticker"
+    assert kind_of(Received("a", 1, None, sticker=True)) == "other"  # a pack's sticker: no attachment to pass on
+    assert kind_of(Received("a", 1, None, sticker=True, attachments=(Attachment("x", "image/webp"),))) == "sticker"
     assert kind_of(Received("a", 1, None, unsupported=True)) == "other"
 
 
@@ -420,3 +421,12 @@ async def test_an_english_speaker_types_commands_in_english_and_is_answered_in_e
     await phone.send("/whatever")
     await bot.settle()
     assert said(phone)[-1] == plain(T("en", "common.unknown_command"))
+
+
+async def test_several_photos_in_one_message_the_first_goes_and_the_member_is_told(world):
+    bot, daemon, _ = world
+    fac, alice, bob = await _room(bot, daemon, 2)
+    await alice.send("deux photos", attachments=[(_jpeg_with_exif(), "image/jpeg"), (_jpeg_with_exif(), "image/jpeg")])
+    await bot.settle()
+    assert len([m for m in bob.received() if m.attachments]) == 1
+    assert said(alice)[-1] == plain(T("fr", "relay.first_attachment_only"))

@@ -60,7 +60,8 @@ def kind_of(received: Received) -> str:
     if received.unsupported:
         return kinds.OTHER
     if received.sticker:
-        return kinds.STICKER
+        # signal-cli names a sticker by its pack, not as an attachment: nothing to pass on.
+        return kinds.STICKER if received.attachments else kinds.OTHER
     if not received.attachments:
         return kinds.TEXT
     mime = received.attachments[0].content_type.lower()
@@ -254,6 +255,8 @@ class SignalInbound:
             raise Refusal("relay.refused_other")
         reply = await self.services.relay.relay(member, self._incoming(turn, event))
         await turn.send(reply)
+        if len(event.attachments) > 1:
+            turn.say("relay.first_attachment_only")  # Telegram sends an album as one message each
 
     def _incoming(self, turn: Turn, event: Received) -> Incoming:
         kind = kind_of(event)
