@@ -6,6 +6,7 @@ Afterwards nothing at rest or in the logs holds a number, an ACI, a name or a te
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import uuid
@@ -22,7 +23,7 @@ from bot.ports.scheduler import ManualScheduler
 from bot.sandbox.fake_signal import FakeSignal, SignalPhone
 from bot.services import Services
 from bot.signal.adapter import SignalTransport
-from bot.signal.inbound import SignalInbound, kind_of
+from bot.signal.inbound import Lanes, Revisions, SignalInbound, kind_of
 from bot.signal.rpc import SignalRpc
 from locales.typography import plain
 from storage.database import Database, resolve_master_key
@@ -430,3 +431,37 @@ async def test_several_photos_in_one_message_the_first_goes_and_the_member_is_to
     await bot.settle()
     assert len([m for m in bob.received() if m.attachments]) == 1
     assert said(alice)[-1] == plain(T("fr", "relay.first_attachment_only"))
+
+
+async def test_one_persons_events_wait_for_each_other_never_for_someone_elses():
+    lanes, done = Lanes(), []
+    gate = asyncio.Event()
+
+    def job(name: str, wait: bool = False):
+        async def run() -> None:
+            if wait:
+                await gate.wait()
+            done.append(name)
+
+        return run
+
+    lanes.submit("alice", job("a1", wait=True))
+    lanes.submit("alice", job("a2"))
+    lanes.submit("bob", job("b1"))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert done == ["b1"]  # Bob is not held up by Alice's slow first message
+    gate.set()
+    await lanes.drain()
+    assert done == ["b1", "a1", "a2"] and len(lanes) == 0  # Alice's in her order
+
+
+def test_revisions_map_every_edit_back_to_the_original():
+    revisions = Revisions(limit=3)
+    revisions.note("a", 20, 10)
+    revisions.note("a", 30, revisions.original("a", 20))
+    assert revisions.original("a", 30) == 10 and revisions.original("a", 10) == 10
+    assert revisions.original("b", 30) == 30  # another author's timestamps are theirs
+    for n in range(4):
+        revisions.note("c", 100 + n, 1)
+    assert revisions.original("a", 20) == 20  # the oldest forgotten past the bound
