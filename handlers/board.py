@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 from telegram.ext import Application
 
+from bot.core import presses
 from bot.core.errors import Refusal
 from bot.telegram.adapter import message_of
 from bot.telegram.context import EntraideContext
@@ -14,8 +13,7 @@ from bot.telegram.menus import MEMBER_COMMANDS
 from handlers.common import add_commands, answer_press, args_text, button, pressed, require_member, send
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS}
-_WITHDRAW = re.compile(r"^bdw:(\d{1,9}):([A-Za-z0-9_-]{16})$")
-_MODERATE = re.compile(r"^bd:(pin|del):(\d{1,9})(?::([A-Za-z0-9_-]{12}))?$")
+_WITHDRAW, _MODERATE = presses.BOARD_WITHDRAW, presses.BOARD_MODERATE
 
 
 async def share(update: Update, context: EntraideContext) -> None:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 from telegram.ext import Application
 
+from bot.core import presses
 from bot.core.errors import Refusal
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import MEMBER_COMMANDS
 from handlers.common import add_commands, answer_press, button, pressed, replied, require_member, send
 
 REPORT = next(c for c in MEMBER_COMMANDS if c.fr == "signaler")
-_REASON = re.compile(r"^rp:([a-z]{2,10}):(\d{1,10})$")
-_LIFT = re.compile(r"^unpause:(\d{1,12})$")
+_REASON, _LIFT = presses.REPORT_REASON, presses.REPORT_LIFT
 
 
 async def report(update: Update, context: EntraideContext) -> None:

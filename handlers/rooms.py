@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
+from bot.core import presses
 from bot.core.errors import Refusal
 from bot.ports.replies import Reply
 from bot.services.rooms import LIST_BUTTON, OPEN_BUTTON, parse_room_ref
@@ -26,11 +26,11 @@ from handlers.common import (
 )
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS + FACILITATOR_COMMANDS}
-_PRESS = re.compile(r"^(join|wait|leave):(\d{1,9})$")
+_PRESS = presses.ROOM
 CANCEL = Command("annuler", "cancel", "menu.cancel")
 THEME, DESCRIPTION, PLACES = range(3)
 TEXT = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
-_PLACES = re.compile(r"^ro:p:(\d{1,2})$")
+_PLACES = presses.ROOM_PLACES
 
 
 async def list_rooms(update: Update, context: EntraideContext) -> None:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 from telegram.ext import Application
 
+from bot.core import presses
 from bot.core.errors import Refusal
 from bot.telegram.context import EntraideContext
 from handlers.common import answer_press, button, pressed, pressed_message, require_member
 
-_HELD = re.compile(r"^cr:(talk|send|drop):([A-Za-z0-9_-]{12})$")
-_SUPPORT = re.compile(r"^sup:(\d{1,9})$")
+_HELD, _SUPPORT = presses.HELD, presses.SUPPORT
 
 
 async def held_press(update: Update, context: EntraideContext) -> None:

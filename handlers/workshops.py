@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 
 from telegram import Update
@@ -15,6 +14,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.core import presses
 from bot.core.errors import Refusal
 from bot.ports.replies import Reply
 from bot.services.dates import DateError, parse_when
@@ -36,7 +36,7 @@ WORKSHOPS = next(c for c in MEMBER_COMMANDS if c.fr == "ateliers")
 CANCEL = Command("annuler", "cancel", "menu.cancel")
 TITLE, WHEN, CONFIRM, DESCRIPTION = range(4)
 TEXT = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
-_RSVP = re.compile(r"^rsvp:(\d{1,9}):([ymn])$")
+_RSVP = presses.RSVP
 
 
 async def begin(update: Update, context: EntraideContext) -> int:
@@ -93,7 +93,7 @@ async def abandon(update: Update, context: EntraideContext) -> int:
 async def move_press(update: Update, context: EntraideContext) -> int:
     """From `/ateliers`: a facilitator changes a workshop's date."""
     member = require_member(context)
-    match = re.match(r"^wsm:(\d{1,9})$", pressed(context))
+    match = presses.WORKSHOP_MOVE.match(pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
     workshop = await context.services.workshops.check_facilitated(member, int(match.group(1)))
@@ -123,7 +123,7 @@ async def rsvp_press(update: Update, context: EntraideContext) -> None:
 async def cancel_press(update: Update, context: EntraideContext) -> None:
     """« Annuler » asks first; the confirmation carries a single-use token."""
     member = require_member(context)
-    match = re.match(r"^wsc:(\d{1,9})(?::([A-Za-z0-9_-]{12}))?$", pressed(context))
+    match = presses.WORKSHOP_CANCEL.match(pressed(context))
     if match is None:
         raise Refusal("common.stale_button")
     workshops = context.services.workshops

@@ -5,8 +5,7 @@ services' own drafts."""
 
 from __future__ import annotations
 
-import re
-
+from bot.core import presses
 from bot.core.errors import Refusal
 from bot.ports.replies import Reply
 from bot.services.dates import DateError, parse_when
@@ -14,8 +13,8 @@ from bot.services.rooms import OPEN_BUTTON
 from bot.signal.inbound_turn import Turn
 
 TIMEOUT = 15 * 60
-_PLACES = re.compile(r"^ro:p:(\d{1,2})$")
-_MOVE = re.compile(r"^wsm:(\d{1,9})$")
+_PLACES = presses.ROOM_PLACES
+_MOVE = presses.WORKSHOP_MOVE
 
 
 class Flows:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
+from bot.core import presses
 from bot.core.errors import Refusal
 from bot.ports.replies import Reply
 from bot.services.rooms import LIST_BUTTON
@@ -118,20 +119,20 @@ async def workshop_cancel(turn: Turn, match: re.Match) -> None:
 PRESSES: list[tuple[re.Pattern, Press]] = [
     (re.compile(r"^ob:"), onboarding),
     (re.compile(r"^lang:"), language),
-    (re.compile(r"^(join|wait|leave):(\d{1,9})$"), room),
+    (presses.ROOM, room),
     (re.compile(f"^{re.escape(LIST_BUTTON)}$"), room_list),
     (re.compile(r"^cis:"), checkin_settings),
     (re.compile(r"^ci:"), checkin_answer),
-    (re.compile(r"^bdw:(\d{1,9}):([A-Za-z0-9_-]{16})$"), board_withdraw),
-    (re.compile(r"^bd:(pin|del):(\d{1,9})(?::([A-Za-z0-9_-]{12}))?$"), board_moderate),
+    (presses.BOARD_WITHDRAW, board_withdraw),
+    (presses.BOARD_MODERATE, board_moderate),
     (re.compile(r"^pv:([124])$"), privacy_toggle),
     (re.compile(r"^fg:(yes|no)(?::([A-Za-z0-9_-]+))?$"), forget),
-    (re.compile(r"^rp:([a-z]{2,10}):(\d{1,10})$"), report_reason),
-    (re.compile(r"^unpause:(\d{1,12})$"), report_lift),
-    (re.compile(r"^cr:(talk|send|drop):([A-Za-z0-9_-]{12})$"), held),
-    (re.compile(r"^sup:(\d{1,9})$"), support),
-    (re.compile(r"^rsvp:(\d{1,9}):([ymn])$"), rsvp),
-    (re.compile(r"^wsc:(\d{1,9})(?::([A-Za-z0-9_-]{12}))?$"), workshop_cancel),
+    (presses.REPORT_REASON, report_reason),
+    (presses.REPORT_LIFT, report_lift),
+    (presses.HELD, held),
+    (presses.SUPPORT, support),
+    (presses.RSVP, rsvp),
+    (presses.WORKSHOP_CANCEL, workshop_cancel),
 ]
 
 
