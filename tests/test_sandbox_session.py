@@ -94,3 +94,62 @@ def test_invite_without_a_token_says_it_is_a_sandbox_invitation(tmp_path):
     assert "Invitation du bac à sable, pas un lien Telegram" in plain_text(done.stdout)
     code = done.stdout.split("/start ", 1)[1].split()[0]
     assert len(code) == 16 and (tmp_path / "sandbox").is_dir()
+
+
+async def test_the_signal_phone_shares_a_room_with_the_telegram_phones(tmp_path):
+    """Issue 13, item 5: the sandbox runs the bot on both messengers; the Signal phone answers
+    the bot's numbered choices by typing the number, joins Fatou's room, and the Telegram
+    phones read it under its pseudonym; the page's state draws it as a Signal phone."""
+    from bot.core.i18n import Translator
+    from bot.sandbox.web import state
+
+    t = Translator()
+    async with running(tmp_path) as box:
+        fatou, alice, samir = box.phones["fatou"], box.phones["alice"], box.signal
+        await onboard(fatou, box.invite_code)
+        await fatou.wait_text("Tu fais maintenant partie de l'animation", 10)
+        await fatou.command("/ouvrir", "Stress et argent | entre nous | 4")
+        await fatou.wait_text("Salle n° 1", 10)
+        await onboard(alice)
+        await alice.command("/rejoindre", "1")
+        await alice.wait_text("Bienvenue dans", 10)
+
+        daemon = box.daemon
+        await samir.send("/start")
+        first = await daemon.wait_for(lambda: [m for m in samir.phone.received() if "1️⃣" in m.text], 10)
+        assert not first[0].attachments and "2️⃣" in first[0].text  # a numbered list, no buttons
+        for answer in ("1", "1", t("fr", "onboarding.consent_done")):
+            before = [(m.timestamp, m.latest) for m in samir.phone.received()]
+            await samir.send(answer)  # the number of a choice (or its words), typed
+            # The bot answers by editing its list (a new revision) or with a new message.
+            await daemon.wait_for(lambda b=before: [(m.timestamp, m.latest) for m in samir.phone.received()] != b, 10)
+        offer = plain_text(samir.phone.received()[-1].text)
+        assert "1️⃣ Rejoindre n° 1" in offer  # onboarded: Fatou's room offered as choice 1
+        await samir.send("1")
+        welcome = await daemon.wait_for(
+            lambda: next((m for m in samir.phone.received() if "Bienvenue dans" in plain_text(m.text)), None), 10
+        )
+        assert "Stress et argent" in plain_text(welcome.text)
+
+        await samir.send("Bonsoir, je suis sur Signal")
+        copy = await alice.wait_text("Bonsoir, je suis sur Signal", 10)
+        await fatou.wait_text("Bonsoir, je suis sur Signal", 10)
+        author = plain_text(copy["text"]).split(":", 1)[0].strip()
+        assert author and "Samir" not in copy["text"]  # a pseudonym, never the profile name
+        assert samir.phone.aci not in copy["text"]
+
+        await alice.send("Bienvenue à toi")
+        await daemon.wait_for(lambda: any("Bienvenue à toi" in m.text for m in samir.phone.received()), 10)
+
+        view = state(box)
+        signal = next(p for p in view["phones"] if p["transport"] == "signal")
+        assert [p["transport"] for p in view["phones"]].count("signal") == 1
+        assert signal["slot"] == "samir" and signal["started"]
+        mine = [m["text"] for m in signal["messages"] if m["mine"]]
+        assert mine[:2] == ["/start", "1"] and "Bonsoir, je suis sur Signal" in mine
+        assert any("Bienvenue à toi" in (m["text"] or "") for m in signal["messages"] if not m["mine"])
+        assert all(not m["buttons"] for m in signal["messages"])
+        ids = [m["id"] for m in signal["messages"]]
+        assert ids == sorted(ids)
+        telegram = next(p for p in view["phones"] if p["slot"] == "alice")
+        assert samir.phone.aci not in str(telegram) and "Samir" not in str(telegram)

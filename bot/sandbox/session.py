@@ -1,5 +1,7 @@
-"""The local sandbox: the fake Bot API on 127.0.0.1, the real bot against it (same code
-path as production), and a web page with four simulated phones. Nothing reaches Telegram.
+"""The local sandbox: the fake Bot API and the fake signal-cli daemon on 127.0.0.1, the real
+bot against both (same code path as production: one router, Telegram and Signal), and a web
+page with four simulated Telegram phones and one Signal phone, all able to share a room.
+Nothing reaches Telegram or Signal.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from pathlib import Path
 from telegram.ext import Application
 
 from bot.core.config import Config
+from bot.sandbox.fake_signal import FakeSignal
 from bot.sandbox.fake_telegram import FakeTelegram, Phone
+from bot.sandbox.signal_screen import SignalScreen
 from bot.sandbox.transport import FakeServer
 from bot.telegram.context import SERVICES_KEY
 
 SANDBOX_BOT_USERNAME = "entraide_sandbox_bot"
+SANDBOX_SIGNAL_NUMBER = "+15550100123"  # the fake daemon's account: a 555-01xx number, fictional
 log = logging.getLogger("entraide.sandbox")
 
 # Three members and one facilitator. Their ids and names stay inside the fake: the page
@@ -29,6 +34,8 @@ PEOPLE = (
     ("chloe", "Chloé", "fr", False),
     ("fatou", "Fatou", "fr", True),
 )
+# One member on Signal: numbered choices instead of buttons, answered by typing the number.
+SIGNAL_PERSON = ("samir", "Samir", "fr")
 
 
 class Sandbox:
@@ -43,6 +50,11 @@ class Sandbox:
         self.api = self._new_api()
         self.server = FakeServer(self.api, port=port)
         self.phones: dict[str, Phone] = {}
+        self.daemon = FakeSignal(SANDBOX_SIGNAL_NUMBER, receive_mode="manual")
+        self.daemon_address: tuple[str, int] | None = None
+        self.signal_slot = SIGNAL_PERSON[0]
+        self.signal: SignalScreen | None = None
+        self._relay_task: asyncio.Task | None = None
         self.facilitator_slot = next(slot for slot, *_rest, fac in PEOPLE if fac)
         self.invite_code: str | None = None
         self.app: Application | None = None
@@ -64,6 +76,11 @@ class Sandbox:
             self.phones[slot] = self.api.phone(
                 6_100_000_000 + index * 7_777 + secrets.randbelow(1000), name, language_code=language
             )
+        slot, name, language = SIGNAL_PERSON
+        self.daemon.phones.clear()
+        self.daemon.sent.clear()
+        self.daemon.attachments.clear()
+        self.signal = SignalScreen(slot, self.daemon.phone(name), language)
 
     @property
     def url(self) -> str:
@@ -75,16 +92,34 @@ class Sandbox:
         self._clear_data()
         self._make_phones()
         await self.server.start()
+        self.daemon_address = await self.daemon.serve()
+        self._relay_task = asyncio.create_task(self._relay_signal_changes())
+
+    async def _relay_signal_changes(self) -> None:
+        """What the daemon records (a message to the Signal phone) redraws the page too."""
+        while True:
+            async with self.daemon.changed:
+                await self.daemon.changed.wait()
+            await self.api.notify()
 
     def _clear_data(self) -> None:
         shutil.rmtree(self.data_dir, ignore_errors=True)
         self.data_dir.mkdir(parents=True, exist_ok=True)
 
     async def stop(self) -> None:
+        if self._relay_task is not None:
+            self._relay_task.cancel()
+        await self.daemon.stop()
         await self.server.stop()
 
     def bot_config(self, config: Config) -> Config:
-        return config.with_(token=self.api.token, api_url=self.server.base_url, data_dir=self.data_dir)
+        return config.with_(
+            token=self.api.token,
+            api_url=self.server.base_url,
+            data_dir=self.data_dir,
+            signal_rpc=self.daemon_address,
+            signal_account=SANDBOX_SIGNAL_NUMBER,
+        )
 
     def banner(self, say: Callable[..., str]) -> str:
         """What the terminal shows at start, in the operator's language (`say`: bot.cli.say.Say)."""

@@ -1,8 +1,10 @@
-"""The sandbox page: four phones in the browser, served by the fake's own aiohttp app.
+"""The sandbox page: four Telegram phones and one Signal phone in the browser, served by the
+fake Bot API's own aiohttp app.
 
 Plain HTML/CSS/JS (no build step). The page learns of changes by server-sent events and
 then reads `/api/state`, which holds each phone's own chat only, addressed by slot —
-no simulated Telegram id or name of one phone ever reaches another phone's chat.
+no simulated Telegram id, Signal ACI or name of one phone ever reaches another phone's chat.
+The Signal phone (`"transport": "signal"`) has no buttons: it types the number of a choice.
 """
 
 from __future__ import annotations
@@ -131,6 +133,21 @@ def state(sandbox: Sandbox) -> dict:
                 "started": phone.started,
                 "messages": chat,
                 "notices": phone.notices[-5:],
+                "transport": "telegram",
+            }
+        )
+    screen = sandbox.signal
+    if screen is not None:
+        phones.append(
+            {
+                "slot": screen.slot,
+                "name": screen.phone.name,
+                "language": screen.language,
+                "facilitator": False,
+                "started": screen.started,
+                "messages": screen.messages(),
+                "notices": [],
+                "transport": "signal",
             }
         )
     return {
@@ -141,9 +158,19 @@ def state(sandbox: Sandbox) -> dict:
     }
 
 
+def _int(value: object) -> int:
+    """A message id from the page: an int, or 0 (matches nothing)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def attach(sandbox: Sandbox) -> None:
     app = sandbox.server.app
     routes = web.RouteTableDef()
+
+    def signal_of(request: web.Request):
+        """The Signal phone's screen when the request is for it, else None."""
+        screen = sandbox.signal
+        return screen if screen is not None and request.match_info["slot"] == screen.slot else None
 
     def phone_of(request: web.Request):
         phone = sandbox.phones.get(request.match_info["slot"])
@@ -226,8 +253,22 @@ def attach(sandbox: Sandbox) -> None:
             body=stored.data, content_type=kind, headers={"Content-Disposition": f'attachment; filename="{safe}"'}
         )
 
+    @routes.get("/api/{slot}/file/{timestamp}")
+    async def signal_file(request: web.Request) -> web.Response:
+        """A picture on the Signal phone (the bot's copy of a photo, or the person's own)."""
+        screen = signal_of(request)
+        timestamp = request.match_info["timestamp"]
+        data = screen.file(int(timestamp)) if screen is not None and timestamp.isdigit() else None
+        if data is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=data, content_type="image/jpeg")
+
     @routes.post("/api/{slot}/start")
     async def start(request: web.Request) -> web.Response:
+        screen = signal_of(request)
+        if screen is not None:  # on Signal, one writes first: /start typed as text
+            await screen.send("/start")
+            return web.json_response({"ok": True})
         phone = phone_of(request)
         payload = sandbox.invite_code if request.match_info["slot"] == sandbox.facilitator_slot else None
         await phone.start(payload)
@@ -235,12 +276,16 @@ def attach(sandbox: Sandbox) -> None:
 
     @routes.post("/api/{slot}/send")
     async def send(request: web.Request) -> web.Response:
-        phone, data = phone_of(request), await body(request)
+        screen, data = signal_of(request), await body(request)
         text = str(data.get("text", "")).strip()[:MAX_TEXT]
         if not text:
             raise web.HTTPBadRequest(text="empty")
         reply_to = data.get("reply_to")
-        reply_to = int(reply_to) if isinstance(reply_to, int) else None
+        reply_to = int(reply_to) if isinstance(reply_to, int) and not isinstance(reply_to, bool) else None
+        if screen is not None:  # commands and numbers are typed as text on Signal; a reply quotes
+            await screen.send(text, quote=reply_to)
+            return web.json_response({"ok": True})
+        phone = phone_of(request)
         if text.startswith("/"):
             name, _, args = text.partition(" ")
             await phone.command(name, args, reply_to=reply_to)
@@ -259,8 +304,13 @@ def attach(sandbox: Sandbox) -> None:
 
     @routes.post("/api/{slot}/edit")
     async def edit(request: web.Request) -> web.Response:
-        phone, data = phone_of(request), await body(request)
-        message_id = int(data.get("message_id", 0))
+        screen, data = signal_of(request), await body(request)
+        message_id = _int(data.get("message_id"))
+        if screen is not None:
+            if not await screen.edit(message_id, str(data.get("text", ""))[:MAX_TEXT]):
+                raise web.HTTPForbidden(text="only one's own messages")
+            return web.json_response({"ok": True})
+        phone = phone_of(request)
         own = sandbox.api.messages.get((phone.user_id, message_id))
         if own is None or own.get("from", {}).get("id") != phone.user_id:
             raise web.HTTPForbidden(text="only one's own messages")
@@ -269,15 +319,25 @@ def attach(sandbox: Sandbox) -> None:
 
     @routes.post("/api/{slot}/delete")
     async def delete(request: web.Request) -> web.Response:
-        """Telegram tells a bot nothing of a deletion: the phone asks with /supprimer in reply."""
-        phone, data = phone_of(request), await body(request)
+        """Telegram tells a bot nothing of a deletion: the phone asks with /supprimer in reply.
+        Signal deletes for everyone (remoteDelete), and the bot hears of it."""
+        screen, data = signal_of(request), await body(request)
+        if screen is not None:
+            if not await screen.delete(_int(data.get("message_id"))):
+                raise web.HTTPForbidden(text="only one's own messages")
+            return web.json_response({"ok": True})
+        phone = phone_of(request)
         word = "/supprimer" if phone.language_code == "fr" else "/delete"
         await phone.command(word, reply_to=int(data.get("message_id", 0)))
         return web.json_response({"ok": True})
 
     @routes.post("/api/{slot}/photo")
     async def photo(request: web.Request) -> web.Response:
-        phone, data = phone_of(request), await body(request)
+        screen, data = signal_of(request), await body(request)
+        if screen is not None:
+            await screen.send_photo(sample_photo(), caption=str(data.get("caption", ""))[:1000] or None)
+            return web.json_response({"ok": True})
+        phone = phone_of(request)
         await phone.send_photo(sample_photo(), caption=str(data.get("caption", ""))[:1000] or None)
         return web.json_response({"ok": True})
 

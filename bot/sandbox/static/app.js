@@ -1,4 +1,5 @@
-// The sandbox page: four phones, each showing only its own chat with the bot.
+// The sandbox page: four Telegram phones and one Signal phone, each showing only its own chat
+// with the bot. The Signal phone has no buttons: the bot numbers its choices, one types the number.
 "use strict";
 
 let T = {};               // strings for the chosen language (from the bot's catalogs)
@@ -196,8 +197,11 @@ function section(phone) {
     if (bottom) showJump(jump, false);
     else if (jump.hidden) showJump(jump, true, false);
   });
-  node = el("section", { class: "phone", "aria-labelledby": `title-${phone.slot}`, "data-slot": phone.slot },
-    el("header", {}, el("h2", { id: `title-${phone.slot}` }, phone.name), el("span", { class: "badge" })),
+  const signal = phone.transport === "signal";
+  node = el("section", { class: `phone${signal ? " signal" : ""}`, "aria-labelledby": `title-${phone.slot}`,
+    "data-slot": phone.slot, "data-transport": phone.transport },
+    el("header", {}, el("h2", { id: `title-${phone.slot}` }, phone.name),
+      el("span", { class: "badges" }, signal ? el("span", { class: "messenger" }) : null, el("span", { class: "badge" }))),
     chat, jump, el("div", { class: "toasts", role: "status", "aria-live": "polite" }), el("div", { class: "composer" }));
   return node;
 }
@@ -209,7 +213,8 @@ function drawChat(phone, node) {
   chat.setAttribute("aria-label", `${T["sandbox.chat_with_bot"]} — ${phone.name}`);
   const children = phone.messages.map((m) => message(phone, m));
   if (!phone.messages.length) {
-    children.push(el("p", { class: "empty" }, phone.facilitator ? T["sandbox.empty_facilitator"] : T["sandbox.empty"]));
+    const empty = phone.facilitator ? "sandbox.empty_facilitator" : (phone.transport === "signal" ? "sandbox.empty_signal" : "sandbox.empty");
+    children.push(el("p", { class: "empty" }, T[empty]));
   }
   inner.replaceChildren(...children);
   placeChat(phone.slot, chat);
@@ -241,7 +246,9 @@ function drawComposer(phone) {
       parts.push(el("div", { class: "replying" }, el("span", {}, what),
         el("button", { type: "button", onclick: () => { local[phone.slot] = {}; drawComposer(phone); } }, T["sandbox.cancel"])));
     }
-    const input = el("textarea", { id: `input-${phone.slot}`, rows: "1", placeholder: T["sandbox.placeholder"] });
+    const signal = phone.transport === "signal";
+    const input = el("textarea", { id: `input-${phone.slot}`, rows: "1",
+      placeholder: T[signal ? "sandbox.placeholder_signal" : "sandbox.placeholder"] });
     input.value = drafts[phone.slot] || "";
     input.addEventListener("input", () => { drafts[phone.slot] = input.value; });
     input.addEventListener("keydown", (event) => {
@@ -252,7 +259,7 @@ function drawComposer(phone) {
       input,
       el("button", { type: "submit", class: "primary" }, T["sandbox.send"]),
       el("button", { type: "button", class: "attach", title: T["sandbox.photo"], "aria-label": T["sandbox.photo"], onclick: () => sendPhoto(phone.slot, input) }, "📷"),
-      el("button", { type: "button", class: "attach", title: T["sandbox.document"], "aria-label": T["sandbox.document"], onclick: () => sendDocument(phone.slot) }, "📎")));
+      signal ? null : el("button", { type: "button", class: "attach", title: T["sandbox.document"], "aria-label": T["sandbox.document"], onclick: () => sendDocument(phone.slot) }, "📎")));
   }
   composer.replaceChildren(...parts);
   if (focused && document.getElementById(`input-${phone.slot}`)) document.getElementById(`input-${phone.slot}`).focus();
@@ -311,6 +318,8 @@ function render(state) {
   });
   state.phones.forEach((phone, index) => {
     const node = nodes[index];
+    const messenger = node.querySelector(".messenger");
+    if (messenger) messenger.textContent = T["sandbox.signal"];
     const badge = node.querySelector(".badge");
     badge.className = `badge${phone.facilitator ? "" : " member"}`;
     badge.textContent = phone.facilitator ? T["sandbox.facilitator"] : T["sandbox.member"];
