@@ -385,3 +385,42 @@ async def test_the_demo_waits_for_a_page_and_can_be_replayed(demo_sandbox, page)
             break
         await asyncio.sleep(0.05)
     assert box.demo_task is None and box.demo_plays == 2
+
+
+async def test_the_signal_phone_types_numbers_and_shares_the_room(sandbox, page):
+    """Issue 13, item 5: the Signal phone is drawn apart (« Signal »), has no buttons, answers
+    the bot's numbered choices by typing the number, and shares Fatou's room with Alice."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.goto(sandbox.url)
+    samir = phone(page, "samir")
+    await samir.wait_for()
+    assert await samir.get_attribute("data-transport") == "signal"
+    assert (await samir.locator(".messenger").inner_text()).strip() == "Signal"
+    assert await phone(page, "alice").locator(".messenger").count() == 0
+    await onboard(page, "fatou")
+    await expect_text(page, "fatou", "Tu fais maintenant partie de l'animation")
+    await type_and_send(page, "fatou", "/ouvrir Stress et argent | Parler d'argent sans gêne")
+    await expect_text(page, "fatou", "Salle n° 1")
+    await onboard(page, "alice")
+    await type_and_send(page, "alice", "/rejoindre 1")
+    await expect_text(page, "alice", "Bienvenue dans")
+
+    await click(page, "samir", "Démarrer")  # on Signal the page types /start
+    await expect_text(page, "samir", "1️⃣ J'ai lu, ça me va")
+    await type_and_send(page, "samir", "1")
+    await expect_text(page, "samir", "1️⃣ J'ai 14 ans ou plus")
+    await type_and_send(page, "samir", "1")
+    await expect_text(page, "samir", "4️⃣ Confirmer et participer aux salles")
+    await type_and_send(page, "samir", "4")
+    await expect_text(page, "samir", "1️⃣ Rejoindre n°\u00a01")
+    assert await samir.locator(".keyboard").count() == 0  # numbered lists, never buttons
+    await type_and_send(page, "samir", "1")
+    await expect_text(page, "samir", "Bienvenue dans «\u00a0Stress et argent\u00a0»")
+
+    await type_and_send(page, "samir", "Bonsoir depuis Signal")
+    await expect_text(page, "alice", "Bonsoir depuis Signal")
+    copy = await phone(page, "alice").locator(".msg", has_text="Bonsoir depuis Signal").last.inner_text()
+    assert "Samir" not in copy  # a pseudonym on the Telegram phone, never the profile name
+    await type_and_send(page, "alice", "Bienvenue, Signal")
+    await expect_text(page, "samir", "Bienvenue, Signal")
+    await page.screenshot(path=str(ARTIFACTS / "sandbox-signal.png"))
