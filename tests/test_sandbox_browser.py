@@ -367,6 +367,8 @@ async def test_the_demo_waits_for_a_page_and_can_be_replayed(demo_sandbox, page)
     await page.goto(box.url)
     await expect_text(page, "fatou", "La salle est invitée à répondre", timeout=30_000)
     await expect_text(page, "alice", "Budget sans gêne")
+    await expect_text(page, "alice", "Je vous écris depuis Signal")  # the Signal member took part
+    await expect_text(page, "samir", "Liste du dimanche")
     assert box.demo_plays == 1
     await page.get_by_role("button", name="Rejouer la démo").click()
     for _ in range(600):

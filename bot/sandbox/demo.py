@@ -1,7 +1,8 @@
 """`entraide run --demo`: a short scene played on the sandbox phones, live in the page.
 
-A facilitator opens « Stress et argent », two members join, one shares how she plans her
-purchases, another points to a free budget-help organisation, and a workshop is set.
+A facilitator opens « Stress et argent », two members join on Telegram and one on Signal
+(typing the numbers of the bot's choices), one shares how she plans her purchases, another
+points to a free budget-help organisation, and a workshop is set.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 import re
 
 from bot.sandbox.fake_telegram import Phone
+from bot.sandbox.signal_screen import SignalScreen
 
 log = logging.getLogger("entraide.sandbox.demo")
 PAUSE = 1.2
@@ -36,6 +38,23 @@ async def _onboard(phone: Phone, locale: str, pause: float, code: str = "") -> N
     await asyncio.sleep(pause)
 
 
+async def _signal_answer(screen: SignalScreen, text: str, expected: str, pause: float, timeout: float = 10.0) -> None:
+    """Type on the Signal phone, then wait for the bot's list (a new message or a revision) to show `expected`."""
+    await asyncio.sleep(pause / 2)
+    await screen.send(text)
+    daemon = screen.phone.daemon
+    await daemon.wait_for(lambda: any(expected in m.text for m in screen.phone.received()[-2:]), timeout)
+
+
+async def _signal_joins(screen: SignalScreen, pause: float) -> None:
+    """Onboarding and joining the room offered first, by numbers, as on Signal."""
+    await _signal_answer(screen, "/start", "1️⃣", pause)
+    await _signal_answer(screen, "1", "14", pause)
+    await _signal_answer(screen, "1", "4️⃣", pause)
+    await _signal_answer(screen, "4", "1️⃣", pause)
+    await _signal_answer(screen, "1", "Bienvenue dans", pause)
+
+
 async def play(sandbox) -> None:
     """Play the scene; a visitor watches it happen on the four phones."""
     pause = getattr(sandbox, "demo_pause", PAUSE)
@@ -55,6 +74,8 @@ async def play(sandbox) -> None:
         await _onboard(bruno, "en", pause)
         await _button(bruno, f"join:{room}", pause)
         await bruno.wait_text("Welcome to", timeout=10)
+        if sandbox.signal is not None:
+            await _signal_joins(sandbox.signal, pause)
         await asyncio.sleep(pause)
         await alice.send(
             "Moi, je planifie mes achats le dimanche : une liste, un montant, et je m'y tiens. "
@@ -63,6 +84,9 @@ async def play(sandbox) -> None:
         await asyncio.sleep(pause * 2)
         await bruno.send("Thanks. There's also a free budget-help organisation near me, an ACEF. It helped a lot.")
         await asyncio.sleep(pause)
+        if sandbox.signal is not None:
+            await sandbox.signal.send("Merci, je note l'idée de la liste. Je vous écris depuis Signal.")
+            await asyncio.sleep(pause)
         await alice.command("/partager", "Liste du dimanche | Je fais ma liste et je fixe un montant avant l'épicerie.")
         await asyncio.sleep(pause)
         await bruno.command(
