@@ -5,6 +5,8 @@ import logging
 import subprocess
 import sys
 
+import pytest
+
 from bot.bench import runs as bench
 from bot.bench.runs import EXIT_FAILED, EXIT_MISSED, EXIT_OK, Result, exit_code, judge, table
 
@@ -25,6 +27,27 @@ def test_bench_reports_json_for_a_quick_scenario():
     assert (result["missed"] == []) == (result["verdict"] == "ok")
     assert result["multiple_of_one_call"] > 0
     assert "[bench]" in done.stderr  # progress goes to stderr while it runs
+
+
+@pytest.mark.bench
+def test_signal_fans_out_in_one_call_and_a_mixed_room_gets_every_message():
+    """Issue 13, item 6: `entraide bench signal` against the fake signal-cli daemon (100 ms a
+    call) and a mixed room; what is asserted is what the run did, not how fast this machine is."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "bench", "signal", "--quick", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode in (EXIT_OK, EXIT_MISSED), done.stderr[-2000:]
+    (result,) = json.loads(done.stdout)["results"]
+    assert result["scenario"] == "signal" and result["call_s"] == 0.1
+    assert result["send_calls_per_message"] == 1  # one multi-recipient send for the whole room
+    assert result["recipients_per_call"] == 7
+    assert result["mixed_complete"] and result["mixed_http_429"] == 0  # all 50 at all 9 others, no 429
+    assert result["multiple_of_one_call"] > 0 and result["mixed_telegram_s"] > 0 and result["mixed_signal_s"] > 0
+    assert (result["missed"] == []) == (result["verdict"] == "ok")
+    assert "signal" in bench.TARGETS and bench.target_of("signal")
 
 
 def test_overhead_compares_one_message_per_copy():

@@ -12,6 +12,10 @@ Scenarios (sizes shrink with --quick):
 - scale:      1,000 / 10,000 / 100,000 members (a tenth as many rooms) in the database: RSS,
               start-up with every schedule rebuilt, DB size, time to plan a 20:00 check-in
               wave; one result per size (--sizes to choose them).
+- signal:     an 8-member Signal room, 100 ms per signal-cli daemon call: time for all copies
+              of one message, as a multiple of one call (one multi-recipient send); then
+              room-burst's 50 messages into a room of 5 Telegram and 5 Signal members: the
+              same figures as room-burst, Telegram's limits on the Telegram side;
 - detector:   the crisis detector alone: p95 per message at 500 and 4,096 characters, and
               the resident memory it adds (bot/bench/detector.py). The overhead scenario
               already runs with the detector on: every relayed message goes through it.
@@ -44,6 +48,7 @@ from pathlib import Path
 from bot.cli.say import Say
 from bot.core.config import Config
 from bot.core.logs import RedactingFilter
+from bot.sandbox.fake_signal import FakeSignal, SignalPhone
 from bot.sandbox.fake_telegram import FakeTelegram, Limits
 from bot.sandbox.transport import FakeServer
 from bot.services.delivery import Delivery
@@ -56,6 +61,10 @@ TARGETS = {
     "scale": (
         "per size: RSS MB, start-up s, DB MB, wave plan s",
         "<= 300 MB, <= 5 s at 100,000 members; growth <= linear",
+    ),
+    "signal": (
+        "multiple of one daemon call; mixed-room burst seconds",
+        "multiple <= 2.0, 1 send call a message; mixed: all 50 at every member, <= 10 s, 0 x 429",
     ),
     "detector": ("p95 ms at 500 / 4096 chars; added RSS", "p95 <= 20 ms at 500, <= 60 ms at 4096, <= 150 MB"),
 }
@@ -160,17 +169,47 @@ class Receipts:
                 self.counts[phone.user_id] = self.counts.get(phone.user_id, 0) + 1
 
 
+class SignalReceipts:
+    """When each relayed line first showed on each Signal phone (read from the daemon's
+    recorder, latest revisions included: a coalesced copy may grow by edits)."""
+
+    def __init__(self, phones: list[SignalPhone]) -> None:
+        self.phones = phones
+        self.times: dict[tuple[str, str], float] = {}
+
+    def look(self) -> None:
+        now = time.perf_counter()
+        for phone in self.phones:
+            for message in phone.received():
+                for line in (message.text or "").split("\n"):
+                    if " : " in line or ": " in line:
+                        self.times.setdefault((phone.aci, line.rsplit(" ", 1)[-1]), now)
+
+    def has(self, phone: SignalPhone, token: str) -> bool:
+        return (phone.aci, token) in self.times
+
+
 @asynccontextmanager
 async def live_bot(
-    data_dir: Path, *, latency: float = 0.0, limits: Limits | None = None, fifo: bool = False, **config_changes
+    data_dir: Path,
+    *,
+    latency: float = 0.0,
+    limits: Limits | None = None,
+    fifo: bool = False,
+    daemon: FakeSignal | None = None,
+    **config_changes,
 ):
-    """The fake on 127.0.0.1 and the real bot polling it, as `entraide run` does."""
+    """The fake on 127.0.0.1 and the real bot polling it, as `entraide run` does; with
+    `daemon` (a fake signal-cli), the bot runs on Signal too, both behind one router."""
+    from bot.signal.inbound_run import SignalSide
     from bot.telegram.context import SERVICES_KEY
     from bot.telegram.runner import open_database, start_bot, stop_bot
 
     api = FakeTelegram()
     server = FakeServer(api)
     await server.start()
+    if daemon is not None:
+        config_changes.update(signal_rpc=await daemon.serve(), signal_account=daemon.account)
     config = Config(
         token=api.token,
         api_url=server.base_url,
@@ -185,15 +224,22 @@ async def live_bot(
         from bot.telegram.baseline import stock_rate_limiter
 
         options = {"rate_limiter": stock_rate_limiter(max_retries=5), "delivery_class": FifoDelivery}
-    app = await start_bot(config, db, **options)
+    side = SignalSide(config) if daemon is not None else None
+    if side is not None:
+        await side.connect()
+    app = await start_bot(config, db, signal=side, **options)
     api.latency, api.limits = latency, limits
     try:
         yield api, app.bot_data[SERVICES_KEY], app
     finally:
         api.latency, api.limits = 0.0, None
-        await stop_bot(app, drain_seconds=1)
+        if daemon is not None:
+            daemon.latency = 0.0
+        await stop_bot(app, drain_seconds=1, signal=side)
         await db.close()
         await server.stop()
+        if daemon is not None:
+            await daemon.stop()
 
 
 async def seat_members(
@@ -222,6 +268,28 @@ async def seat_members(
             await tx.members.set_active_room(member.id, room.id)
             phones.append(phone)
     return room.id, phones
+
+
+async def seat_signal_members(
+    services, daemon: FakeSignal, count: int, room_id: int | None = None, room_theme: str = "Banc d'essai"
+) -> tuple[int, list[SignalPhone]]:
+    """Signal members created straight in storage, keyed on their ACI like the inbound path
+    keys them; seated in `room_id` (or a new room)."""
+    from bot.signal.adapter import SIGNAL
+    from storage.members import Consents
+
+    phones = []
+    async with services.db.transaction() as tx:
+        if room_id is None:
+            room_id = (await tx.rooms.open(room_theme, "", min(12, max(2, count)), services.clock.day())).id
+        for index in range(count):
+            phone = daemon.phone(f"S{index}")
+            who = (SIGNAL, phone.aci)
+            member = await tx.members.create(who, who, "fr", Consents(rooms=True), 1, services.clock.day())
+            await tx.rooms.add_seat(room_id, member.id, f"Signal {index}", False, services.clock.day())
+            await tx.members.set_active_room(member.id, room_id)
+            phones.append(phone)
+    return room_id, phones
 
 
 async def wait_until(predicate, timeout: float) -> bool:
@@ -326,6 +394,99 @@ async def room_burst(work: Path, quick: bool) -> Result:
         "room-burst",
         {"seconds_to_all": round(elapsed, 2), "complete": done, "messages_received": copies, "http_429": too_many},
         {"all 50 at every member": done, "<= 10 s": elapsed <= 10, "0 x 429": too_many == 0},
+    )
+
+
+async def signal(work: Path, quick: bool) -> Result:
+    """Signal's fan-out (one multi-recipient call), then room-burst in a mixed room."""
+    progress("signal")
+    call = latency(0.1)
+    daemon = FakeSignal(receive_mode="manual")  # as README runs it: the bot subscribes
+    # One copy a message (coalescing, measured by the mixed burst below, would make the
+    # next message an edit of the last copy: still one call, but not a message's own).
+    unpaced = live_bot(work / "signal", daemon=daemon, per_chat_interval=0, overall_max_rate=0, coalesce_copies=False)
+    async with unpaced as (api, services, app):
+        _, phones = await seat_signal_members(services, daemon, 8)
+        receipts = SignalReceipts(phones[1:])
+
+        def arrived(token: str) -> bool:
+            receipts.look()
+            return all(receipts.has(p, token) for p in phones[1:])
+
+        await phones[0].send("bonjour warm")  # the first message waits for the crisis model to load
+        await wait_until(lambda: arrived("warm"), 60)
+        daemon.latency = call  # from here on, every daemon call takes this long
+        times, calls = [], []
+        for i in range(3 if quick else 5):
+            token = f"s{i}"
+            sends = daemon.counts["send"]
+            started = time.perf_counter()
+            await phones[0].send(f"bonjour {token}")
+            await wait_until(lambda token=token: arrived(token), 30)
+            times.append(max(receipts.times[(p.aci, token)] for p in phones[1:]) - started)
+            await asyncio.sleep(call * 2)  # the copies' calls are all answered
+            calls.append(daemon.counts["send"] - sends)
+        best = statistics.median(times)
+        widest = max((len(c.params.get("recipient") or []) for c in daemon.calls if c.method == "send"), default=0)
+    multiple = best / max(call, 1e-3)
+
+    progress("signal_mixed")
+    daemon = FakeSignal(receive_mode="manual")  # as README runs it: the bot subscribes
+    async with live_bot(work / "signal-mixed", daemon=daemon, latency=latency(0.0), limits=limits()) as (
+        api,
+        services,
+        app,
+    ):
+        telegram = Receipts(api)
+        room, members = await seat_members(services, api, 5)
+        _, signal_members = await seat_signal_members(services, daemon, 5, room_id=room)
+        signal_receipts = SignalReceipts(signal_members)
+        author, others = members[0], members[1:]
+        tokens = [f"m{i}" for i in range(50)]
+        started = time.perf_counter()
+        for token in tokens:
+            await author.send(f"rafale {token}")
+            signal_receipts.look()
+            await asyncio.sleep(0.1)
+
+        def complete() -> bool:
+            signal_receipts.look()
+            return all((p.user_id, t) in telegram.times for p in others for t in tokens) and all(
+                signal_receipts.has(p, t) for p in signal_members for t in tokens
+            )
+
+        done = await wait_until(complete, 120)
+        seen_telegram = [
+            telegram.times[(p.user_id, t)] for p in others for t in tokens if (p.user_id, t) in telegram.times
+        ]
+        seen_signal = [
+            signal_receipts.times[(p.aci, t)] for p in signal_members for t in tokens if signal_receipts.has(p, t)
+        ]
+        telegram_s = max(seen_telegram, default=started) - started
+        signal_s = max(seen_signal, default=started) - started
+        too_many = api.errors_sent[429]
+    elapsed = max(telegram_s, signal_s)
+    return judge(
+        "signal",
+        {
+            "call_s": call,
+            "median_s": round(best, 3),
+            "multiple_of_one_call": round(multiple, 2),
+            "send_calls_per_message": max(calls),
+            "recipients_per_call": widest,
+            "mixed_seconds_to_all": round(elapsed, 2),
+            "mixed_telegram_s": round(telegram_s, 2),
+            "mixed_signal_s": round(signal_s, 2),
+            "mixed_complete": done,
+            "mixed_http_429": too_many,
+        },
+        {
+            "multiple <= 2.0": multiple <= 2.0,
+            "1 send call a message": max(calls) == 1,
+            "mixed: all 50 at every member": done,
+            "<= 10 s": elapsed <= 10,
+            "0 x 429": too_many == 0,
+        },
     )
 
 
@@ -554,6 +715,7 @@ SCENARIOS = {
     "room-burst": room_burst,
     "burst": burst,
     "scale": scale,
+    "signal": signal,
     "detector": detector,
 }
 

@@ -98,7 +98,7 @@ class SignalScreen:
         return {"id": timestamp, "text": (text or "…")[:80]}
 
     def _bot_view(self, message: BotMessage) -> dict:
-        view = {
+        view: dict[str, object] = {
             "id": message.timestamp,
             "mine": False,
             "text": message.text or None,
@@ -120,7 +120,7 @@ class SignalScreen:
         return view
 
     def _own_view(self, own: Written) -> dict:
-        view = {
+        view: dict[str, object] = {
             "id": own.timestamp,
             "mine": True,
             "text": own.text,
