@@ -443,6 +443,7 @@ async def signal(work: Path, quick: bool) -> Result:
         signal_receipts = SignalReceipts(signal_members)
         author, others = members[0], members[1:]
         tokens = [f"m{i}" for i in range(50)]
+        daemon_sends = daemon.counts["send"]
         started = time.perf_counter()
         for token in tokens:
             await author.send(f"rafale {token}")
@@ -465,6 +466,7 @@ async def signal(work: Path, quick: bool) -> Result:
         telegram_s = max(seen_telegram, default=started) - started
         signal_s = max(seen_signal, default=started) - started
         too_many = api.errors_sent[429]
+        daemon_sends = daemon.counts["send"] - daemon_sends
     elapsed = max(telegram_s, signal_s)
     return judge(
         "signal",
@@ -477,6 +479,7 @@ async def signal(work: Path, quick: bool) -> Result:
             "mixed_seconds_to_all": round(elapsed, 2),
             "mixed_telegram_s": round(telegram_s, 2),
             "mixed_signal_s": round(signal_s, 2),
+            "mixed_daemon_sends": daemon_sends,
             "mixed_complete": done,
             "mixed_http_429": too_many,
         },
