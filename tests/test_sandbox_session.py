@@ -118,11 +118,21 @@ async def test_the_signal_phone_shares_a_room_with_the_telegram_phones(tmp_path)
         await samir.send("/start")
         first = await daemon.wait_for(lambda: [m for m in samir.phone.received() if "1️⃣" in m.text], 10)
         assert not first[0].attachments and "2️⃣" in first[0].text  # a numbered list, no buttons
-        for answer in ("1", "1", t("fr", "onboarding.consent_done")):
-            before = [(m.timestamp, m.latest) for m in samir.phone.received()]
-            await samir.send(answer)  # the number of a choice (or its words), typed
-            # The bot answers by editing its list (a new revision) or with a new message.
-            await daemon.wait_for(lambda b=before: [(m.timestamp, m.latest) for m in samir.phone.received()] != b, 10)
+
+        # The number of a choice (or its words), typed once its list is shown; the bot
+        # answers by editing its list (a new revision) or with a new message.
+        def shown_last(fragment):
+            received = samir.phone.received()
+            return bool(received) and fragment in received[-1].text
+
+        for shown, answer in (
+            ("1️⃣ J'ai lu", "1"),
+            ("1️⃣ J'ai 14 ans", "1"),
+            ("4️⃣", t("fr", "onboarding.consent_done")),
+        ):
+            await daemon.wait_for(lambda s=shown: shown_last(s), 10)
+            await samir.send(answer)
+        await daemon.wait_for(lambda: shown_last("1️⃣ Rejoindre"), 10)
         offer = plain_text(samir.phone.received()[-1].text)
         assert "1️⃣ Rejoindre n° 1" in offer  # onboarded: Fatou's room offered as choice 1
         await samir.send("1")
@@ -153,3 +163,65 @@ async def test_the_signal_phone_shares_a_room_with_the_telegram_phones(tmp_path)
         assert ids == sorted(ids)
         telegram = next(p for p in view["phones"] if p["slot"] == "alice")
         assert samir.phone.aci not in str(telegram) and "Samir" not in str(telegram)
+
+
+async def test_the_signal_phone_through_the_page_api_quotes_edits_deletes_and_refuses_bad_input(tmp_path):
+    """The page's calls for the Signal phone: a reply quotes the bot's copy (Alice's copy is
+    threaded under her line), an edit reaches Alice's copy, a delete for everyone takes it
+    down; someone else's message, a bool or a missing id changes nothing."""
+    import aiohttp
+
+    async with running(tmp_path) as box:
+        fatou, alice, samir, daemon = box.phones["fatou"], box.phones["alice"], box.signal, box.daemon
+        await onboard(fatou, box.invite_code)
+        await fatou.wait_text("Tu fais maintenant partie de l'animation", 10)
+        await fatou.command("/ouvrir", "Stress et argent | entre nous | 4")
+        await fatou.wait_text("Salle n° 1", 10)
+        await onboard(alice)
+        await alice.command("/rejoindre", "1")
+        await alice.wait_text("Bienvenue dans", 10)
+
+        api = f"{box.url}api/{samir.slot}"
+
+        def shown_last(fragment):
+            received = samir.phone.received()
+            return bool(received) and fragment in received[-1].text
+
+        async with aiohttp.ClientSession() as http:
+
+            async def post(path, **payload):
+                async with http.post(f"{api}/{path}", json=payload) as response:
+                    return response.status
+
+            assert await post("start") == 200
+            # Onboarding and joining by the numbers shown, each once its list is there.
+            for shown, answer in (("1️⃣ J'ai lu", "1"), ("1️⃣ J'ai 14 ans", "1"), ("4️⃣", "4"), ("1️⃣ Rejoindre", "1")):
+                await daemon.wait_for(lambda s=shown: shown_last(s), 10)
+                assert await post("send", text=answer) == 200
+            await daemon.wait_for(
+                lambda: any("Bienvenue dans" in plain_text(m.text) for m in samir.phone.received()), 10
+            )
+
+            await alice.send("Quelqu'un connaît une ACEF ?")
+            copy = await daemon.wait_for(
+                lambda: next((m for m in samir.phone.received() if "ACEF" in m.text), None), 10
+            )
+            assert await post("send", text="Oui, celle de mon quartier", reply_to=copy.timestamp) == 200
+            answer = await alice.wait_text("Oui, celle de mon quartier", 10)
+            assert "ACEF" in (answer.get("reply_to_message") or {}).get("text", "")  # threaded under her line
+
+            mine = next(w for w in samir.written if w.text == "Oui, celle de mon quartier")
+            assert await post("edit", message_id=copy.timestamp, text="pas à moi") == 403  # the bot's copy
+            assert await post("edit", message_id=True, text="x") == 403
+            assert await post("delete", message_id="nope") == 403
+            assert await post("send", text="   ") == 400
+            assert await post("press", message_id=copy.timestamp, data="x") == 404  # no buttons on Signal
+            assert await post("edit", message_id=mine.timestamp, text="Oui, celle du quartier Centre-Sud") == 200
+            await alice.wait_text("Oui, celle du quartier Centre-Sud", 10)
+            copies = [m for m in alice.received() if "Oui, celle" in (m.get("text") or "")]
+            assert len(copies) == 1  # edited in place, not sent again
+
+            assert await post("delete", message_id=mine.timestamp) == 200
+            await alice.wait_for(lambda p: not any("Centre-Sud" in (m.get("text") or "") for m in p.received()), 10)
+            async with http.get(f"{api}/file/{mine.timestamp}") as response:
+                assert response.status == 404

@@ -13,6 +13,7 @@ import re
 
 from bot.sandbox.fake_telegram import Phone
 from bot.sandbox.signal_screen import SignalScreen
+from locales.typography import plain
 
 log = logging.getLogger("entraide.sandbox.demo")
 PAUSE = 1.2
@@ -43,16 +44,17 @@ async def _signal_answer(screen: SignalScreen, text: str, expected: str, pause: 
     await asyncio.sleep(pause / 2)
     await screen.send(text)
     daemon = screen.phone.daemon
-    await daemon.wait_for(lambda: any(expected in m.text for m in screen.phone.received()[-2:]), timeout)
+    wanted = plain(expected)
+    await daemon.wait_for(lambda: any(wanted in plain(m.text) for m in screen.phone.received()[-1:]), timeout)
 
 
 async def _signal_joins(screen: SignalScreen, pause: float) -> None:
     """Onboarding and joining the room offered first, by numbers, as on Signal."""
     await _signal_answer(screen, "/start", "1️⃣", pause)
-    await _signal_answer(screen, "1", "14", pause)
+    await _signal_answer(screen, "1", "J'ai 14 ans", pause)
     await _signal_answer(screen, "1", "4️⃣", pause)
-    await _signal_answer(screen, "4", "1️⃣", pause)
-    await _signal_answer(screen, "1", "Bienvenue dans", pause)
+    await _signal_answer(screen, "4", "1️⃣ Rejoindre", pause)
+    await _signal_answer(screen, "1", "Bienvenue dans «", pause)
 
 
 async def play(sandbox) -> None:
