@@ -222,3 +222,15 @@ def test_the_tokenizer_gives_the_packages_own_token_ids():
     assert ours.ids(texts) == expected
     assert [ours.ids([text])[0] for text in texts[-50:]] == expected[-50:]
     assert ours.vocab_size == theirs.vocab_size == 128_000
+
+
+def test_fires_is_any_rule_matching_one_sentence():
+    """`fires` searches each list of rules as one expression: the same answer as `match`."""
+    from bot.services.risk import corpus
+    from bot.services.risk.rules import fires, fires_on
+
+    for line in corpus.split("train"):
+        for sentence in sentences(line.text) or [line.text]:
+            normalized = normalize(sentence)
+            assert fires_on(normalized, sentence) == (match(normalized, sentence) is not None), sentence
+    assert fires("Bonne journée. Je veux mourir.") and not fires("Bonne journée à tous.")

@@ -121,6 +121,8 @@ _EN = [
 _FR_RE = [re.compile(p) for p in _FR]
 _QUESTION_RE = [re.compile(p) for p in _QUESTION]
 _EN_RE = [re.compile(p) for p in _EN]
+# The same rules as one expression per list, for `fires`: one search finds whether any fires.
+_FR_ANY, _QUESTION_ANY, _EN_ANY = (re.compile("|".join(f"(?:{p})" for p in group)) for group in (_FR, _QUESTION, _EN))
 
 
 def without_lookalikes(normalized: str) -> str:
@@ -149,6 +151,19 @@ def match(normalized: str, question: str = "") -> str | None:
     return None
 
 
+def fires_on(normalized: str, question: str = "") -> bool:
+    """Does a rule fire on this normalised text (`match` is not None, in one search a list)?"""
+    text = without_lookalikes(normalized)
+    if not text or _PAST.search(text):
+        return False
+    return bool(
+        _FR_ANY.search(lemmas(text))
+        or _FR_ANY.search(text)
+        or _EN_ANY.search(text)
+        or ("?" in question and _QUESTION_ANY.search(text))
+    )
+
+
 def fires(text: str) -> bool:
     """Does any rule fire on any sentence of this message?"""
-    return any(match(normalize(sentence), sentence) for sentence in sentences(text) or [text])
+    return any(fires_on(normalize(sentence), sentence) for sentence in sentences(text) or [text])
