@@ -206,3 +206,14 @@ def warm_up(scratch: Path | None = None) -> None:
     """Load the model and the head (at start, so the first message is not slow)."""
     embedder()._load(scratch)
     head()
+    _release_freed_memory()
+
+
+def _release_freed_memory() -> None:
+    """Hand back to the system what loading freed (glibc keeps a thread's freed blocks)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass

@@ -99,6 +99,9 @@ class Tokenizer(UsePureTokenizer):
         self._lock = threading.Lock()
         self._count = len(scores)
         self._normalizer = _Normalizer(charsmap)
+        # Its double-array trie as 32-bit integers (0.2 MB) rather than a tuple of Python ints (1.6 MB).
+        if self._normalizer._units is not None:
+            self._normalizer._units = array("I", self._normalizer._units)
 
     @property
     def vocab_size(self) -> int:
