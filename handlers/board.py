@@ -10,7 +10,7 @@ from bot.core.errors import Refusal
 from bot.telegram.adapter import message_of
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import MEMBER_COMMANDS
-from handlers.common import add_commands, answer_press, args_text, button, pressed, require_member, send
+from handlers.common import add_commands, answer_press, args_text, button, new_message, pressed, require_member, send
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS}
 _WITHDRAW, _MODERATE = presses.BOARD_WITHDRAW, presses.BOARD_MODERATE
@@ -20,7 +20,7 @@ async def share(update: Update, context: EntraideContext) -> None:
     """`/partager titre | quelques lignes | lien`: a tip or a resource for the room."""
     member = require_member(context)
     reply = await context.services.board.share(
-        member, args_text(update), message_of(update.message.chat_id, update.message.message_id)
+        member, args_text(update), message_of(new_message(update).chat_id, new_message(update).message_id)
     )
     await send(update, context, reply)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core.buttons import plain
@@ -16,7 +17,8 @@ from bot.telegram.adapter import chat_of, message_of
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import Command
 
-Callback = Callable[[Update, EntraideContext], Awaitable[None]]
+# A handler; those of a conversation return its next state.
+Callback = Callable[[Update, EntraideContext], Coroutine[Any, Any, object]]
 
 # Commands only from new messages in private chats: an edited "/fermer" must not run twice.
 COMMAND_FILTER = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
@@ -46,23 +48,53 @@ def pressed(context: EntraideContext) -> str:
     return context.press or ""
 
 
+def new_message(update: Update) -> Message:
+    """The new message a command or message handler was given (its filters let no other update through)."""
+    message = update.message
+    assert message is not None, "a message handler was given an update without a new message"
+    return message
+
+
+def query_of(update: Update) -> CallbackQuery:
+    """The press a button handler was given."""
+    query = update.callback_query
+    assert query is not None, "a button handler was given an update without a press"
+    return query
+
+
+def chat_id_of(update: Update) -> int:
+    """Telegram's id of the chat the update came from (the handlers here only see private chats)."""
+    where = update.effective_chat
+    assert where is not None, "a handler was given an update without a chat"
+    return where.id
+
+
+def user_id_of(update: Update) -> int:
+    user = update.effective_user
+    assert user is not None, "a handler was given an update without a person"
+    return user.id
+
+
 def args_text(update: Update) -> str:
     """Everything after the command word, as typed (not split on spaces)."""
-    text = update.effective_message.text or ""
+    message = update.effective_message
+    text = (message.text if message is not None else None) or ""
     parts = text.split(maxsplit=1)
     return parts[1] if len(parts) > 1 else ""
 
 
 def chat(update: Update) -> ChatRef:
     """The chat the update came from."""
-    return chat_of(update.effective_chat.id)
+    return chat_of(chat_id_of(update))
 
 
 def replied(update: Update) -> MessageRef | None:
     """The message the person's message replies to, if any."""
     message = update.effective_message
-    reply = message.reply_to_message
-    return message_of(message.chat_id, reply.message_id) if reply else None
+    reply = message.reply_to_message if message is not None else None
+    if message is None or reply is None:
+        return None
+    return message_of(message.chat_id, reply.message_id)
 
 
 def pressed_message(update: Update) -> MessageRef | None:
@@ -89,5 +121,5 @@ async def send(update: Update, context: EntraideContext, reply: Reply | None) ->
 async def answer_press(update: Update, context: EntraideContext, reply: Reply | None) -> None:
     """Answer a button press: acknowledge it, then edit the message in place or send anew."""
     await context.services.answers.pressed(
-        chat(update), update.callback_query.id, pressed_message(update), reply, member_id=member_id(context)
+        chat(update), query_of(update).id, pressed_message(update), reply, member_id=member_id(context)
     )

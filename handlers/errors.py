@@ -52,7 +52,11 @@ async def on_error(update: object, context: EntraideContext) -> None:
             log.warning("delivery failed while handling an update: %s", type(error).__name__)
         else:
             # The traceback's code lines only: an exception's message may quote what was typed.
-            log.error("handler failed: %s\n%s", type(error).__name__, "".join(traceback.format_tb(error.__traceback__)))
+            log.error(
+                "handler failed: %s\n%s",
+                type(error).__name__,
+                "".join(traceback.format_tb(error.__traceback__ if error else None)),
+            )
         text = services.t(locale, "common.oops")
     try:
         if update.callback_query is not None:

@@ -79,7 +79,7 @@ def _action(update: Update) -> str | None:
 def _is_onboarding(update: Update) -> bool:
     if update.callback_query:
         return plain(update.callback_query.data).startswith("ob:")
-    text = update.message.text if update.message else ""
+    text = (update.message.text if update.message else None) or ""
     return bool(text) and text.split()[0].split("@")[0] == "/start"
 
 

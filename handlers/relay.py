@@ -11,7 +11,7 @@ from bot.telegram.adapter import media_of, message_of
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import MEMBER_COMMANDS
 from handlers.choices import answered_a_list
-from handlers.common import add_commands, replied, require_member, send
+from handlers.common import add_commands, new_message, replied, require_member, send
 
 DELETE = next(c for c in MEMBER_COMMANDS if c.fr == "supprimer")
 
@@ -56,7 +56,7 @@ async def relay(update: Update, context: EntraideContext) -> None:
     if await answered_a_list(update, context):
         return
     member = require_member(context)
-    await send(update, context, await context.services.relay.relay(member, incoming(update.message)))
+    await send(update, context, await context.services.relay.relay(member, incoming(new_message(update))))
 
 
 async def edited(update: Update, context: EntraideContext) -> None:
@@ -64,6 +64,7 @@ async def edited(update: Update, context: EntraideContext) -> None:
     if context.member is None:
         return
     message = update.edited_message
+    assert message is not None  # the handler's filter: edits only
     text = message.text if message.text is not None else (message.caption or "")
     await context.services.relay.edit(context.member, message_of(message.chat_id, message.message_id), text)
 

@@ -10,7 +10,18 @@ from bot.ports.replies import Reply
 from bot.telegram.adapter import set_facilitator_menu
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import MEMBER_COMMANDS
-from handlers.common import add_commands, answer_press, args_text, button, chat, pressed, require_member, send
+from handlers.common import (
+    add_commands,
+    answer_press,
+    args_text,
+    button,
+    chat,
+    chat_id_of,
+    pressed,
+    require_member,
+    send,
+    user_id_of,
+)
 
 START, HELP, LANGUAGE = (next(c for c in MEMBER_COMMANDS if c.fr == name) for name in ("start", "aide", "langue"))
 
@@ -24,9 +35,7 @@ async def start(update: Update, context: EntraideContext) -> None:
 
 async def onboarding_press(update: Update, context: EntraideContext) -> None:
     """A button of the onboarding flow (language, charter, age, consents)."""
-    step = await context.services.onboarding.press(
-        pressed(context), update.effective_user.id, chat(update), context.member
-    )
+    step = await context.services.onboarding.press(pressed(context), user_id_of(update), chat(update), context.member)
     if step is None:
         raise Refusal("common.stale_button")
     await answer_press(update, context, step.reply)
@@ -35,7 +44,7 @@ async def onboarding_press(update: Update, context: EntraideContext) -> None:
 
 async def _after(update: Update, context: EntraideContext, step) -> None:
     if step.became_facilitator and step.member is not None:
-        await set_facilitator_menu(context.bot, context.services.t, update.effective_chat.id, step.member.locale)
+        await set_facilitator_menu(context.bot, context.services.t, chat_id_of(update), step.member.locale)
 
 
 async def help_command(update: Update, context: EntraideContext) -> None:
@@ -60,7 +69,7 @@ async def language_press(update: Update, context: EntraideContext) -> None:
     context.locale = choice
     await answer_press(update, context, Reply(context.services.t(choice, "language.set")))
     if member.is_facilitator:
-        await set_facilitator_menu(context.bot, context.services.t, update.effective_chat.id, choice)
+        await set_facilitator_menu(context.bot, context.services.t, chat_id_of(update), choice)
 
 
 def register(app: Application) -> None:

@@ -26,6 +26,7 @@ from handlers.common import (
     answer_press,
     args_text,
     button,
+    new_message,
     pressed,
     require_member,
     send,
@@ -47,14 +48,14 @@ async def begin(update: Update, context: EntraideContext) -> int:
 
 async def title(update: Update, context: EntraideContext) -> int:
     member = require_member(context)
-    await send(update, context, context.services.workshops.set_title(member, update.message.text))
+    await send(update, context, context.services.workshops.set_title(member, new_message(update).text or ""))
     return WHEN
 
 
 async def when(update: Update, context: EntraideContext) -> int:
     member = require_member(context)
     try:
-        reply = await context.services.workshops.set_when(member, update.message.text, parse_when)
+        reply = await context.services.workshops.set_when(member, new_message(update).text or "", parse_when)
     except DateError as error:
         await send(update, context, Reply(context.services.t(member.locale, error.key)))
         return WHEN
@@ -81,7 +82,7 @@ async def description(update: Update, context: EntraideContext) -> int:
     if update.callback_query is not None:
         await answer_press(update, context, await workshops.save(member, ""))
     else:
-        await send(update, context, await workshops.save(member, update.message.text))
+        await send(update, context, await workshops.save(member, new_message(update).text or ""))
     return ConversationHandler.END
 
 

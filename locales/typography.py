@@ -98,6 +98,13 @@ def _escape(text: str) -> str:
     return "".join(_UNESCAPES.get(c, c) for c in text)
 
 
+def _string(line: str) -> re.Match[str]:
+    """The string of a line `_entries` found one on."""
+    match = _STRING.match(line)
+    assert match is not None
+    return match
+
+
 def _entries(lines: list[str]):
     """(indices of the msgstr string lines of one entry, is_header) for every entry."""
     current: list[int] = []
@@ -130,7 +137,7 @@ def messages(path: Path) -> list[str]:
     """Every translated string of a .po file (each plural form on its own)."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return [
-        "".join(_unescape(_STRING.match(lines[i]).group("body")) for i in indices)
+        "".join(_unescape(_string(lines[i]).group("body")) for i in indices)
         for indices, header in _entries(lines)
         if not header
     ]
@@ -145,7 +152,7 @@ def fix_file(path: Path, locale: str) -> bool:
             continue
         parts = []
         for i in indices:
-            match = _STRING.match(lines[i])
+            match = _string(lines[i])
             parts.append((i, match.group("head") or "", _unescape(match.group("body"))))
         whole = "".join(text for _, _, text in parts)
         fixed = fix_text(whole, locale)

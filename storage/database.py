@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import aiosqlite
 import sqlcipher3
@@ -265,18 +265,20 @@ class Tx:
         return (await self._write(sql, params)).rowcount
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
-        return int((await self._write(sql, params)).lastrowid)
+        row_id = (await self._write(sql, params)).lastrowid
+        assert row_id is not None  # an INSERT sets it
+        return row_id
 
     async def _write(self, sql: str, params: Iterable[Any]) -> aiosqlite.Cursor:
         self.changed_watched = self.changed_watched or touches_watched(sql)
         return await self.conn.execute(sql, tuple(params))
 
     async def one(self, sql: str, params: Iterable[Any] = ()) -> tuple | None:
-        rows = await self.conn.execute_fetchall(sql, tuple(params))
+        rows = cast(list[tuple], await self.conn.execute_fetchall(sql, tuple(params)))  # no row factory: tuples
         return rows[0] if rows else None
 
     async def all(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-        return list(await self.conn.execute_fetchall(sql, tuple(params)))
+        return list(cast(list[tuple], await self.conn.execute_fetchall(sql, tuple(params))))
 
     async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         row = await self.one(sql, params)
@@ -379,7 +381,7 @@ class Database:
         if now - self._outside_checked >= outside_every:
             self._outside_checked = now
             # A counter read: no need to wait for the transaction in progress, if any.
-            rows = await self._conn.execute_fetchall("PRAGMA data_version")
+            rows = list(await self._conn.execute_fetchall("PRAGMA data_version"))
             version = rows[0][0]
             if self._data_version is not None and version != self._data_version:
                 self._changes += 1
@@ -450,6 +452,7 @@ class Database:
             cursor = await self._conn.execute("SELECT coalesce(max(version), 0) FROM schema_version")
             row = await cursor.fetchone()
             await cursor.close()
+        assert row is not None  # an aggregate always has its row
         return int(row[0])
 
     async def migrate(self) -> list[int]:
@@ -460,7 +463,9 @@ class Database:
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_day TEXT NOT NULL)"
             )
             cursor = await self._conn.execute("SELECT coalesce(max(version), 0) FROM schema_version")
-            current = int((await cursor.fetchone())[0])
+            row = await cursor.fetchone()
+            assert row is not None  # an aggregate always has its row
+            current = int(row[0])
             await cursor.close()
             for number, _name, sql in _migrations():
                 if number <= current:
@@ -482,7 +487,7 @@ class Database:
         only writer of such tables, so ids count on from the largest one at first use."""
         if table not in self._next_ids:
             async with self._lock:
-                rows = await self._conn.execute_fetchall(f"SELECT coalesce(max(id), 0) FROM {table}")
+                rows = list(await self._conn.execute_fetchall(f"SELECT coalesce(max(id), 0) FROM {table}"))
             self._next_ids.setdefault(table, rows[0][0] + 1)
         self._next_ids[table] += 1
         return self._next_ids[table] - 1
@@ -571,6 +576,7 @@ class Database:
             cursor = await self._conn.execute("PRAGMA integrity_check")
             row = await cursor.fetchone()
             await cursor.close()
+        assert row is not None  # integrity_check always answers
         return str(row[0])
 
     async def checkpoint(self) -> None:

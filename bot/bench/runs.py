@@ -41,9 +41,11 @@ import tempfile
 import textwrap
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.cli.say import Say
 from bot.core.config import Config
@@ -71,7 +73,7 @@ TARGETS = {
 
 
 # Emulated Telegram conditions, changed by --latency, --per-chat and --overall.
-CONDITIONS = {"latency": None, "per_chat": 1.0, "overall": 30.0}
+CONDITIONS: dict[str, Any] = {"latency": None, "per_chat": 1.0, "overall": 30.0}
 
 
 def limits() -> Limits:
@@ -219,7 +221,7 @@ async def live_bot(
         **config_changes,
     )
     db = await open_database(config)
-    options = {}
+    options: dict[str, Any] = {}
     if fifo:
         from bot.telegram.baseline import stock_rate_limiter
 
@@ -674,6 +676,7 @@ async def scale_child(data_dir: Path) -> None:
     app = await start_bot(config, db, delivery_class=PlanOnlyDelivery)
     startup = time.perf_counter() - started
     services = app.bot_data[SERVICES_KEY]
+    assert app.job_queue is not None
     jobs = len(app.job_queue.jobs()) + len(services.scheduler)
     rss_started = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     async with db.transaction() as tx:
@@ -712,7 +715,7 @@ async def detector(work: Path, quick: bool) -> Result:
     return judge("detector", values, bench_crisis.checks(values))
 
 
-SCENARIOS = {
+SCENARIOS: dict[str, Callable[[Path, bool], Awaitable[Result | list[Result]]]] = {
     "overhead": overhead,
     "fan-out": fan_out,
     "room-burst": room_burst,
@@ -758,7 +761,7 @@ def logs_as_progress():
 
 
 async def run(names: list[str], quick: bool) -> list[Result]:
-    results = []
+    results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="entraide-bench-") as work:
         for name in names:
             try:

@@ -15,6 +15,7 @@ import signal
 import sys
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 from bot.cli.say import Say, operator_locale  # noqa: F401  (operator_locale: part of the CLI's interface)
 from bot.core.config import Config, ConfigError
@@ -375,7 +376,9 @@ def cmd_crisis_eval(args: argparse.Namespace, config: Config) -> int:
 def parser(say: Say | None = None) -> argparse.ArgumentParser:
     say = say or Say()
     top = OperatorParser(prog="entraide", description=say("description"), say=say)
-    verbs = top.add_subparsers(dest="verb", required=True, parser_class=partial(OperatorParser, say=say))
+    # argparse only calls parser_class(**options): a partial with the words does.
+    sub_parser = cast("type[OperatorParser]", partial(OperatorParser, say=say))
+    verbs = top.add_subparsers(dest="verb", required=True, parser_class=sub_parser)
     run = verbs.add_parser("run", help=say("run_help"), description=say("run_help"))
     run.add_argument("--port", type=int, default=8765, help=say("run_port"))
     run.add_argument("--demo", action="store_true", help=say("run_demo"))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from bot.core.i18n import Translator
 
 
-def operator_locale(env: dict[str, str] | None = None) -> str:
+def operator_locale(env: Mapping[str, str] | None = None) -> str:
     """The operator's language, as POSIX looks for it: LC_ALL, LC_MESSAGES, then LANG."""
     env = os.environ if env is None else env
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):

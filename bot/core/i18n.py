@@ -58,7 +58,7 @@ def read_catalog(locale: str) -> Catalog:
         if not m.id:
             continue
         if m.pluralizable:
-            if all(m.string):
+            if isinstance(m.string, (list, tuple)) and all(m.string):
                 plurals[str(m.id[0])] = tuple(str(s) for s in m.string)
         elif m.string:
             messages[str(m.id)] = str(m.string)

@@ -74,7 +74,7 @@ class _Live:
         depth = GaugeMetricFamily(
             "entraide_delivery_queue_depth", "Deliveries waiting, per priority", labels=["priority"]
         )
-        queued = self.metrics.delivery.depth_by_priority() if self.metrics.delivery is not None else {}
+        queued: dict[int, int] = self.metrics.delivery.depth_by_priority() if self.metrics.delivery is not None else {}
         for priority, name in PRIORITY_NAMES.items():
             depth.add_metric([name], queued.get(priority, 0))
         yield depth

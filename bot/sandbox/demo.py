@@ -68,7 +68,9 @@ async def play(sandbox) -> None:
         await fatou.wait_text("Tu fais maintenant partie de l'animation", timeout=10)
         await fatou.command("/ouvrir", "Stress et argent | Parler d'argent sans gêne | 8")
         opened = await fatou.wait_text("Salle n°", timeout=10)
-        room = re.search(r"n°\s*(\d+)", opened["text"]).group(1)
+        number = re.search(r"n°\s*(\d+)", opened["text"])
+        assert number is not None, "the bot names the room it opened"
+        room = number.group(1)
         await asyncio.sleep(pause)
         await _onboard(alice, "fr", pause)
         await _button(alice, f"join:{room}", pause)  # the join button at the end of onboarding

@@ -955,7 +955,7 @@ class Phone:
         """Send a sticker, voice, video, animation, document, audio or video_note."""
         stored = self.api.store_file(data, kind, (extra or {}).get("file_name"))
         body = {"file_id": stored.file_id, "file_unique_id": stored.unique_id, **(extra or {})}
-        defaults = {
+        defaults: dict[str, dict[str, object]] = {
             "sticker": {"width": 512, "height": 512, "is_animated": False, "is_video": False, "type": "regular"},
             "voice": {"duration": 3},
             "video": {"width": 320, "height": 240, "duration": 2},

@@ -12,6 +12,7 @@ import secrets
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from telegram.ext import Application
 
@@ -21,6 +22,10 @@ from bot.sandbox.fake_telegram import FakeTelegram, Phone
 from bot.sandbox.signal_screen import SignalScreen
 from bot.sandbox.transport import FakeServer
 from bot.telegram.context import SERVICES_KEY
+
+if TYPE_CHECKING:
+    from bot.core.i18n import Translator
+    from bot.services import Services
 
 SANDBOX_BOT_USERNAME = "entraide_sandbox_bot"
 SANDBOX_SIGNAL_NUMBER = "+15550100123"  # the fake daemon's account: a 555-01xx number, fictional
@@ -60,7 +65,7 @@ class Sandbox:
         self.app: Application | None = None
         self._reset = asyncio.Event()
         self.language = "fr"
-        self.translator = None
+        self.translator: Translator | None = None
         from bot.sandbox.web import attach
 
         attach(self)
@@ -168,7 +173,8 @@ class Sandbox:
             bot_stop = asyncio.Event()
             ready = asyncio.Event()
 
-            def on_ready(app: Application, ready: asyncio.Event = ready) -> None:
+            def on_ready(app: Application | Services, ready: asyncio.Event = ready) -> None:
+                assert isinstance(app, Application)  # the sandbox is the Telegram side
                 self.app = app
                 ready.set()
 
@@ -190,6 +196,7 @@ class Sandbox:
                 await self._wipe()
 
     async def _after_start(self) -> None:
+        assert self.app is not None, "called once the bot is ready"
         services = self.app.bot_data[SERVICES_KEY]
         code = await services.invites.create()
         if self._demo_due:

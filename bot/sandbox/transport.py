@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from telegram.request import BaseRequest, RequestData
 
 from bot.sandbox.fake_telegram import FakeTelegram, NamedBytes
@@ -142,6 +142,8 @@ class FakeServer:
         elif request.content_type.startswith("multipart/"):
             reader = await request.multipart()
             async for part in reader:
+                if not isinstance(part, BodyPartReader) or part.name is None:
+                    continue  # the Bot API sends no nested multipart and no unnamed field
                 if part.filename is not None:
                     files[part.name] = NamedBytes(bytes(await part.read()), part.filename)
                 else:

@@ -17,7 +17,7 @@ from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator
 from bot.core.text import labelled, mark_lines
-from bot.ports.refs import MessageRef
+from bot.ports.refs import MessageRef, chat_ref
 from bot.ports.replies import Reply
 from bot.ports.transport import Button
 from bot.services.notify import Notifier
@@ -86,9 +86,10 @@ def parse_share(text: str) -> tuple[str, str, str]:
     if not title:
         raise Refusal("board.usage")
     if link:
-        link = normalise_link(link)
-        if link is None:
+        normalised = normalise_link(link)
+        if normalised is None:
             raise Refusal("board.bad_link")
+        link = normalised
     if len(title) > MAX_TITLE or len(body) > MAX_BODY or len(link) > MAX_LINK:
         raise Refusal("board.too_long", title=MAX_TITLE, body=MAX_BODY)
     return title, body, link
@@ -130,7 +131,7 @@ class BoardService:
         async with self.db.transaction() as tx:
             room_id = member.active_room_id
             room = await tx.rooms.get(room_id) if room_id else None
-            seat = await tx.rooms.seat(room_id, member.id) if room else None
+            seat = await tx.rooms.seat(room.id, member.id) if room else None
             if room is None or seat is None or room.is_support or not room.is_open:
                 raise Refusal("board.no_room")
         combined = "\n".join(p for p in (title, body, link) if p)
@@ -178,16 +179,17 @@ class BoardService:
         text = self.t(locale, "board.resources_title") + "\n" + self.t(locale, "safety.resources")
         async with self.db.transaction() as tx:
             room = await tx.rooms.get(member.active_room_id) if member.active_room_id else None
-            seated = room is not None and await tx.rooms.seat(room.id, member.id) is not None
-            entries = await tx.board.of_room(room.id) if seated and not room.is_support else []
-        if not seated or room.is_support:
+            if room is not None and await tx.rooms.seat(room.id, member.id) is None:
+                room = None  # not seated there
+            entries = await tx.board.of_room(room.id) if room is not None and not room.is_support else []
+        if room is None or room.is_support:
             return Reply(text + "\n\n" + self.t(locale, "board.no_board"))
         if not entries:
             return Reply(text + "\n\n" + self.t(locale, "board.empty", theme=room.theme))
         lines = [text, self.t(locale, "board.title", theme=room.theme)]  # one blank line between blocks
         lines += [self._entry_text(locale, e) for e in entries]
         buttons = None
-        short = self.notifier.transport.capabilities_for(member.chat).short
+        short = self.notifier.transport.capabilities_for(chat_ref(member.chat)).short
         if member.is_facilitator:
             buttons = [
                 [

@@ -23,6 +23,7 @@ from bot.core.errors import Refusal
 from bot.core.i18n import BABEL_LOCALES, Translator, format_day
 from bot.monitoring import metrics
 from bot.ports.priorities import PLANNING, PRIORITY
+from bot.ports.refs import chat_ref
 from bot.ports.replies import Reply
 from bot.ports.scheduler import Scheduler
 from bot.ports.transport import Button, Transport
@@ -317,7 +318,7 @@ class CheckinService:
                 return await tx.checkins.claim_day(member.id, day)
 
         async def send() -> None:
-            await self.transport.send(member.chat, text, buttons=buttons)
+            await self.transport.send(chat_ref(member.chat), text, buttons=buttons)
             metrics.checkin_sent()
 
         job = claimed_once(claim_day, send) if claim else send

@@ -157,7 +157,8 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo, locale: str = "fr") -> da
     iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})[ t](\d{1,2}):(\d{2})(?::\d{2})?", raw.lower())
     if iso:
         try:
-            moment = datetime(*map(int, iso.groups()), tzinfo=tz)
+            year, month, day_n, hour, minute = map(int, iso.groups())
+            moment = datetime(year, month, day_n, hour, minute, tzinfo=tz)
         except ValueError as exc:
             raise DateError("dates.nonsense") from exc
         return _future(moment, local_now)
@@ -199,9 +200,9 @@ def _take_day(rest: str, now: datetime, at: time | None, locale: str) -> date:
         words = words[1:]
     numeric = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?", " ".join(words))
     if numeric:
-        first, second, year = numeric.groups()
-        day_n, month = (int(second), int(first)) if locale == "en" else (int(first), int(second))
-        return _dated(day_n, month, year, today)
+        first, second, given_year = numeric.groups()
+        numeric_day, numeric_month = (int(second), int(first)) if locale == "en" else (int(first), int(second))
+        return _dated(numeric_day, numeric_month, given_year, today)
     day_n = month = year = None
     for word in words:
         if word.isdigit() and len(word) == 4:

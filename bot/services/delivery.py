@@ -62,7 +62,7 @@ class Delivery:
         live_backlog: int = 20,
         pacer=None,
     ) -> None:
-        self._lanes: dict[int, _Lane] = {}
+        self._lanes: dict[Hashable, _Lane] = {}
         self._low: list = []
         self._low_sequence = 0
         self._pacer = pacer  # has `async ready(chat)`: the rate limiter's per-chat pacing (chat: a ChatRef)

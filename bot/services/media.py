@@ -14,8 +14,8 @@ MAX_SIDE = 2560
 def strip_photo(data: bytes) -> bytes:
     """Decode and re-encode as JPEG with no metadata; orientation is applied to the pixels."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image = ImageOps.exif_transpose(image)
+        with Image.open(io.BytesIO(data)) as opened:
+            image = ImageOps.exif_transpose(opened)
             image = image.convert("RGB")
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             clean = Image.new("RGB", image.size)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from bot.core.i18n import Translator
 from bot.core.text import Entity
+from bot.ports.refs import chat_ref
 from bot.ports.transport import Keyboard, Transport
 from bot.services.delivery import LIVE, Delivery
 from storage.members import Member
@@ -40,6 +41,6 @@ class Notifier:
         entities: Sequence[Entity] = (),
     ) -> None:
         async def job() -> None:
-            await self.transport.send(member.chat, text, buttons=buttons, protect=protect, entities=entities)
+            await self.transport.send(chat_ref(member.chat), text, buttons=buttons, protect=protect, entities=entities)
 
         self.delivery.submit(member.chat, job, member.id, priority=priority)

@@ -23,6 +23,7 @@ from bot.services.rooms import display_theme
 from bot.services.workshops import when_text
 from storage.database import Database
 from storage.members import Member
+from storage.relays import MessageId
 
 _FIELDS = {1: "reminders", 2: "checkins", 4: "alerts"}
 
@@ -54,7 +55,7 @@ class PrivacyService:
         self.relay = relay  # takes relayed copies down
         self.scheduler = scheduler  # spreads an erasure's rooms in time
         self.unlink_window = unlink_window
-        self._waiting: dict[str, object] = {}  # scheduler name -> an erasure's job not run yet
+        self._waiting: dict[str, Callable[[], Awaitable[None]]] = {}  # scheduler name -> an erasure's job not run yet
 
     def overview(self, member: Member) -> Reply:
         """`/confidentialite`: plain words, and a toggle for each optional consent."""
@@ -85,6 +86,7 @@ class PrivacyService:
         async with self.db.transaction() as tx:
             await tx.members.set_consents(member.id, changed, CONSENT_VERSION)
             refreshed = await tx.members.get(member.id)
+        assert refreshed is not None  # the member whose consents were just written
         if field == "checkins" and self.on_checkins_changed is not None:
             await self.on_checkins_changed(member.id)
         reply = self.overview(refreshed)
@@ -144,14 +146,14 @@ class PrivacyService:
             k("rooms"): [
                 {
                     k("room"): s.room_id,
-                    k("theme"): display_theme(t, locale, room_rows[s.room_id]) if room_rows[s.room_id] else None,
-                    k("kind"): k(f"kind_{room_rows[s.room_id].kind}") if room_rows[s.room_id] else None,
+                    k("theme"): display_theme(t, locale, room) if room else None,
+                    k("kind"): k(f"kind_{room.kind}") if room else None,
                     k("pseudonym"): s.pseudonym,
                     k("facilitator"): yes_no(s.is_facilitator),
                     k("muted_until"): moment(s.muted_until),
                     k("warnings"): s.warnings,
                 }
-                for s in seats
+                for s, room in [(s, room_rows[s.room_id]) for s in seats]
             ],
             k("waiting_lists"): [{k("room"): r, k("theme"): theme, k("since_day"): d} for r, theme, d in waiting],
             k("removed_from_rooms"): banned_from,
@@ -212,7 +214,7 @@ class PrivacyService:
         (bot/services/spread.py): all at once, they would link the person's pseudonyms."""
         async with self.db.transaction() as tx:
             relays = await tx.relays.authored(member.id)
-            targets: list[tuple[int, int, int, int, list[tuple[int, int]]]] = []
+            targets: list[tuple[int, int, MessageId, int, list[tuple[int, int]]]] = []
             for relay_id, room_id in relays:
                 for copy in await tx.relays.copies(relay_id):
                     sharing = await tx.relays.sharing(copy.member_id, copy.message_id)

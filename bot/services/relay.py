@@ -556,7 +556,7 @@ class RelayService:
                 for m in await tx.members.many(sorted({r.author_id for r in pending if r.author_id is not None}))
             }
         for relay in pending:
-            author = authors.get(relay.author_id)
+            author = authors.get(relay.author_id) if relay.author_id is not None else None
             if author is None or relay.author_msg_id is None:
                 RelayRepo.defer_settled(self.db, relay.id)  # nobody left to tell
                 continue

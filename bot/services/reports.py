@@ -13,7 +13,7 @@ import logging
 from bot.core.clock import Clock
 from bot.core.errors import DeliveryError, Refusal
 from bot.core.i18n import Translator
-from bot.ports.refs import MessageRef, message_ref
+from bot.ports.refs import MessageRef, chat_ref, message_ref
 from bot.ports.replies import Reply
 from bot.ports.transport import Button, Transport
 from bot.services.delivery import SAFETY
@@ -126,7 +126,9 @@ class ReportService:
 
         async def send() -> None:
             try:
-                await self.transport.send(facilitator.chat, text, buttons=buttons, reply_to=reply_to, protect=True)
+                await self.transport.send(
+                    chat_ref(facilitator.chat), text, buttons=buttons, reply_to=reply_to, protect=True
+                )
             except DeliveryError as error:
                 log.warning("a report could not reach a facilitator: %s", type(error).__name__)
                 raise
@@ -151,7 +153,7 @@ class ReportService:
             await tx.rooms.mute(relay.room_id, relay.author_id, 0)
             author = await tx.members.get(relay.author_id)
             room = await tx.rooms.get(relay.room_id)
-        if author is not None:
+        if author is not None and room is not None:
             self.notifier.send(author, "reports.lifted_author", theme=room.theme)
         return Reply(self.t(facilitator.locale, "reports.lifted", pseudonym=seat.pseudonym))
 

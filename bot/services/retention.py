@@ -54,7 +54,8 @@ async def apply_retention(
             if notice_day is None:
                 if notify_inactive is not None:
                     member = await tx.members.get(member_id)
-                    notify_inactive(member)
+                    if member is not None:
+                        notify_inactive(member)
                     await tx.members.note_inactivity_notice(member_id, today.isoformat())
                     told += 1
             elif notice_day <= notice_before:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -322,7 +323,7 @@ class RoomService:
             text += "\n\n" + self.t(locale, "rooms.small_warning")
         return Reply(text)
 
-    def _notice_later(self, people: list[Member], key: str, room: Room, small: bool = False, **params) -> None:
+    def _notice_later(self, people: builtins.list[Member], key: str, room: Room, small: bool = False, **params) -> None:
         """A join or leave notice, at a random moment of the next minutes (bot/services/spread.py):
         one person's joins in two rooms must not reach someone in both at the same second."""
 
@@ -338,6 +339,7 @@ class RoomService:
         rooms = tx.rooms
         own = {s.pseudonym for s in await rooms.seats_of(member.id)}
         room = await rooms.get(room_id)
+        assert room is not None  # the room a seat is being made in
         # In the room's language, never the member's: the form of a name must not single anyone out.
         pseudonym = pseudonyms.draw(room.locale, await rooms.pseudonyms(room_id), own)
         await rooms.add_seat(room_id, member.id, pseudonym, is_facilitator, self.clock.day())
@@ -368,7 +370,7 @@ class RoomService:
     async def leave(self, actor: Member, args: str) -> Reply:
         async with self.db.transaction() as tx:
             seats = await tx.rooms.seats_of(actor.id)
-            rooms = {s.room_id: await tx.rooms.get(s.room_id) for s in seats}
+            rooms = {s.room_id: room for s in seats if (room := await tx.rooms.get(s.room_id)) is not None}
         if not seats:
             raise Refusal("rooms.not_in_any")
         room_id = parse_room_ref(args) if args.strip() else None
@@ -450,6 +452,7 @@ class RoomService:
             own = {s.pseudonym for s in await rooms.seats_of(actor.id)}
             taken = await rooms.pseudonyms(room_id)
             room = await rooms.get(room_id)
+            assert room is not None  # the room of the seat found above
             pseudonym = pseudonyms.draw(room.locale, taken, own)
             await rooms.rename(room_id, actor.id, pseudonym, today, draws + 1)
         return Reply(self.t(actor.locale, "rooms.pseudo_new", pseudonym=pseudonym, theme=room.theme))

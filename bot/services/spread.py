@@ -45,4 +45,4 @@ def apart(scheduler: Scheduler | None, now: float, window: int, jobs: list[tuple
 def _soon(job: Callback) -> None:
     import asyncio
 
-    asyncio.get_running_loop().create_task(job())
+    asyncio.ensure_future(job(), loop=asyncio.get_running_loop())

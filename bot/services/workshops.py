@@ -19,7 +19,7 @@ from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator
 from bot.monitoring import metrics
-from bot.ports.refs import message_ref
+from bot.ports.refs import chat_ref, message_ref
 from bot.ports.replies import Reply
 from bot.ports.scheduler import Scheduler
 from bot.ports.transport import Button, Transport
@@ -147,6 +147,7 @@ class WorkshopService:
                 draft.room_id, draft.title, description, draft.starts_at, self.clock.tz.key, self.clock.day()
             )
             room = await tx.rooms.get(draft.room_id)
+            assert room is not None  # the draft's room, checked when the draft began
             seats = await tx.rooms.seats(draft.room_id)
             people = await tx.members.many([s.member_id for s in seats])
         del self.drafts[actor.id]
@@ -173,6 +174,7 @@ class WorkshopService:
                 raise Refusal("workshops.unknown")
             await repo.move(workshop.id, draft.starts_at)
             workshop = await repo.get(workshop.id)
+            assert workshop is not None  # just moved, in this transaction
             answered = await tx.members.many(await repo.answered(workshop.id, ("yes", "maybe", "no")))
         del self.drafts[actor.id]
         self._schedule(workshop)
@@ -290,7 +292,7 @@ class WorkshopService:
         buttons = self._rsvp_buttons(workshop, person.locale)
 
         async def job() -> None:
-            sent = await self.transport.send(person.chat, text, buttons=buttons, protect=True)
+            sent = await self.transport.send(chat_ref(person.chat), text, buttons=buttons, protect=True)
             async with self.db.transaction() as tx:
                 await tx.workshops.set_post(workshop.id, person.id, sent.message.id)
 
@@ -300,6 +302,8 @@ class WorkshopService:
         async with self.db.transaction() as tx:
             repo = tx.workshops
             workshop = await repo.get(workshop_id)
+            if workshop is None:
+                return
             counts = await repo.counts(workshop_id)
             posts = await repo.posts(workshop_id)
             people = {m.id: m for m in await tx.members.many([member_id for member_id, _ in posts])}
@@ -339,14 +343,14 @@ class WorkshopService:
         """`/ateliers`: upcoming workshops of the member's rooms."""
         async with self.db.transaction() as tx:
             seats = await tx.rooms.seats_of(member.id)
-            themes = {s.room_id: (await tx.rooms.get(s.room_id)).theme for s in seats}
+            themes = {s.room_id: room.theme for s in seats if (room := await tx.rooms.get(s.room_id)) is not None}
             workshops = await tx.workshops.upcoming(list(themes), int(self.clock.now()))
             answers = {w.id: await tx.workshops.answer_of(w.id, member.id) for w in workshops}
         locale = member.locale
         if not workshops:
             return Reply(self.t(locale, "workshops.none"))
         lines, buttons = [self.t(locale, "workshops.list_title")], []
-        short = self.transport.capabilities_for(member.chat).short
+        short = self.transport.capabilities_for(chat_ref(member.chat)).short
         for w in workshops:
             mine = answers[w.id]
             status = self.t(locale, f"workshops.mine_{mine}") if mine else ""
@@ -449,7 +453,7 @@ class WorkshopService:
                 return await tx.workshops.deliver_once(workshop.id, kind, person.id)
 
         async def send() -> None:
-            await self.transport.send(person.chat, text)
+            await self.transport.send(chat_ref(person.chat), text)
             metrics.reminder_sent()
 
         self.delivery.submit(person.chat, claimed_once(claim, send), person.id, priority=REMINDER)

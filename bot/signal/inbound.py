@@ -279,7 +279,7 @@ class SignalInbound:
         if not isinstance(answer, Picked):
             language = None
             if turn.member is None and getattr(answer, "list", None) is not None:
-                language = services.onboarding.language_of(answer.list.choices[0].data)  # type: ignore[union-attr]
+                language = services.onboarding.language_of(answer.list.choices[0].data)
             text = unanswered(services.t, answer, turn.locale, language)
             services.answers.text(turn.chat, text, member_id=turn.member_id)
             return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 
 from telegram import (
     Bot,
@@ -296,7 +297,7 @@ class TelegramTransport:
         return bytes(await self._call(file.download_as_bytearray()))
 
 
-async def publish_menus(bot: Bot, t, facilitators: list[tuple[int, str]] = ()) -> None:
+async def publish_menus(bot: Bot, t, facilitators: Sequence[tuple[int, str]] = ()) -> None:
     """Localized command menus: members' per language, a larger one in each facilitator's chat."""
     for language in ("fr", "en"):
         commands = [BotCommand(name, text) for name, text in menu(MEMBER_COMMANDS, language, t)]

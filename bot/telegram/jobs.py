@@ -24,6 +24,7 @@ async def _nightly(context) -> None:
 def schedule(app: Application) -> None:
     services = app.bot_data[SERVICES_KEY]
     queue = app.job_queue
+    assert queue is not None, "the application is built with its job queue"
     queue.run_repeating(
         _purge_map, interval=3600, first=60, name="map-purge", job_kwargs={"id": "map-purge", "replace_existing": True}
     )

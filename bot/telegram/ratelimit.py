@@ -192,21 +192,23 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
             chat_id = None
         paced = _paced(endpoint)
         for attempt in range(self.max_retries + 1):
-            per_chat = paced and chat_id is not None and chat_id > 0 and not endpoint.startswith("editMessage")
+            # The chat this call is paced in, if any (edits of an existing message are not).
+            in_chat = paced and chat_id is not None and chat_id > 0 and not endpoint.startswith("editMessage")
+            per_chat = chat_id if in_chat else None
             if paced:
-                if per_chat:
-                    await self._wait_chat(chat_id)
+                if per_chat is not None:
+                    await self._wait_chat(per_chat)
                 await self._acquire_global(priority)
-                if per_chat:
-                    await self._wait_chat(chat_id)  # another send to this chat may have gone meanwhile
-                    self._stamp_chat(chat_id)
+                if per_chat is not None:
+                    await self._wait_chat(per_chat)  # another send to this chat may have gone meanwhile
+                    self._stamp_chat(per_chat)
             try:
                 result = await callback(*args, **kwargs)
                 if paced:
                     self.stats["sent"] += 1
                 return result
             except RetryAfter as error:
-                per_chat = False  # the chat's next slot is set from Telegram's answer below
+                per_chat = None  # the chat's next slot is set from Telegram's answer below
                 self.stats["retry_after"] += 1
                 wait = _retry_seconds(error) + 0.1
                 if attempt == self.max_retries:
@@ -223,8 +225,8 @@ class PacedRateLimiter(BaseRateLimiter[dict]):
             finally:
                 if paced and self.overall_interval > 0:
                     self._answered(priority)
-                if per_chat:
+                if per_chat is not None:
                     # Counted again from the answer: Telegram saw this message before it
                     # answered, so the next one can never reach it less than a slot later.
-                    self._stamp_chat(chat_id)
+                    self._stamp_chat(per_chat)
         raise AssertionError("unreachable")

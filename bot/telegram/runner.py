@@ -84,6 +84,7 @@ async def start_bot(
             await start_webhook(app, config)
         else:
             # Polling first deletes any webhook a webhook-mode run left behind (PTB's bootstrap).
+            assert app.updater is not None, "the application is built with its updater"
             await app.updater.start_polling(
                 allowed_updates=ALLOWED_UPDATES,
                 timeout=config.poll_timeout,
@@ -148,6 +149,7 @@ async def start_webhook(app: Application, config: Config) -> None:
     anything is read. A new secret at every start: an old one is worth nothing.
     """
     host, port = config.webhook_listen
+    assert app.updater is not None, "the application is built with its updater"
     try:
         await app.updater.start_webhook(
             listen=host,
@@ -211,7 +213,7 @@ async def stop_bot(app: Application, drain_seconds: float = 10.0, signal: Signal
     if menus is not None and not menus.done():
         menus.cancel()
     with suppress(Exception):
-        if app.updater.running:
+        if app.updater is not None and app.updater.running:
             await app.updater.stop()
     if signal is not None:
         await signal.stop_intake()
@@ -284,6 +286,7 @@ async def start_health(config: Config, services: Services, db: Database):
     """/healthz, /readyz, /metrics on ENTRAIDE_METRICS_LISTEN (keep it local or firewalled)."""
     from bot.monitoring.health import HealthServer
 
+    assert config.metrics_listen is not None, "started only when ENTRAIDE_METRICS_LISTEN is set"
     host, port = config.metrics_listen
     health = HealthServer(host, port, services.metrics, {"database": db.ping, "transport": services.transport.ping})
     try:

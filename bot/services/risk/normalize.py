@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 _APOSTROPHES = str.maketrans(
@@ -99,7 +100,7 @@ _WORDS = {
 _WORD = re.compile(r"\b\w+\b")
 
 # What a word look-up cannot do: spellings in two words, and words that depend on the next one.
-_SMS = [
+_SMS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"\bj veu[xt]?\b", "je veux"),
     (r"\bici bas\b", "ici"),
     (r"\bi m\b", "i am"),
