@@ -10,6 +10,8 @@ import pytest
 from bot.bench import runs as bench
 from bot.bench.runs import EXIT_FAILED, EXIT_MISSED, EXIT_OK, Result, exit_code, judge, table
 
+pytestmark = pytest.mark.bench
+
 
 def test_bench_reports_json_for_a_quick_scenario():
     done = subprocess.run(

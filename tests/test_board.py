@@ -3,8 +3,8 @@
 from bot.services.board import normalise_link
 from bot.services.retention import apply_retention
 from locales.typography import plain
-from tests.privacy import needles_for, scan
-from tests.test_rooms import pseudonym_of, room_with
+from tests.support.privacy import needles_for, scan
+from tests.support.rooms import pseudonym_of, room_with
 
 
 async def test_share_relays_under_pseudonym_and_keeps_no_author(h):

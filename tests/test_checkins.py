@@ -6,26 +6,8 @@ from zoneinfo import ZoneInfo
 from bot.services.checkins import next_checkin, period, spread
 from locales.typography import plain
 from storage.checkins import CheckinSettings
-from tests.test_rooms import room_with
-
-MTL = ZoneInfo("America/Montreal")
-
-
-def is_question(message) -> bool:
-    """A check-in question: it carries the five mood buttons."""
-    return any(
-        (b.get("callback_data") or "").startswith("ci:m:")
-        for row in message.get("reply_markup", {}).get("inline_keyboard", [])
-        for b in row
-    )
-
-
-def checkins_received(phone):
-    """Check-in messages that reached this phone (answered ones are edited, so count sends)."""
-    sent = [m for m in phone.inbox if m.get("_question") or is_question(m)]
-    for message in sent:
-        message["_question"] = True  # remember it even after the bot edits it
-    return sent
+from tests.support.checkins import MTL, checkins_received, first_checkin, press_latest
+from tests.support.rooms import room_with
 
 
 def test_next_checkin_is_21h_local_every_day_across_both_dst_changes():
@@ -82,27 +64,10 @@ async def test_exactly_one_a_day_across_november_dst(h):
     assert all(datetime.fromtimestamp(m["date"], MTL).hour == 21 for m in sent)
 
 
-async def press_latest(h, phone, prefix: str) -> None:
-    """Press the button starting with `prefix` on the latest check-in."""
-    message = checkins_received(phone)[-1]
-    await phone.press(message, next(d for _, d in phone.buttons(message) if d.startswith(prefix)))
-    await h.pump()
-
-
-async def _first_checkin(h, phone):
-    await h.cmd(phone, "bilan", "20:00")
-    now = datetime.fromtimestamp(h.clock.now(), MTL)
-    target = now.replace(hour=20, minute=0, second=0) + timedelta(seconds=200)
-    if target <= now:
-        target += timedelta(days=1)
-    await h.tick(target.timestamp() - h.clock.now())
-    return checkins_received(phone)[-1]
-
-
 async def test_answer_mood_tags_and_gentle_note_when_very_low(h):
     alice = h.phone("Alice")
     await h.onboard(alice)
-    message = await _first_checkin(h, alice)
+    message = await first_checkin(h, alice)
     mood_1 = next(d for _, d in alice.buttons(message) if d.startswith("ci:m:1:"))
     await alice.press(message, mood_1)
     await h.pump()
@@ -119,7 +84,7 @@ async def test_answer_mood_tags_and_gentle_note_when_very_low(h):
 async def test_snooze_skip_pause_stop(h):
     alice = h.phone("Alice")
     await h.onboard(alice)
-    await _first_checkin(h, alice)
+    await first_checkin(h, alice)
     await press_latest(h, alice, "ci:snooze")
     count = len(checkins_received(alice))
     await h.tick(3599)

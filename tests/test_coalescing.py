@@ -1,20 +1,8 @@
 """Coalescing under backpressure: one message per chat, lines kept in order, edits,
 deletes and replies still reach the right line."""
 
-from tests.harness import relayed_lines
-from tests.test_rooms import pseudonym_of, room_with
-
-
-async def burst(h, author, texts):
-    h.api.latency = 0.02  # each send takes a moment: later lines wait behind it
-    sent = []
-    for text in texts:
-        sent.append(await author.send(text))
-        await h.process()  # no waiting for deliveries: they pile up per chat
-        h.clock.advance(3.1)
-    await h.pump()
-    h.api.latency = 0
-    return sent
+from tests.support.harness import relayed_lines
+from tests.support.rooms import burst, labels_in_bold, pseudonym_of, room_with
 
 
 async def test_queued_lines_arrive_as_one_message_in_order(h):
@@ -71,16 +59,6 @@ async def two_voices(h, a, b, rounds=3):
     await h.pump()
     h.api.latency = 0
     return sent_a, sent_b
-
-
-def labels_in_bold(message) -> list[str]:
-    """The bold spans of a message (UTF-16 offsets), as text."""
-    raw = message["text"].encode("utf-16-le")
-    return [
-        raw[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
-        for e in message.get("entities", [])
-        if e["type"] == "bold"
-    ]
 
 
 async def test_deleting_one_line_after_a_restart_keeps_everyone_elses(h):

@@ -8,19 +8,17 @@ resources, not repeated within the hour.
 from __future__ import annotations
 
 import asyncio
-import logging
 
-from bot.core.logs import RedactingFilter, install_filter
+import pytest
+
 from bot.services.crisis import assess
 from locales.typography import plain
-from tests.test_e2e_http import LiveBot, onboard
-from tests.test_e2e_rooms_http import setup_room
-from tests.test_rooms import pseudonym_of
+from tests.support.crisis import GENTLE_FR, GENTLE_FR_AGAIN
+from tests.support.live import LiveBot, setup_room
+from tests.support.logs import capture_redacted_logs
+from tests.support.onboarding import onboard
+from tests.support.rooms import pseudonym_of
 
-# Chosen from what the committed head does (checked first, so a retrained head that
-# changes its mind fails here, loudly, instead of testing something else).
-GENTLE_FR = "Mon frère dit qu'il voit plus la fin du tunnel, je m'inquiète pour lui"
-GENTLE_FR_AGAIN = "Ma voisine parle de plus en plus de disparaître, je sais pas comment l'aider"
 HOLD_EN = "honestly I just want to die, I can't do this anymore"
 
 
@@ -31,10 +29,9 @@ def test_the_chosen_lines_are_at_the_levels_these_tests_need():
     assert assess("jveux pu vivre").level == "hold"
 
 
+@pytest.mark.e2e
 async def test_hold_in_french_and_english_and_gentle_note_over_http(tmp_path, caplog):
-    install_filter()
-    caplog.set_level(logging.DEBUG)
-    caplog.handler.addFilter(RedactingFilter())
+    capture_redacted_logs(caplog)
     live = await LiveBot(tmp_path / "data").start()
     api = live.api
     fac, room, (a, b) = await setup_room(live, count=2)

@@ -144,6 +144,7 @@ def test_the_lemma_table_is_simplemmas():
     assert lemma_table.main(["--check"]) == 0
 
 
+@pytest.mark.slow
 def test_the_committed_head_is_what_the_training_script_makes():
     """The weights are refitted from the training split and must match head.npz. The
     five-fold search that chose its thresholds takes several more minutes: run it with

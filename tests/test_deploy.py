@@ -18,8 +18,7 @@ import yaml
 
 from bot.sandbox.fake_telegram import FakeTelegram
 from bot.sandbox.transport import FakeServer
-from tests.test_e2e_http import wait
-from tests.test_webhook_http import free_port
+from tests.support.live import free_port, wait
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "docs" / "deploy"
@@ -105,6 +104,7 @@ def _mapped(text: str, places: dict[str, Path]) -> str:
     return text
 
 
+@pytest.mark.e2e
 async def test_the_images_install_and_run_steps_work_in_a_fresh_virtualenv(tmp_path):
     steps = dockerfile()
     places = {"/opt/venv": tmp_path / "venv", "/app": tmp_path / "app", "/data": tmp_path / "data"}

@@ -6,111 +6,14 @@ import re
 import signal
 import sys
 
-from bot.core.buttons import plain
-from bot.core.config import Config
-from bot.sandbox.fake_telegram import FakeTelegram
-from bot.sandbox.transport import FakeServer
-from bot.telegram.runner import serve
-from tests.harness import has_exif, jpeg_with_gps
-from tests.privacy import needles_for, scan
+import pytest
 
+from tests.support.harness import has_exif, jpeg_with_gps
+from tests.support.live import LiveBot, press_when_shown, wait
+from tests.support.onboarding import onboard
+from tests.support.privacy import needles_for, scan
 
-class LiveBot:
-    """The fake served on 127.0.0.1 and `bot.telegram.runner.serve` (what `entraide run` calls)."""
-
-    def __init__(self, data_dir, **options):
-        self.options = options  # Config tuning (e.g. startup_backoff)
-        self.api = FakeTelegram()
-        self.server = FakeServer(self.api)
-        self.data_dir = data_dir
-        self.task = None
-
-    async def start(self):
-        if self.server._runner is None:
-            await self.server.start()
-        self.config = Config(
-            token=self.api.token,
-            api_url=self.server.base_url,
-            unlink_window=2,
-            data_dir=self.data_dir,
-            poll_timeout=1,
-            **self.options,
-        )
-        self.stop_event = asyncio.Event()
-        calls = self.api.counts["getUpdates"]
-        self.task = asyncio.create_task(serve(self.config, self.stop_event, on_ready=self._ready))
-        await wait(lambda: self.api.counts["getUpdates"] > calls or self.task.done())
-        return self
-
-    def _ready(self, app):
-        self.app = app
-
-    @property
-    def services(self):
-        from bot.telegram.context import SERVICES_KEY
-
-        return self.app.bot_data[SERVICES_KEY]
-
-    async def stop(self):
-        self.stop_event.set()
-        await asyncio.wait_for(self.task, 20)
-
-    async def cli(self, *args):
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            *args,
-            env={
-                **os.environ,
-                "TELEGRAM_BOT_TOKEN": self.api.token,
-                "LC_ALL": "",
-                "LC_MESSAGES": "",
-                "LANG": "C.UTF-8",
-                "ENTRAIDE_DATA_DIR": str(self.data_dir),
-                "TELEGRAM_API_URL": self.server.base_url,
-            },
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(proc.communicate(), 60)
-        return proc.returncode, out.decode(), err.decode()
-
-
-async def wait(predicate, timeout=10.0):
-    async def loop():
-        while not predicate():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(loop(), timeout)
-
-
-async def press_when_shown(phone, data):
-    """Press the button meaning `data` (sealed by the bot, or `data` with a token after it)."""
-
-    def shown(p):
-        if not p.received():
-            return None
-        message = p.last()
-        found = next(
-            (b[1] for b in p.buttons(message) if b[1] and (plain(b[1]) == data or plain(b[1]).startswith(data + ":"))),
-            None,
-        )
-        return (message, found) if found else None
-
-    message, found = await phone.wait_for(shown)
-    await phone.press(message, found)
-
-
-async def onboard(phone, locale):
-    await phone.start()
-    await phone.wait_text("Bienvenue" if phone.language_code == "fr" else "Welcome")
-    steps = (f"ob:c:{locale}:", f"ob:a:{locale}:1:", f"ob:d:{locale}:0:")
-    if not (phone.language_code or "fr").startswith(locale):
-        steps = (f"ob:l:{locale}:",) + steps
-    for data in steps:
-        await press_when_shown(phone, data)
-    await phone.wait_text("C'est fait" if locale == "fr" else "All set")
+pytestmark = pytest.mark.e2e
 
 
 async def test_live_scenario_then_nothing_identifying_at_rest(tmp_path):

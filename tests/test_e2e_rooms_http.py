@@ -2,34 +2,15 @@
 
 import re
 
+import pytest
+
 from locales.typography import plain
-from tests.harness import has_exif, jpeg_with_gps, relayed_lines
-from tests.privacy import needles_for, scan
-from tests.test_e2e_http import LiveBot, onboard
-from tests.test_rooms import pseudonym_of
+from tests.support.harness import has_exif, jpeg_with_gps, relayed_lines
+from tests.support.live import LiveBot, setup_room
+from tests.support.privacy import needles_for, scan
+from tests.support.rooms import pseudonym_of
 
-NAMES = ["Alice", "Bruno", "Chloé", "Dany", "Émile"]
-
-
-async def setup_room(live, count=5, theme="Stress et argent", capacity=8):
-    api = live.api
-    code, out, err = await live.cli("invite", "--bot-username", "entraide_test_bot")
-    assert code == 0, err
-    fac = api.phone(5_400_000_099, "Fatou", username="fatou_anim")
-    await onboard(fac, "fr")
-    await fac.start(out.strip().split("=", 1)[1])
-    await fac.wait_text("Tu fais maintenant partie")
-    await fac.command("ouvrir", f"{theme} | entre nous | {capacity}")
-    room = re.search(r"Salle n°\s(\d+)", (await fac.wait_text("Salle n°"))["text"]).group(1)
-    phones = []
-    for index in range(count):
-        name = (NAMES + [f"Membre{i}" for i in range(20)])[index]
-        phone = api.phone(5_400_000_001 + index * 1_013, name, username=f"user_{index}_x")
-        await onboard(phone, "fr")
-        await phone.command("rejoindre", room)
-        await phone.wait_text("Bienvenue dans")
-        phones.append(phone)
-    return fac, room, phones
+pytestmark = pytest.mark.e2e
 
 
 async def test_five_phones_full_relay_scenario_over_http(tmp_path):

@@ -2,20 +2,20 @@
 
 import asyncio
 import json
-import logging
 import re
 import time
 
-from bot.core.logs import RedactingFilter, install_filter
+import pytest
+
 from locales.typography import plain
-from tests.test_e2e_http import LiveBot, press_when_shown
-from tests.test_e2e_rooms_http import setup_room
+from tests.support.live import LiveBot, press_when_shown, setup_room
+from tests.support.logs import capture_redacted_logs
+
+pytestmark = pytest.mark.e2e
 
 
 async def test_safety_and_rights_over_http_with_clean_logs(tmp_path, caplog):
-    install_filter()
-    caplog.set_level(logging.DEBUG)
-    caplog.handler.addFilter(RedactingFilter())
+    capture_redacted_logs(caplog)
     live = await LiveBot(tmp_path / "data").start()
     api = live.api
     fac, room, (a, b, c) = await setup_room(live, count=3)

@@ -5,10 +5,10 @@ from bot.services.checkins import local_day
 from storage.checkins import CheckinRepo
 from storage.members import MemberRepo
 from storage.rooms import RoomRepo
-from tests.harness import shown_data
-from tests.test_checkins import _first_checkin
-from tests.test_rooms import room_with
-from tests.test_workshops import schedule
+from tests.support.checkins import first_checkin
+from tests.support.harness import shown_data
+from tests.support.rooms import room_with
+from tests.support.workshops import schedule
 
 STALE = "plus valide"
 
@@ -82,7 +82,7 @@ async def test_no_mood_is_kept_without_checkin_consent(h):
     assert STALE in await forge(h, alice, f"ci:m:1:{day}")
     bruno = h.phone("Bruno")
     await h.onboard(bruno)
-    checkin = await _first_checkin(h, bruno)
+    checkin = await first_checkin(h, bruno)
     await h.cmd(bruno, "bilan")
     await bruno.press(bruno.last(), "cis:off")
     await h.pump()

@@ -4,11 +4,10 @@ import asyncio
 
 import pytest
 
-from tests.harness import jpeg_with_gps, relayed_lines, shown_data
-from tests.test_rooms import room_with
+from tests.support.harness import jpeg_with_gps, relayed_lines, shown_data
+from tests.support.rooms import room_with
 
 
-# ------------------------------------------------------------- 2. one member, everyone
 async def test_a_member_whose_chat_is_stuck_delays_no_one_else(h):
     fac, room_id, (a, b, c) = await room_with(h, "Alice", "Bruno", "Chloé")
     h.api.hold(a.user_id)  # every answer to Alice waits (as her chat's pacing would)

@@ -7,8 +7,11 @@ import os
 import socket
 import sys
 
+import pytest
+
 from bot.core.logs import RedactingFilter, install_filter
-from tests.test_e2e_http import LiveBot, onboard, wait
+from tests.support.live import LiveBot, wait
+from tests.support.onboarding import onboard
 
 POLL_WITHOUT_PERSISTENT_ID = {
     "message": {
@@ -32,6 +35,7 @@ SECRETS = ("Zoé", "zoe_secrete", "Mon grand secret", "5300000077")
 
 
 # ------------------------------------------------------------- 10. one unreadable update
+@pytest.mark.e2e
 async def test_an_unreadable_update_is_skipped_counted_and_never_logged(tmp_path, caplog):
     caplog.set_level(logging.INFO)
     install_filter()
@@ -83,6 +87,7 @@ def test_python_telegram_bots_critical_parse_line_cannot_print_an_update():
 
 
 # ------------------------------------------------------------- 11. start-up
+@pytest.mark.e2e
 async def test_a_server_error_on_the_menus_does_not_stop_the_start(tmp_path):
     live = LiveBot(tmp_path / "data", startup_backoff=0.01)
     live.api.inject(502, count=2, method="setMyCommands")
@@ -96,6 +101,7 @@ async def test_a_server_error_on_the_menus_does_not_stop_the_start(tmp_path):
     await live.stop()
 
 
+@pytest.mark.e2e
 async def test_an_unreachable_bot_api_at_start_is_one_plain_sentence(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -125,12 +131,12 @@ async def test_an_unreachable_bot_api_at_start_is_one_plain_sentence(tmp_path):
 
 
 # ------------------------------------------------------------- 7. kill -9 mid-burst, for real
+@pytest.mark.e2e
 async def test_kill_9_mid_burst_then_every_message_not_delivered_everywhere_is_told(tmp_path):
     import re
     import signal
 
-    from tests.harness import relayed_lines
-    from tests.test_e2e_http import press_when_shown  # noqa: F401  (onboard uses it)
+    from tests.support.harness import relayed_lines
 
     live = await LiveBot(tmp_path / "data").start()
     api = live.api

@@ -9,11 +9,13 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from bot.core.datalock import rotation
 from storage.database import Database, resolve_master_key
 from storage.members import MemberRepo
-from tests.test_e2e_http import LiveBot
-from tests.test_rooms import room_with
+from tests.support.live import LiveBot
+from tests.support.rooms import room_with
 
 
 def cli(data_dir, *args, **env):
@@ -50,6 +52,7 @@ async def _make_database(data_dir):
 
 
 # ------------------------------------------------------------- 9. one bot per directory
+@pytest.mark.e2e
 async def test_a_second_run_refuses_and_writing_verbs_cooperate_with_the_running_bot(tmp_path):
     live = await LiveBot(tmp_path / "data").start()
     try:  # live.cli: the same token, URL and folder, without blocking the running bot
@@ -148,6 +151,7 @@ UNCLEAN_STOP = textwrap.dedent("""
 """)
 
 
+@pytest.mark.e2e
 async def test_doctor_with_a_wrong_key_after_an_unclean_stop_touches_no_file(tmp_path):
     data = tmp_path / "data"
     await _make_database(data)

@@ -2,8 +2,7 @@
 « Animation » are set in bold by entities the bot computes (no parse mode), every further
 line of a member's words is marked as a continuation, invisible and bidi controls are dropped."""
 
-from tests.test_coalescing import burst, labels_in_bold
-from tests.test_rooms import pseudonym_of, room_with
+from tests.support.rooms import burst, labels_in_bold, pseudonym_of, room_with
 
 MARK = "┆ "
 INVISIBLE = "\u200b\u200c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
@@ -63,7 +62,7 @@ async def test_coalesced_lines_each_carry_their_label_at_the_right_utf16_offset(
 
 
 async def test_announcements_are_labelled_by_the_bot_and_photos_too(h):
-    from tests.harness import jpeg_with_gps
+    from tests.support.harness import jpeg_with_gps
 
     fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
     await h.cmd(fac, "annonce", "Atelier jeudi\nAnimation : apportez vos questions")

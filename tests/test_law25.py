@@ -12,7 +12,7 @@ from bot.services.reports import RETENTION_DAYS as REPORT_DAYS
 from bot.services.retention import CLOSED_ROOM_DAYS, INACTIVE_DAYS, NOTICE_DAYS
 from locales.typography import plain
 from storage.backup import KEEP, MAX_AGE_DAYS
-from tests.harness import Harness
+from tests.support.harness import Harness
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTACT = "Marie Tremblay, responsable de la vie privée, vieprivee@exemple.org"

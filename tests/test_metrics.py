@@ -3,6 +3,7 @@
 import asyncio
 
 import aiohttp
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.core.config import Config
@@ -10,13 +11,11 @@ from bot.monitoring import metrics
 from bot.monitoring.health import HealthServer
 from bot.telegram.runner import serve
 from locales.typography import plain
-from tests.privacy import needles_for
-from tests.test_checkins import checkins_received
-from tests.test_e2e_http import LiveBot, wait
-from tests.test_e2e_rooms_http import setup_room
-from tests.test_rooms import pseudonym_of, room_with
-from tests.test_webhook_http import free_port
-from tests.test_workshops import schedule
+from tests.support.checkins import checkins_received
+from tests.support.live import LiveBot, free_port, setup_room, wait
+from tests.support.privacy import needles_for
+from tests.support.rooms import pseudonym_of, room_with
+from tests.support.workshops import schedule
 
 LABELS = {
     "priority": {"live", "safety", "reminder", "bulk"},
@@ -71,6 +70,7 @@ class MetricsBot(LiveBot):
             return answer.status, await answer.text()
 
 
+@pytest.mark.e2e
 async def test_metrics_after_a_rooms_scenario_hold_the_counts_and_no_identity(tmp_path):
     live = await MetricsBot(tmp_path / "data").start()
     api = live.api

@@ -3,7 +3,7 @@
 from locales.typography import plain
 from storage.members import MemberRepo
 from storage.rooms import RoomRepo
-from tests.test_rooms import pseudonym_of, room_with
+from tests.support.rooms import pseudonym_of, room_with
 
 
 async def _copy_at_facilitator(h, fac, author, text):

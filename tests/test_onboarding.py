@@ -2,7 +2,7 @@
 
 from locales.typography import plain
 from storage.members import Consents, MemberRepo
-from tests.harness import shown_data
+from tests.support.harness import shown_data
 
 
 async def test_french_member_onboards_with_only_required_consent(h):

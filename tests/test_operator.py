@@ -10,8 +10,8 @@ from bot.core.config import Config
 from storage.database import Database, RotationPending, WrongKey, resolve_master_key
 from storage.members import MemberRepo
 from storage.rotation import NEXT_KEY_FILE
-from tests.privacy import needles_for, scan
-from tests.test_rooms import room_with
+from tests.support.privacy import needles_for, scan
+from tests.support.rooms import room_with
 
 
 async def _restored_member(backup_path, key, user_id, tmp_path):
@@ -94,7 +94,7 @@ async def test_incident_register_is_encrypted(tmp_path):
     await add_incident(config, "Copie de sauvegarde égarée", "Clé changée, membres informés", "2026-11-20")
     incidents = await list_incidents(config)
     assert [(i.day, i.nature) for i in incidents] == [("2026-11-20", "Copie de sauvegarde égarée")]
-    from tests.privacy import decrypted_dump
+    from tests.support.privacy import decrypted_dump
 
     assert b"Copie de sauvegarde" not in decrypted_dump(tmp_path)
 

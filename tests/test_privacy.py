@@ -4,9 +4,9 @@ import logging
 import os
 
 from bot.core.logs import RedactingFilter, install_filter, redact
-from tests.harness import jpeg_with_gps
-from tests.privacy import SAFE_NEEDLE, needles_for, scan
-from tests.test_rooms import room_with
+from tests.support.harness import jpeg_with_gps
+from tests.support.privacy import SAFE_NEEDLE, needles_for, scan
+from tests.support.rooms import room_with
 
 
 async def test_no_identity_or_words_at_rest_after_a_scenario(h):

@@ -8,8 +8,8 @@ from storage.database import Database, _open_sqlcipher, resolve_master_key, touc
 from storage.members import Consents, MemberRepo
 from storage.relays import RelayRepo
 from storage.rooms import RoomRepo
-from tests.harness import relayed_lines
-from tests.test_rooms import room_with
+from tests.support.harness import relayed_lines
+from tests.support.rooms import room_with
 
 
 @pytest.fixture

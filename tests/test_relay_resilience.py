@@ -1,7 +1,7 @@
 """The relay survives restarts, rate limits, server errors and blocked members."""
 
-from tests.harness import relayed_lines
-from tests.test_rooms import pseudonym_of, room_with
+from tests.support.harness import relayed_lines
+from tests.support.rooms import pseudonym_of, room_with
 
 
 async def test_restart_between_message_and_edit_reply_delete(h):

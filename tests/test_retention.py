@@ -2,7 +2,7 @@
 
 from bot.services.retention import apply_retention
 from storage.relays import RelayRepo
-from tests.test_rooms import room_with
+from tests.support.rooms import room_with
 
 
 async def test_map_entries_older_than_48h_are_purged_and_edits_stop_reaching_copies(h):
@@ -44,7 +44,7 @@ async def _member_id(tx, phone):
 
 
 async def test_reports_go_after_30_days(h):
-    from tests.test_rooms import room_with
+    from tests.support.rooms import room_with
 
     fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
     await h.say(a, "hmm")

@@ -6,9 +6,9 @@ from datetime import datetime
 from locales.typography import plain
 from storage.members import MemberRepo
 from storage.rooms import RoomRepo
-from tests.privacy import needles_for, scan
-from tests.test_checkins import MTL, press_latest
-from tests.test_rooms import pseudonym_of, room_with
+from tests.support.checkins import MTL, press_latest
+from tests.support.privacy import needles_for, scan
+from tests.support.rooms import pseudonym_of, room_with
 
 
 async def test_report_reaches_facilitators_without_the_reporter(h):

@@ -4,32 +4,8 @@ import re
 
 from locales.typography import plain
 from storage.rooms import RoomRepo
-from tests.harness import has_exif, jpeg_with_gps, relayed_lines
-
-
-async def room_with(h, *names, theme="Stress et argent", capacity=""):
-    fac = h.phone("Fatou", username="fatou_anim")
-    await h.make_facilitator(fac)
-    await h.cmd(fac, "ouvrir", f"{theme} | Parler d'argent sans gêne{(' | ' + capacity) if capacity else ''}")
-    room_id = int(re.search(r"(\d+)", fac.last()["text"]).group(1))
-    phones = []
-    for name in names:
-        phone = h.phone(name, username=f"{name.lower()}_x")
-        await h.onboard(phone)
-        await h.cmd(phone, "rejoindre", str(room_id))
-        phones.append(phone)
-    return fac, room_id, phones
-
-
-def pseudonym_of(phone) -> str:
-    for message in reversed(phone.received()):
-        found = re.search(
-            r"(?:tu es|you are|Ici, tu es|Here you are)(?: maintenant| now)? [«“] ?([^»”]+?) ?[»”]",
-            plain(message.get("text", "")),
-        )
-        if found:
-            return found.group(1)
-    raise AssertionError("no pseudonym announced")
+from tests.support.harness import has_exif, jpeg_with_gps, relayed_lines
+from tests.support.rooms import pseudonym_of, room_with
 
 
 async def test_open_join_and_relay_text(h):

@@ -1,8 +1,9 @@
 """Crisis care: held messages, resources at most once an hour, private support."""
 
 from locales.typography import plain
-from tests.harness import shown_data
-from tests.test_rooms import room_with
+from tests.support.crisis import ask_for_support, take_support
+from tests.support.harness import shown_data
+from tests.support.rooms import room_with
 
 
 async def test_risk_message_is_held_with_resources_and_nothing_reaches_the_room(h):
@@ -47,18 +48,12 @@ async def test_send_anyway_and_dont_send(h):
 
 async def test_talk_with_a_facilitator_privately_without_unmasking(h):
     fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
-    await h.say(a, "j'ai des idées noires")
-    held = a.last()
-    await a.press(held, data=a.buttons(held)[0][1])
-    await h.pump()
+    alert = await ask_for_support(h, fac, a)
     assert "animation va te répondre" in a.last()["text"]
-    alert = fac.last()
     assert "aimerait parler" in alert["text"] and "Alice" not in alert["text"]
     await h.say(a, "merci, je suis là")  # before anyone answers: it waits
     assert "attend" in a.last()["text"]
-    support_id = int(fac.buttons(alert)[0][1].split(":")[1])
-    await fac.press(alert, data=fac.buttons(alert)[0][1])
-    await h.pump()
+    support_id = await take_support(h, fac, alert)
     assert any("merci, je suis là" in t for t in fac.texts())
     assert "réponds maintenant en privé" in " ".join(fac.texts())
     await h.say(fac, "Je suis là. Veux-tu m'en dire plus ?")
@@ -77,14 +72,7 @@ async def test_talk_with_a_facilitator_privately_without_unmasking(h):
 
 async def test_support_is_labelled_in_the_members_language_and_closes_with_a_warm_goodbye(h):
     fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
-    await h.say(a, "j'ai des idées noires")
-    held = a.last()
-    await a.press(held, data=a.buttons(held)[0][1])
-    await h.pump()
-    alert = fac.last()
-    support_id = int(fac.buttons(alert)[0][1].split(":")[1])
-    await fac.press(alert, data=fac.buttons(alert)[0][1])
-    await h.pump()
+    support_id = await take_support(h, fac, await ask_for_support(h, fac, a))
     await h.say(fac, "Je suis là.")
     # Alice is in two rooms: the label names the support room in her language, not both.
     assert plain(a.last()["text"]).startswith("[Soutien privé] ") and "Support" not in a.last()["text"]
@@ -121,7 +109,7 @@ async def test_look_alikes_pass_through(h):
 
 
 async def test_gentle_note_goes_with_the_message_and_comes_back_after_an_hour(h):
-    from tests.test_crisis_care_http import GENTLE_FR, GENTLE_FR_AGAIN
+    from tests.support.crisis import GENTLE_FR, GENTLE_FR_AGAIN
 
     fac, room_id, (a, b) = await room_with(h, "Alice", "Bruno")
     await h.say(a, GENTLE_FR)
@@ -141,7 +129,7 @@ async def test_gentle_note_goes_with_the_message_and_comes_back_after_an_hour(h)
 
 
 async def test_alone_in_the_room_a_worrying_message_still_brings_the_note(h):
-    from tests.test_crisis_care_http import GENTLE_FR
+    from tests.support.crisis import GENTLE_FR
 
     fac, room_id, (a,) = await room_with(h, "Alice")
     await h.cmd(fac, "quitter", str(room_id))

@@ -10,6 +10,8 @@ import pytest
 
 from bot.core.config import Config
 
+pytestmark = pytest.mark.browser
+
 playwright_api = pytest.importorskip("playwright.async_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:

@@ -6,12 +6,16 @@ import os
 import subprocess
 import sys
 
-from bot.core.buttons import plain
+import pytest
+
 from bot.core.config import Config
 from bot.telegram.context import SERVICES_KEY
 from locales.typography import plain as plain_text
 from storage.members import MemberRepo
 from storage.rooms import RoomRepo
+from tests.support.onboarding import onboard
+
+pytestmark = pytest.mark.e2e
 
 
 @contextlib.asynccontextmanager
@@ -32,28 +36,11 @@ async def running(data_dir):
         await box.stop()
 
 
-async def onboard(phone, code=None):
-    """Press the onboarding buttons as shown (the bot seals each one for this chat)."""
-    await phone.start(code)
-    for step in ("ob:c:fr:", "ob:a:fr:1:", "ob:d:fr:0:"):
-        wanted = step + (code or "")
-
-        def shown(p, wanted=wanted):
-            for message in reversed(p.received()):
-                for _, data in p.buttons(message):
-                    if data and plain(data) == wanted:
-                        return message, data
-            return None
-
-        message, data = await phone.wait_for(shown, 10)
-        await phone.press(message, data)
-
-
 async def test_a_new_run_after_a_demo_starts_clean_without_ghost_members(tmp_path):
     """Issue 16, item 7: the phones are new at every run, so the data is too."""
     async with running(tmp_path) as box:
         fatou, alice = box.phones["fatou"], box.phones["alice"]
-        await onboard(fatou, box.invite_code)
+        await onboard(fatou, code=box.invite_code)
         await fatou.wait_text("Tu fais maintenant partie de l'animation", 10)
         await fatou.command("/ouvrir", "Stress et argent | entre nous | 2")
         await fatou.wait_text("Salle n° 1", 10)
@@ -68,7 +55,7 @@ async def test_a_new_run_after_a_demo_starts_clean_without_ghost_members(tmp_pat
             assert await MemberRepo(tx).count() == 0
             assert await RoomRepo(tx).list_open() == []
         fatou = box.phones["fatou"]
-        await onboard(fatou, box.invite_code)  # the new run's invitation works: she leads again
+        await onboard(fatou, code=box.invite_code)  # the new run's invitation works: she leads again
         await fatou.wait_text("Tu fais maintenant partie de l'animation", 10)
         await fatou.command("/ouvrir", "Stress et argent | entre nous | 2")
         opened = await fatou.wait_text("Salle n° 1", 10)

@@ -2,7 +2,7 @@
 person's events in several rooms (join and leave notices, erasure) spread out in time."""
 
 from bot.services.pseudonyms import EN_NOUNS, FR_NOUNS
-from tests.test_rooms import pseudonym_of, room_with
+from tests.support.rooms import pseudonym_of, room_with
 
 
 def spread_jobs(h, kind: str) -> list[float]:

@@ -2,21 +2,13 @@
 
 import asyncio
 import json
-import socket
 
 import aiohttp
 import pytest
 
 from bot.core.config import Config, ConfigError, check_webhook_url
 from bot.telegram.runner import serve
-from tests.test_e2e_http import LiveBot, wait
-from tests.test_e2e_rooms_http import setup_room
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.support.live import LiveBot, free_port, setup_room, wait
 
 
 class WebhookBot(LiveBot):
@@ -59,6 +51,7 @@ async def post(url, body, secret=None):
         return answer.status
 
 
+@pytest.mark.e2e
 async def test_webhook_relays_only_with_the_secret_then_polling_again(tmp_path):
     live = await WebhookBot(tmp_path / "data").start()
     api = live.api

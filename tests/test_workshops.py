@@ -4,25 +4,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from locales.typography import plain
-from tests.test_rooms import room_with
+from tests.support.rooms import room_with
+from tests.support.workshops import schedule
 
 MTL = ZoneInfo("America/Montreal")
-
-
-async def schedule(h, fac, title="Budget sans gêne", when="jeudi 19 h", description=None):
-    await h.cmd(fac, "atelier")
-    assert "titre" in fac.last()["text"]
-    await h.say(fac, title)
-    await h.say(fac, when)
-    assert "C'est bien ça" in fac.last()["text"]
-    await fac.press(fac.last(), "wsd:ok")
-    await h.pump()
-    if description is None:
-        await fac.press(fac.last(), "wsd:skip")
-        await h.pump()
-    else:
-        await h.say(fac, description)
-    assert any("planifié" in t for t in fac.texts()[-3:])
 
 
 async def opt_in(h, phone):

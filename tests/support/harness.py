@@ -19,6 +19,7 @@ from bot.telegram.app import build_application
 from bot.telegram.context import SERVICES_KEY
 from locales.typography import plain
 from storage.database import Database, resolve_master_key
+from tests.support.onboarding import onboard
 
 START = 1_795_000_000.0  # a Wednesday in November 2026
 
@@ -147,22 +148,7 @@ class Harness:
                 return
 
     async def onboard(self, phone: Phone, locale: str = "fr", consents: tuple[int, ...] = ()) -> None:
-        await phone.start()
-        await self.pump()
-        if not any(data == f"ob:c:{locale}:" for _, data in phone.buttons()):
-            await phone.press(phone.last(), f"ob:l:{locale}:")  # the other language, one tap away
-            await self.pump()
-        await phone.press(phone.last(), f"ob:c:{locale}:")
-        await self.pump()
-        await phone.press(phone.last(), f"ob:a:{locale}:1:")
-        await self.pump()
-        bits = 0
-        for bit in consents:
-            await phone.press(phone.last(), f"ob:t:{locale}:{bits}:{bit}:")
-            bits ^= bit
-            await self.pump()
-        await phone.press(phone.last(), f"ob:d:{locale}:{bits}:")
-        await self.pump()
+        await onboard(phone, locale, consents=consents, settle=self.pump)
 
     async def make_facilitator(self, phone: Phone, locale: str = "fr") -> None:
         code = await self.services.invites.create()
