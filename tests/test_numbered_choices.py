@@ -15,7 +15,7 @@ from bot.ports.transport import Button
 from bot.services.onboarding import MIN_AGE, OPTIONAL
 from bot.telegram.adapter import CAPABILITIES
 from storage.members import MemberRepo
-from tests.harness import Harness
+from tests.support.harness import Harness
 
 NO_BUTTONS = replace(CAPABILITIES, buttons=False)
 
