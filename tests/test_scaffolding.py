@@ -25,7 +25,7 @@ def _imported(path: Path) -> list[str]:
 
 def _test_module(name: str) -> bool:
     parts = name.lstrip(".").split(".")
-    return any(part.startswith("test_") for part in parts) or name.startswith("tests.conftest")
+    return any(part.startswith("test_") for part in parts)
 
 
 @pytest.mark.parametrize("path", sorted(TESTS.rglob("*.py")), ids=lambda p: str(p.relative_to(TESTS)))
