@@ -101,7 +101,7 @@ async def wait(predicate, timeout: float = 20.0) -> None:
 
 
 async def test_the_tests_harness_goes_through_the_root(tmp_path, monkeypatch):
-    from tests.harness import Harness
+    from tests.support.harness import Harness
 
     spy = RootSpy(monkeypatch)
     h = await Harness(tmp_path / "data").start()
@@ -191,7 +191,7 @@ def test_nothing_is_patched_onto_a_service_after_it_is_built():
     files = [
         *sorted((ROOT / "bot").rglob("*.py")),
         *sorted((ROOT / "handlers").rglob("*.py")),
-        ROOT / "tests" / "harness.py",
+        *sorted((ROOT / "tests" / "support").glob("*.py")),
     ]
     patched = {str(p.relative_to(ROOT)): found for p in files if (found := _patched_attributes(p.read_text("utf-8")))}
     assert patched == {}
