@@ -28,7 +28,7 @@ from bot.signal.rpc import SignalRpc
 from locales.typography import plain
 from storage.database import Database, resolve_master_key
 from storage.members import Consents, MemberRepo
-from tests.privacy import scan
+from tests.support.privacy import scan
 from tests.signal_intake import Intake
 
 START = 1_795_000_000.0
