@@ -28,8 +28,8 @@ from bot.signal.rpc import SignalRpc
 from locales.typography import plain
 from storage.database import Database, resolve_master_key
 from storage.members import Consents, MemberRepo
-from tests.support.privacy import scan
 from tests.signal_intake import Intake
+from tests.support.privacy import scan
 
 START = 1_795_000_000.0
 T = Translator()

@@ -23,9 +23,9 @@ from bot.signal.inbound import SignalInbound
 from bot.signal.rpc import SignalRpc
 from bot.telegram.runner import serve
 from locales.typography import plain
-from tests.harness import Harness, has_exif, jpeg_with_gps
-from tests.privacy import needles_for, scan
 from tests.signal_intake import Intake
+from tests.support.harness import Harness, has_exif, jpeg_with_gps
+from tests.support.privacy import needles_for, scan
 
 T = Translator()
 

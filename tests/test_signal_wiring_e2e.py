@@ -5,6 +5,7 @@ is never shown in full."""
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -73,9 +74,7 @@ async def test_doctor_without_signal_says_so(tmp_path):
 def test_compose_wires_the_signal_cli_service_with_its_flags():
     import yaml
 
-    from tests.test_deploy import ROOT
-
-    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    compose = yaml.safe_load((Path(__file__).resolve().parent.parent / "compose.yaml").read_text())
     bot = compose["services"]["entraide"]["environment"]
     assert bot["SIGNAL_CLI_RPC"].startswith("${SIGNAL_CLI_RPC") and bot["SIGNAL_ACCOUNT"].startswith("${")
     daemon = compose["services"]["signal-cli"]
