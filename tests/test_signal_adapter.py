@@ -146,16 +146,24 @@ async def test_replies_quote_the_right_author(env):
     mine = await env.adapter.send(chat, "question du bot")
     await env.adapter.send(chat, "suite", reply_to=mine.message)
     theirs_at = await phone.send("mon message")
-    event = await env.event()
-    theirs = message_of(event.author, event.timestamp)
-    env.adapter.saw(theirs)
-    await env.adapter.send(chat, "réponse", reply_to=theirs)
+    # Written since the bot started and not one of its own: the member's (no one had to say).
+    await env.adapter.send(chat, "réponse", reply_to=message_of(phone.aci, theirs_at))
+    # From before a restart: the member's when the inbound side said so, else the bot's
+    # (most replies in a room quote the bot's copies).
+    before = env.adapter._own_since - 60_000
+    env.adapter.saw(message_of(phone.aci, before))
+    await env.adapter.send(chat, "ancienne", reply_to=message_of(phone.aci, before))
+    await env.adapter.send(chat, "ancienne copie", reply_to=message_of(phone.aci, before - 1))
     quotes = [(p.get("quoteTimestamp"), p.get("quoteAuthor")) for p in env.sends()]
     assert quotes == [
         (None, None),
         (int(mine.message.id), env.daemon.account),
         (theirs_at, phone.aci),
+        (before, phone.aci),
+        (before - 1, env.daemon.account),
     ]
+    with pytest.raises(errors.Gone):  # a member's message is theirs to change
+        await env.adapter.delete(message_of(phone.aci, theirs_at))
 
 
 # ------------------------------------------------------------------ edits
@@ -426,3 +434,66 @@ async def test_the_router_carries_media_across_messengers(env):
     audio = env.adapter.media_of(event.author, event.timestamp, event.attachments[0])
     sent = await router.relay_media(memory_person.chat, audio, caption="Héron calme")
     assert memory.messages[sent.message].document == ("voice.aac", b"\xff\xf1aac")
+
+
+# ------------------------------------------------------------------ a mixed room, through the services
+async def test_a_mixed_room_reaches_signal_members_in_one_call(env, tmp_path):
+    from bot.core.clock import FixedClock
+    from bot.core.config import Config
+    from bot.ports.scheduler import ManualScheduler
+    from bot.services import Services
+    from bot.services.relay import Incoming
+    from storage.database import Database, resolve_master_key
+    from storage.members import Consents, MemberRepo
+
+    clock = FixedClock(env.clock.current)
+    memory = MemoryTransport(WITH_BUTTONS, clock=clock.now, name="memory")
+    router = TransportRouter({"memory": memory, "signal": env.adapter})
+    db = await Database.open(tmp_path / "db", resolve_master_key(tmp_path / "db", None))
+    services = Services.build(Config(token=None, data_dir=tmp_path / "db"), db, router, clock, ManualScheduler())
+    try:
+
+        async def member(user, chat, facilitator=False):
+            async with services.db.transaction() as tx:
+                repo = MemberRepo(tx)
+                created = await repo.create(user, chat, "fr", Consents(rooms=True), 1, clock.day())
+                if facilitator:
+                    await repo.set_role(created.id, "facilitator")
+                return await repo.get(created.id)
+
+        fac = await member(8_001, memory.person("fac").chat, facilitator=True)
+        await services.rooms.open(fac, "Stress et argent")
+        async with services.db.transaction() as tx:
+            room_id = (await MemberRepo(tx).get(fac.id)).active_room_id
+        phones = env.phones(4)
+        signal_members = [await member(("signal", p.aci), chat_of(p.aci)) for p in phones]
+        author = await member(8_002, memory.person("author").chat)
+        for one in [*signal_members, author]:
+            await services.rooms.join(one, room_id)
+        await services.delivery.drain(5)
+        before = env.daemon.counts["send"]
+
+        sent = memory.member_sends(author.chat, "Bonjour tout le monde")
+        await services.relay.relay(author, Incoming(sent.ref, "text", "Bonjour tout le monde"))
+        await services.delivery.drain(5)
+        assert env.daemon.counts["send"] - before == 1  # four Signal members, one call
+        assert all(any("Bonjour tout le monde" in t for t in p.texts()) for p in phones)
+        assert "Bonjour tout le monde" in (memory.people[fac.chat].last().text or "")
+
+        # A Signal member's photo reaches the Telegram-like side re-encoded, the others in one call.
+        await phones[0].send(None, attachments=[(photo_with_exif(), "image/jpeg")])
+        event = await env.event()
+        photo = env.adapter.media_of(event.author, event.timestamp, event.attachments[0])
+        incoming = Incoming(message_of(event.author, event.timestamp), "photo", None, media=photo)
+        before = env.daemon.counts["send"]
+        await services.relay.relay(signal_members[0], incoming)
+        await services.delivery.drain(5)
+        assert env.daemon.counts["send"] - before == 1 and env.daemon.counts["getAttachment"] == 1
+        shown = memory.people[author.chat].last()
+        assert shown.photo is not None and b"TelephoneSecret" not in shown.photo
+        for phone in phones[1:]:
+            ((kind, data),) = phone.received()[-1].attachments
+            assert kind == "image/jpeg" and b"TelephoneSecret" not in data
+    finally:
+        await services.delivery.drain(5)
+        await db.close()

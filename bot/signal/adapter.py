@@ -10,11 +10,17 @@ What Signal does differently from Telegram, and how the port gets it:
 - Texts and captions are limited to 2000 bytes of UTF-8 (beyond, Signal carries the body
   as a long-text attachment; the core splits instead).
 - A reply is a quote (`quoteTimestamp` + `quoteAuthor`: the bot's own number for its own
-  messages, the member's ACI for theirs).
+  messages, the member's ACI for theirs). The bot's timestamps since the start are kept
+  (ints, in memory), so any later one that is not the bot's is a member's; for a message
+  from before a restart the inbound side may say (`saw`), else the bot is taken as its
+  author (most replies in a room quote the bot's copies).
 - An edit names the *latest* revision (`editTimestamp`); the revisions are kept here, in
   memory only. Recipients' apps ignore edits after about a day and beyond the tenth: past
   the window or the tenth edit, the new text goes as a short correction quoting the
-  message instead. Deletes (`remoteDelete`) work on the bot's own messages, for a day.
+  message instead. After a restart the revisions are forgotten: an edit then targets the
+  original, which apps that saw a later revision ignore. A caption edit carries the new
+  caption alone (signal-cli would need the file again). Deletes (`remoteDelete`) work on
+  the bot's own messages, for a day.
 - No server copy: a member's media is fetched (`getAttachment`) and sent again as a data
   URI; a photo re-encoded without metadata by the same code as on Telegram.
 - Nothing like `protect_content`.
@@ -77,6 +83,7 @@ CAPABILITIES = Capabilities(
 BATCH_WINDOW = 0.003  # seconds identical sends wait for each other before the call
 TRACKED = 100_000  # bot messages whose revisions are remembered (in memory only)
 SEEN = 50_000  # members' messages remembered as theirs (to quote them with the right author)
+OWN = 500_000  # timestamps of the bot's own messages remembered since the start (ints, no chat)
 
 # The bot's entities as signal-cli's text styles ("start:length:STYLE", UTF-16 offsets).
 STYLES = {
@@ -162,6 +169,10 @@ class SignalTransport:
         self.attachments = AttachmentCache(clock, Path(attachments_dir) if attachments_dir is not None else None)
         self._tracks: OrderedDict[tuple[str, int], _Track] = OrderedDict()
         self._theirs: OrderedDict[tuple[str, int], None] = OrderedDict()
+        # The bot's own timestamps are unique per account and only grow: every one since
+        # `_own_since` is in `_own`, so a later timestamp that is not there is a member's.
+        self._own: OrderedDict[int, None] = OrderedDict()
+        self._own_since = int(clock() * 1000)
         self._types: OrderedDict[str, str] = OrderedDict()
         self._open: dict[tuple, list[_Batch]] = {}
         self._fetching: dict[str, asyncio.Future[bytes]] = {}
@@ -228,6 +239,7 @@ class SignalTransport:
 
     def _remember(self, aci: str, timestamp: int, digest: bytes, media: bool) -> MessageRef:
         self._tracks[(aci, timestamp)] = _Track(timestamp, digest, media)
+        self._mine(timestamp)
         horizon = max(self.capabilities.edit_window or 0, self.capabilities.delete_window or 0)
         while self._tracks:
             (_, oldest), _track = next(iter(self._tracks.items()))
@@ -235,6 +247,21 @@ class SignalTransport:
                 break
             self._tracks.popitem(last=False)
         return message_of(aci, timestamp)
+
+    def _mine(self, timestamp: int) -> None:
+        self._own[timestamp] = None
+        while len(self._own) > OWN:
+            oldest, _ = self._own.popitem(last=False)
+            self._own_since = max(self._own_since, oldest + 1)
+
+    def _by_bot(self, aci: str, timestamp: int) -> bool | None:
+        """Whether the bot wrote this message (None: sent before this process started, and
+        nobody said)."""
+        if (aci, timestamp) in self._tracks or timestamp in self._own:
+            return True
+        if (aci, timestamp) in self._theirs or timestamp >= self._own_since:
+            return False
+        return None
 
     def _quote(self, aci: str, reply_to: MessageRef | None) -> tuple[int, str] | None:
         """The quote of a reply: the target's timestamp and author. A target in another
@@ -250,8 +277,8 @@ class SignalTransport:
         track = self._tracks.get((aci, timestamp))
         if track is not None and track.deleted:
             return None
-        theirs = track is None and (aci, timestamp) in self._theirs
-        if theirs or self.account is None:
+        # Unknown (from before a restart): most replies quote the bot's copies in a room.
+        if self._by_bot(aci, timestamp) is False or self.account is None:
             return timestamp, aci
         return timestamp, self.account
 
@@ -319,6 +346,7 @@ class SignalTransport:
 
         outcome: SendOutcome = await self._batched(key, aci, call)
         outcome.raise_for(aci)
+        self._mine(outcome.timestamp)
         return outcome
 
     async def close(self) -> None:
@@ -401,7 +429,7 @@ class SignalTransport:
         track = self._tracks.get((aci, timestamp))
         if track is not None and (track.deleted or track.media != media):
             raise errors.Gone()
-        if track is None and (aci, timestamp) in self._theirs:
+        if track is None and self._by_bot(aci, timestamp) is False:
             raise errors.Gone()  # a member's message: only its author can change it
         return track
 
@@ -464,7 +492,7 @@ class SignalTransport:
         track = self._tracks.get((aci, timestamp))
         if track is not None and track.deleted:
             raise errors.Gone()
-        if track is None and (aci, timestamp) in self._theirs:
+        if track is None and self._by_bot(aci, timestamp) is False:
             raise errors.Gone()  # Signal lets the bot delete only its own messages
         window = self.capabilities.delete_window
         if window is not None and self._age(timestamp) > window:
