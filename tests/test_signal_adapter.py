@@ -162,6 +162,7 @@ async def test_replies_quote_the_right_author(env):
         (before, phone.aci),
         (before - 1, env.daemon.account),
     ]
+    env.adapter.saw(message_of(phone.aci, theirs_at))
     with pytest.raises(errors.Gone):  # a member's message is theirs to change
         await env.adapter.delete(message_of(phone.aci, theirs_at))
 

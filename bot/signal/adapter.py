@@ -10,10 +10,11 @@ What Signal does differently from Telegram, and how the port gets it:
 - Texts and captions are limited to 2000 bytes of UTF-8 (beyond, Signal carries the body
   as a long-text attachment; the core splits instead).
 - A reply is a quote (`quoteTimestamp` + `quoteAuthor`: the bot's own number for its own
-  messages, the member's ACI for theirs). The bot's timestamps since the start are kept
-  (ints, in memory), so any later one that is not the bot's is a member's; for a message
-  from before a restart the inbound side may say (`saw`), else the bot is taken as its
-  author (most replies in a room quote the bot's copies).
+  messages, the member's ACI for theirs). The bot's timestamps since its first send are
+  kept (ints, in memory), so any later one that is not the bot's is a member's; for an
+  older message the inbound side may say (`saw`), else the bot is taken as its author
+  (most replies in a room quote the bot's copies). Only a message known to be a member's
+  (`saw`) is refused an edit or a delete: a guess never blocks one.
 - An edit names the *latest* revision (`editTimestamp`); the revisions are kept here, in
   memory only. Recipients' apps ignore edits after about a day and beyond the tenth: past
   the window or the tenth edit, the new text goes as a short correction quoting the
@@ -170,9 +171,10 @@ class SignalTransport:
         self._tracks: OrderedDict[tuple[str, int], _Track] = OrderedDict()
         self._theirs: OrderedDict[tuple[str, int], None] = OrderedDict()
         # The bot's own timestamps are unique per account and only grow: every one since
-        # `_own_since` is in `_own`, so a later timestamp that is not there is a member's.
+        # `_own_since` (the daemon's first answer to a send, on the daemon's clock) is in
+        # `_own`, so a later timestamp that is not there is a member's.
         self._own: OrderedDict[int, None] = OrderedDict()
-        self._own_since = int(clock() * 1000)
+        self._own_since: int | None = None
         self._types: OrderedDict[str, str] = OrderedDict()
         self._open: dict[tuple, list[_Batch]] = {}
         self._fetching: dict[str, asyncio.Future[bytes]] = {}
@@ -249,6 +251,8 @@ class SignalTransport:
         return message_of(aci, timestamp)
 
     def _mine(self, timestamp: int) -> None:
+        if self._own_since is None:
+            self._own_since = timestamp
         self._own[timestamp] = None
         while len(self._own) > OWN:
             oldest, _ = self._own.popitem(last=False)
@@ -259,7 +263,9 @@ class SignalTransport:
         nobody said)."""
         if (aci, timestamp) in self._tracks or timestamp in self._own:
             return True
-        if (aci, timestamp) in self._theirs or timestamp >= self._own_since:
+        if (aci, timestamp) in self._theirs:
+            return False
+        if self._own_since is not None and timestamp >= self._own_since:
             return False
         return None
 
@@ -429,8 +435,8 @@ class SignalTransport:
         track = self._tracks.get((aci, timestamp))
         if track is not None and (track.deleted or track.media != media):
             raise errors.Gone()
-        if track is None and self._by_bot(aci, timestamp) is False:
-            raise errors.Gone()  # a member's message: only its author can change it
+        if track is None and (aci, timestamp) in self._theirs:
+            raise errors.Gone()  # a member's message (the inbound side said): only its author can change it
         return track
 
     async def _revise(self, message: MessageRef, text: str, entities: Sequence[Entity], media: bool) -> None:
@@ -492,7 +498,7 @@ class SignalTransport:
         track = self._tracks.get((aci, timestamp))
         if track is not None and track.deleted:
             raise errors.Gone()
-        if track is None and self._by_bot(aci, timestamp) is False:
+        if track is None and (aci, timestamp) in self._theirs:
             raise errors.Gone()  # Signal lets the bot delete only its own messages
         window = self.capabilities.delete_window
         if window is not None and self._age(timestamp) > window:
