@@ -427,3 +427,24 @@ async def test_long_texts_come_whole_and_the_accounts_own_sync_messages_give_not
     stamp = await ana.send(long)
     assert await next_event(client) == Received(ana.aci, stamp, long)
     assert client.stats.ignored == 1
+
+
+async def test_a_daemon_in_its_default_mode_with_a_subscription_tells_each_event_once():
+    """In the default receive mode signal-cli pushes every event and also answers a
+    subscription: each message must still reach the core once, never be relayed twice."""
+    fake = FakeSignal()
+    host, port = await fake.serve()
+    client = await SignalRpc(host, port, subscribe=True, backoff=FAST).start(wait=5)
+    try:
+        await fake.wait_for(lambda: fake.counts["subscribeReceive"] == 1)
+        ana = fake.phone("Ana")
+        first = await ana.send("un")
+        second = await ana.send("deux")
+        got = [await next_event(client), await next_event(client)]
+        assert [e.timestamp for e in got] == [first, second]
+        with pytest.raises(asyncio.TimeoutError):
+            await next_event(client, timeout=0.5)
+        assert client.stats.duplicates == 2 and client.stats.events == 2
+    finally:
+        await client.close()
+        await fake.stop()

@@ -21,6 +21,7 @@ import itertools
 import json
 import logging
 import random
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ from bot.signal.results import (
 )
 
 log = logging.getLogger(__name__)
+SEEN_EVENTS = 4096  # names of recent events kept to drop repeats (memory only)
 
 # A getAttachment answer is the whole file in base64 on one line (Signal allows ~100 MB).
 MAX_LINE = 160 * 1024 * 1024
@@ -70,6 +72,7 @@ class RpcStats:
     notifications: int = 0
     events: int = 0
     ignored: int = 0  # receipts, typing, sync, malformed lines
+    duplicates: int = 0  # the same event told twice
     connects: int = 0
     disconnects: int = 0
     timeouts: int = 0
@@ -120,6 +123,7 @@ class SignalRpc:
         self._writer: asyncio.StreamWriter | None = None
         self._pending: tuple[int, asyncio.Future] | None = None
         self._events: asyncio.Queue[Event | None] = asyncio.Queue()
+        self._seen: OrderedDict[tuple[str, str | None, int | None], None] = OrderedDict()
         self._supervisor: asyncio.Task | None = None
         self._closing = False
         self._captcha = CaptchaNotice(log)
@@ -237,6 +241,9 @@ class SignalRpc:
             if event is None:
                 self.stats.ignored += 1
                 return
+            if self._seen_before(event):
+                self.stats.duplicates += 1
+                return
             self.stats.events += 1
             self._events.put_nowait(event)
             return
@@ -251,6 +258,21 @@ class SignalRpc:
                 return
             log.debug("signal-cli answered a request no longer waited for")
         self.stats.ignored += 1
+
+    def _seen_before(self, event: Event) -> bool:
+        """The same event told twice (a daemon in its default receive mode also answers a
+        subscription, and a reconnect can repeat): its kind, author and sender timestamp name
+        it, so it passes once. Only the last few thousand names are kept, in memory."""
+        name = (type(event).__name__, getattr(event, "author", None), getattr(event, "timestamp", None))
+        if name[1] is None or name[2] is None:
+            return False
+        if name in self._seen:
+            self._seen.move_to_end(name)
+            return True
+        self._seen[name] = None
+        if len(self._seen) > SEEN_EVENTS:
+            self._seen.popitem(last=False)
+        return False
 
     async def events(self) -> AsyncIterator[Event]:
         """Incoming events, in the order the daemon sent them, until `close()`."""
