@@ -93,7 +93,7 @@ async def test_the_signal_phone_shares_a_room_with_the_telegram_phones(tmp_path)
     t = Translator()
     async with running(tmp_path) as box:
         fatou, alice, samir = box.phones["fatou"], box.phones["alice"], box.signal
-        await onboard(fatou, box.invite_code)
+        await onboard(fatou, code=box.invite_code)
         await fatou.wait_text("Tu fais maintenant partie de l'animation", 10)
         await fatou.command("/ouvrir", "Stress et argent | entre nous | 4")
         await fatou.wait_text("Salle n° 1", 10)
@@ -160,7 +160,7 @@ async def test_the_signal_phone_through_the_page_api_quotes_edits_deletes_and_re
 
     async with running(tmp_path) as box:
         fatou, alice, samir, daemon = box.phones["fatou"], box.phones["alice"], box.signal, box.daemon
-        await onboard(fatou, box.invite_code)
+        await onboard(fatou, code=box.invite_code)
         await fatou.wait_text("Tu fais maintenant partie de l'animation", 10)
         await fatou.command("/ouvrir", "Stress et argent | entre nous | 4")
         await fatou.wait_text("Salle n° 1", 10)
