@@ -5,15 +5,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application
 
-from bot.core import presses
-from bot.core.errors import Refusal
+from bot.core.presses import PinEntry, RemoveEntry, WithdrawEntry
 from bot.telegram.adapter import message_of
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import MEMBER_COMMANDS
-from handlers.common import add_commands, answer_press, args_text, button, new_message, pressed, require_member, send
+from handlers.common import add_commands, answer_press, args_text, button, new_message, pressed_as, require_member, send
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS}
-_WITHDRAW, _MODERATE = presses.BOARD_WITHDRAW, presses.BOARD_MODERATE
 
 
 async def share(update: Update, context: EntraideContext) -> None:
@@ -31,27 +29,22 @@ async def resources(update: Update, context: EntraideContext) -> None:
 
 async def withdraw_press(update: Update, context: EntraideContext) -> None:
     member = require_member(context)
-    match = _WITHDRAW.match(pressed(context))
-    if match is None:
-        raise Refusal("common.stale_button")
-    await answer_press(
-        update, context, await context.services.board.withdraw(member, int(match.group(1)), match.group(2))
-    )
+    press = pressed_as(context, WithdrawEntry)
+    await answer_press(update, context, await context.services.board.withdraw(member, press.entry_id, press.token))
 
 
 async def moderate_press(update: Update, context: EntraideContext) -> None:
     member = require_member(context)
-    match = _MODERATE.match(pressed(context))
-    if match is None:
-        raise Refusal("common.stale_button")
-    await answer_press(
-        update,
-        context,
-        await context.services.board.moderate(member, match.group(1), int(match.group(2)), match.group(3)),
-    )
+    press = pressed_as(context, PinEntry, RemoveEntry)
+    if isinstance(press, RemoveEntry):
+        reply = await context.services.board.moderate(member, "del", press.entry_id, press.token)
+    else:
+        assert isinstance(press, PinEntry)
+        reply = await context.services.board.moderate(member, "pin", press.entry_id)
+    await answer_press(update, context, reply)
 
 
 def register(app: Application) -> None:
     add_commands(app, [(_CMD["partager"], share), (_CMD["ressources"], resources)])
-    app.add_handler(button(withdraw_press, r"^bdw:"))
-    app.add_handler(button(moderate_press, r"^bd:"))
+    app.add_handler(button(withdraw_press, WithdrawEntry))
+    app.add_handler(button(moderate_press, PinEntry, RemoveEntry))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application
 
+from bot.core.presses import CHECKIN_ANSWERS, CHECKIN_SETTINGS
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS
 from handlers.common import add_commands, answer_press, args_text, button, chat, pressed, require_member, send
@@ -44,5 +45,5 @@ async def trends(update: Update, context: EntraideContext) -> None:
 
 def register(app: Application) -> None:
     add_commands(app, [(_CMD["bilan"], settings), (_CMD["humeur"], mood), (_CMD["tendances"], trends)])
-    app.add_handler(button(settings_press, r"^cis:"))
-    app.add_handler(button(answer_press_handler, r"^ci:"))
+    app.add_handler(button(settings_press, *CHECKIN_SETTINGS))
+    app.add_handler(button(answer_press_handler, *CHECKIN_ANSWERS))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Coroutine
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core.buttons import plain
 from bot.core.errors import Refusal
+from bot.core.presses import Press, unpack
 from bot.ports.refs import ChatRef, MessageRef
 from bot.ports.replies import Reply
 from bot.telegram.adapter import chat_of, message_of
@@ -33,19 +34,37 @@ def add_commands(app: Application, pairs: list[tuple[Command, Callback]]) -> Non
         app.add_handler(command(cmd, callback))
 
 
-def button(callback: Callback, pattern: str) -> CallbackQueryHandler:
-    """A handler for presses whose data (without its seal) matches `pattern`.
+P = TypeVar("P", bound=Press)
+
+
+@dataclass(frozen=True)
+class PressPattern:
+    """A handler's pattern: the data (without its seal) is exactly one of its kinds of choice."""
+
+    kinds: tuple[type[Press], ...]
+
+    def __call__(self, data: object) -> bool:
+        return isinstance(data, str) and any(kind.matches(plain(data)) for kind in self.kinds)
+
+
+def button(callback: Callback, *kinds: type[Press]) -> CallbackQueryHandler:
+    """A handler for presses of these kinds (bot/core/presses.py), its pattern theirs.
 
     The seal itself was checked once for every press by the identity middleware."""
-    regex = re.compile(pattern)
-    return CallbackQueryHandler(
-        callback, pattern=lambda data: isinstance(data, str) and regex.match(plain(data)) is not None
-    )
+    return CallbackQueryHandler(callback, pattern=PressPattern(kinds))
 
 
 def pressed(context: EntraideContext) -> str:
     """The data of the button pressed, as the bot issued it (checked by the middleware)."""
     return context.press or ""
+
+
+def pressed_as(context: EntraideContext, *kinds: type[P]) -> P:
+    """The choice pressed, read as one of `kinds`; a stale one gets the kind answer."""
+    press = unpack(pressed(context), *kinds)
+    if press is None:
+        raise Refusal("common.stale_button")
+    return press
 
 
 def new_message(update: Update) -> Message:

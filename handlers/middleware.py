@@ -8,6 +8,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.core.buttons import plain
 from bot.core.i18n import negotiate
+from bot.core.presses import is_onboarding
 from bot.services.flood import SLOW_DOWN
 from bot.telegram.adapter import chat_of
 from bot.telegram.context import EntraideContext
@@ -78,7 +79,7 @@ def _action(update: Update) -> str | None:
 
 def _is_onboarding(update: Update) -> bool:
     if update.callback_query:
-        return plain(update.callback_query.data).startswith("ob:")
+        return is_onboarding(plain(update.callback_query.data))
     text = (update.message.text if update.message else None) or ""
     return bool(text) and text.split()[0].split("@")[0] == "/start"
 

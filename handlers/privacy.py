@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application
 
-from bot.core.errors import Refusal
+from bot.core.presses import ForgetMe, KeepMe, ToggleConsent
 from bot.ports.replies import Reply
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import MEMBER_COMMANDS
-from handlers.common import add_commands, answer_press, button, chat, pressed, require_member, send
+from handlers.common import add_commands, answer_press, button, chat, pressed_as, require_member, send
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS}
 
@@ -21,10 +21,8 @@ async def privacy(update: Update, context: EntraideContext) -> None:
 
 async def privacy_press(update: Update, context: EntraideContext) -> None:
     member = require_member(context)
-    data = pressed(context)
-    if data not in ("pv:1", "pv:2", "pv:4"):
-        raise Refusal("common.stale_button")
-    await answer_press(update, context, await context.services.privacy.toggle(member, int(data[3:])))
+    press = pressed_as(context, ToggleConsent)
+    await answer_press(update, context, await context.services.privacy.toggle(member, press.bit))
 
 
 async def my_data(update: Update, context: EntraideContext) -> None:
@@ -48,17 +46,15 @@ async def forget(update: Update, context: EntraideContext) -> None:
 async def forget_press(update: Update, context: EntraideContext) -> None:
     """« Oui, tout effacer » (with the token of a pending request) or « Non »."""
     member = require_member(context)
-    action, _, token = pressed(context)[3:].partition(":")
-    if action == "yes" and token:
-        reply = await context.services.privacy.forget(member, token)
-    elif action == "no" and not token:
-        reply = Reply(context.services.t(member.locale, "privacy.forget_cancelled"))
+    press = pressed_as(context, ForgetMe, KeepMe)
+    if isinstance(press, ForgetMe):
+        reply = await context.services.privacy.forget(member, press.token)
     else:
-        raise Refusal("common.stale_button")
+        reply = Reply(context.services.t(member.locale, "privacy.forget_cancelled"))
     await answer_press(update, context, reply)
 
 
 def register(app: Application) -> None:
     add_commands(app, [(_CMD["confidentialite"], privacy), (_CMD["mesdonnees"], my_data), (_CMD["oublier"], forget)])
-    app.add_handler(button(privacy_press, r"^pv:"))
-    app.add_handler(button(forget_press, r"^fg:"))
+    app.add_handler(button(privacy_press, ToggleConsent))
+    app.add_handler(button(forget_press, ForgetMe, KeepMe))

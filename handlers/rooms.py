@@ -10,8 +10,19 @@ from telegram.warnings import PTBUserWarning
 
 from bot.core import presses
 from bot.core.errors import Refusal
+from bot.core.presses import (
+    JoinRoom,
+    LeaveRoom,
+    ListRooms,
+    OpenRoom,
+    Places,
+    SkipDescription,
+    SkipPlaces,
+    SkipTheme,
+    WaitForRoom,
+)
 from bot.ports.replies import Reply
-from bot.services.rooms import LIST_BUTTON, OPEN_BUTTON, parse_room_ref
+from bot.services.rooms import parse_room_ref
 from bot.telegram.context import EntraideContext
 from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS, Command
 from handlers.common import (
@@ -21,16 +32,15 @@ from handlers.common import (
     args_text,
     button,
     pressed,
+    pressed_as,
     require_member,
     send,
 )
 
 _CMD = {c.fr: c for c in MEMBER_COMMANDS + FACILITATOR_COMMANDS}
-_PRESS = presses.ROOM
 CANCEL = Command("annuler", "cancel", "menu.cancel")
 THEME, DESCRIPTION, PLACES = range(3)
 TEXT = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
-_PLACES = presses.ROOM_PLACES
 
 
 async def list_rooms(update: Update, context: EntraideContext) -> None:
@@ -100,8 +110,8 @@ async def description(update: Update, context: EntraideContext) -> int:
 async def places(update: Update, context: EntraideContext) -> int:
     places = _typed(update)
     if update.callback_query is not None:
-        match = _PLACES.match(pressed(context))
-        places = match.group(1) if match else None
+        press = Places.unpack(pressed(context))
+        places = str(press.places) if press else None
     await _answer(update, context, await context.services.rooms.set_places(require_member(context), places))
     return ConversationHandler.END
 
@@ -129,12 +139,8 @@ async def list_press(update: Update, context: EntraideContext) -> None:
 async def room_press(update: Update, context: EntraideContext) -> None:
     """Join / wait / leave buttons: the room id is checked by the service."""
     member = require_member(context)
-    match = _PRESS.match(pressed(context))
-    if match is None:
-        raise Refusal("common.stale_button")
-    await answer_press(
-        update, context, await context.services.rooms.choose(member, match.group(1), int(match.group(2)))
-    )
+    press = pressed_as(context, JoinRoom, WaitForRoom, LeaveRoom)
+    await answer_press(update, context, await context.services.rooms.choose(member, press.PREFIX, press.room_id))
 
 
 def register(app: Application) -> None:
@@ -152,20 +158,20 @@ def register(app: Application) -> None:
             (_CMD["fermer"], close_room),
         ],
     )
-    app.add_handler(button(room_press, r"^(join|wait|leave):"))
-    app.add_handler(button(list_press, f"^{LIST_BUTTON}$"))
+    app.add_handler(button(room_press, JoinRoom, WaitForRoom, LeaveRoom))
+    app.add_handler(button(list_press, ListRooms))
 
 
 def _conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=[
             CommandHandler(_CMD["ouvrir"].names(), open_room, filters=COMMAND_FILTER),
-            button(open_press, f"^{OPEN_BUTTON}$"),
+            button(open_press, OpenRoom),
         ],
         states={
-            THEME: [MessageHandler(TEXT, theme), button(theme, r"^ro:skip:t$")],
-            DESCRIPTION: [MessageHandler(TEXT, description), button(description, r"^ro:skip:d$")],
-            PLACES: [MessageHandler(TEXT, places), button(places, r"^ro:(skip:p|p:\d{1,2})$")],
+            THEME: [MessageHandler(TEXT, theme), button(theme, SkipTheme)],
+            DESCRIPTION: [MessageHandler(TEXT, description), button(description, SkipDescription)],
+            PLACES: [MessageHandler(TEXT, places), button(places, SkipPlaces, Places)],
             ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timeout)],
         },
         fallbacks=[CommandHandler(CANCEL.names(), abandon, filters=COMMAND_FILTER)],

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.core.errors import Refusal
+from bot.core.presses import ONBOARDING, ChooseLanguage
 from bot.ports.replies import Reply
 from bot.telegram.adapter import set_facilitator_menu
 from bot.telegram.context import EntraideContext
@@ -74,5 +75,5 @@ async def language_press(update: Update, context: EntraideContext) -> None:
 
 def register(app: Application) -> None:
     add_commands(app, [(START, start), (HELP, help_command), (LANGUAGE, language)])
-    app.add_handler(button(onboarding_press, r"^ob:"))
-    app.add_handler(button(language_press, r"^lang:"))
+    app.add_handler(button(onboarding_press, *ONBOARDING))
+    app.add_handler(button(language_press, ChooseLanguage))

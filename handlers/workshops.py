@@ -14,8 +14,14 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.core import presses
-from bot.core.errors import Refusal
+from bot.core.presses import (
+    CancelWorkshop,
+    ConfirmCancelWorkshop,
+    ConfirmWhen,
+    MoveWorkshop,
+    Rsvp,
+    SkipWorkshopDescription,
+)
 from bot.ports.replies import Reply
 from bot.services.dates import DateError, parse_when
 from bot.telegram.context import EntraideContext
@@ -27,7 +33,7 @@ from handlers.common import (
     args_text,
     button,
     new_message,
-    pressed,
+    pressed_as,
     require_member,
     send,
 )
@@ -37,7 +43,6 @@ WORKSHOPS = next(c for c in MEMBER_COMMANDS if c.fr == "ateliers")
 CANCEL = Command("annuler", "cancel", "menu.cancel")
 TITLE, WHEN, CONFIRM, DESCRIPTION = range(4)
 TEXT = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
-_RSVP = presses.RSVP
 
 
 async def begin(update: Update, context: EntraideContext) -> int:
@@ -66,7 +71,7 @@ async def when(update: Update, context: EntraideContext) -> int:
 async def confirm(update: Update, context: EntraideContext) -> int:
     member = require_member(context)
     workshops = context.services.workshops
-    if pressed(context) == "wsd:again":
+    if pressed_as(context, ConfirmWhen).answer == "again":
         await answer_press(update, context, Reply(context.services.t(member.locale, "workshops.ask_when")))
         return WHEN
     if workshops.draft(member).workshop_id is not None:
@@ -94,10 +99,8 @@ async def abandon(update: Update, context: EntraideContext) -> int:
 async def move_press(update: Update, context: EntraideContext) -> int:
     """From `/ateliers`: a facilitator changes a workshop's date."""
     member = require_member(context)
-    match = presses.WORKSHOP_MOVE.match(pressed(context))
-    if match is None:
-        raise Refusal("common.stale_button")
-    workshop = await context.services.workshops.check_facilitated(member, int(match.group(1)))
+    press = pressed_as(context, MoveWorkshop)
+    workshop = await context.services.workshops.check_facilitated(member, press.workshop_id)
     reply = context.services.workshops.begin_move(member, workshop.id, workshop.room_id)
     await answer_press(update, context, Reply(reply.text, edit=False))
     return WHEN
@@ -114,24 +117,21 @@ async def list_workshops(update: Update, context: EntraideContext) -> None:
 
 async def rsvp_press(update: Update, context: EntraideContext) -> None:
     member = require_member(context)
-    match = _RSVP.match(pressed(context))
-    if match is None:
-        raise Refusal("common.stale_button")
-    reply = await context.services.workshops.answer(member, int(match.group(1)), match.group(2))
+    press = pressed_as(context, Rsvp)
+    reply = await context.services.workshops.answer(member, press.workshop_id, press.answer)
     await answer_press(update, context, reply)
 
 
 async def cancel_press(update: Update, context: EntraideContext) -> None:
     """« Annuler » asks first; the confirmation carries a single-use token."""
     member = require_member(context)
-    match = presses.WORKSHOP_CANCEL.match(pressed(context))
-    if match is None:
-        raise Refusal("common.stale_button")
+    press = pressed_as(context, ConfirmCancelWorkshop, CancelWorkshop)
     workshops = context.services.workshops
-    if match.group(2):
-        reply = await workshops.cancel(member, int(match.group(1)), match.group(2))
+    if isinstance(press, ConfirmCancelWorkshop):
+        reply = await workshops.cancel(member, press.workshop_id, press.token)
     else:
-        reply = await workshops.cancel_prompt(member, int(match.group(1)))
+        assert isinstance(press, CancelWorkshop)
+        reply = await workshops.cancel_prompt(member, press.workshop_id)
     await answer_press(update, context, reply)
 
 
@@ -142,18 +142,21 @@ def register(app: Application) -> None:
         conversation = _conversation()
     app.add_handler(conversation)
     add_commands(app, [(WORKSHOPS, list_workshops)])
-    app.add_handler(button(rsvp_press, r"^rsvp:"))
-    app.add_handler(button(cancel_press, r"^wsc:"))
+    app.add_handler(button(rsvp_press, Rsvp))
+    app.add_handler(button(cancel_press, CancelWorkshop, ConfirmCancelWorkshop))
 
 
 def _conversation() -> ConversationHandler:
     return ConversationHandler(
-        entry_points=[CommandHandler(WORKSHOP.names(), begin, filters=COMMAND_FILTER), button(move_press, r"^wsm:")],
+        entry_points=[
+            CommandHandler(WORKSHOP.names(), begin, filters=COMMAND_FILTER),
+            button(move_press, MoveWorkshop),
+        ],
         states={
             TITLE: [MessageHandler(TEXT, title)],
             WHEN: [MessageHandler(TEXT, when)],
-            CONFIRM: [button(confirm, r"^wsd:(ok|again)$")],
-            DESCRIPTION: [MessageHandler(TEXT, description), button(description, r"^wsd:skip$")],
+            CONFIRM: [button(confirm, ConfirmWhen)],
+            DESCRIPTION: [MessageHandler(TEXT, description), button(description, SkipWorkshopDescription)],
             ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timeout)],
         },
         fallbacks=[CommandHandler(CANCEL.names(), abandon, filters=COMMAND_FILTER)],

@@ -24,7 +24,8 @@ import secrets
 from dataclasses import dataclass
 
 SEPARATOR = "~"
-TAG_BYTES = 8  # 11 characters: the longest data the bot builds stays under Telegram's 64 bytes
+TAG_BYTES = 8
+TAG_CHARS = -(-TAG_BYTES * 4 // 3)  # 11: the tag in base64, unpadded (bot/core/presses.py counts it)
 TOKEN_TTL = 15 * 60
 
 

@@ -16,6 +16,7 @@ from bot.core.buttons import PressTokens
 from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator
+from bot.core.presses import PinEntry, RemoveEntry, WithdrawEntry
 from bot.core.text import labelled, mark_lines
 from bot.ports.refs import MessageRef, chat_ref
 from bot.ports.replies import Reply
@@ -159,7 +160,9 @@ class BoardService:
         note = self.safety.gentle(member) if care.at_risk else None
         if note is not None:  # shared, and still worrying: the short private note with the resources
             text += "\n\n" + note.text
-        return Reply(text, [[Button(self.t(member.locale, "board.button_withdraw"), f"bdw:{entry.id}:{token}")]])
+        return Reply(
+            text, [[Button(self.t(member.locale, "board.button_withdraw"), WithdrawEntry(entry.id, token).pack())]]
+        )
 
     async def withdraw(self, member: Member, entry_id: int, token: str) -> Reply:
         async with self.db.transaction() as tx:
@@ -197,11 +200,11 @@ class BoardService:
                         self.t(
                             locale, "board.button_unpin" if e.pinned else "board.button_pin", title=short(e.title, 2)
                         ),
-                        f"bd:pin:{e.id}",
+                        PinEntry(e.id).pack(),
                     ),
                     Button(
                         self.t(locale, "board.button_remove"),
-                        f"bd:del:{e.id}:{self.tokens.issue(member.id, f'bdd:{e.id}')}",
+                        RemoveEntry(e.id, self.tokens.issue(member.id, f"bdd:{e.id}")).pack(),
                     ),
                 ]
                 for e in entries

@@ -21,6 +21,18 @@ from babel.numbers import format_decimal
 from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import BABEL_LOCALES, Translator, format_day
+from bot.core.presses import (
+    CheckinControl,
+    CheckinDay,
+    CheckinDone,
+    CheckinHour,
+    CheckinMood,
+    CheckinsOff,
+    CheckinsOn,
+    CheckinTag,
+    CheckinZone,
+    unpack,
+)
 from bot.monitoring import metrics
 from bot.ports.priorities import PLANNING, PRIORITY
 from bot.ports.refs import chat_ref
@@ -150,22 +162,26 @@ class CheckinService:
         rows = [
             [
                 Button(
-                    self.t(locale, "checkins.button_off" if on else "checkins.button_on"), "cis:off" if on else "cis:on"
+                    self.t(locale, "checkins.button_off" if on else "checkins.button_on"),
+                    (CheckinsOff() if on else CheckinsOn()).pack(),
                 )
             ]
         ]
         rows.append(
-            [Button(("• " if settings.minute_of_day == h * 60 else "") + f"{h}:00", f"cis:h:{h}") for h in HOURS]
+            [
+                Button(("• " if settings.minute_of_day == h * 60 else "") + f"{h}:00", CheckinHour(h).pack())
+                for h in HOURS
+            ]
         )
         rows.append(
             [
-                Button(("• " if settings.days & (1 << i) else "") + name, f"cis:d:{i}")
+                Button(("• " if settings.days & (1 << i) else "") + name, CheckinDay(i).pack())
                 for i, name in enumerate(day_names)
             ]
         )
         rows.append(
             [
-                Button(("• " if settings.tz == z else "") + self.zone_name(z, locale), f"cis:z:{i}")
+                Button(("• " if settings.tz == z else "") + self.zone_name(z, locale), CheckinZone(i).pack())
                 for i, z in enumerate(ZONES)
             ]
         )
@@ -203,17 +219,17 @@ class CheckinService:
     async def press(self, member: Member, data: str) -> Reply:
         """A settings button (`cis:...`)."""
         settings = await self._load(member)
-        parts = data.split(":")
-        if parts[1:] == ["on"] or parts[1:] == ["off"]:
-            member = await self._set_consent(member, parts[1] == "on")
-            if parts[1] == "on":
+        press = unpack(data, CheckinsOn, CheckinsOff, CheckinHour, CheckinDay, CheckinZone)
+        if isinstance(press, CheckinsOn | CheckinsOff):
+            member = await self._set_consent(member, isinstance(press, CheckinsOn))
+            if isinstance(press, CheckinsOn):
                 settings = replace(settings, paused_until=0)
-        elif len(parts) == 3 and parts[1] == "h" and parts[2].isdigit() and int(parts[2]) in HOURS:
-            settings = replace(settings, minute_of_day=int(parts[2]) * 60)
-        elif len(parts) == 3 and parts[1] == "d" and parts[2] in "0123456" and len(parts[2]) == 1:
-            settings = replace(settings, days=settings.days ^ (1 << int(parts[2])))
-        elif len(parts) == 3 and parts[1] == "z" and parts[2].isdigit() and int(parts[2]) < len(ZONES):
-            settings = replace(settings, tz=ZONES[int(parts[2])])
+        elif isinstance(press, CheckinHour) and press.hour in HOURS:
+            settings = replace(settings, minute_of_day=press.hour * 60)
+        elif isinstance(press, CheckinDay):
+            settings = replace(settings, days=settings.days ^ (1 << press.weekday))
+        elif isinstance(press, CheckinZone) and press.zone < len(ZONES):
+            settings = replace(settings, tz=ZONES[press.zone])
         else:
             raise Refusal("common.stale_button")
         await self._save(settings)
@@ -298,17 +314,19 @@ class CheckinService:
 
     def _send(self, member: Member, day: str, tz: str, claim: bool = False) -> None:
         locale = member.locale
-        moods = [Button(self.t(locale, f"checkins.mood_{level}"), f"ci:m:{level}:{day}") for level in range(1, 6)]
+        moods = [
+            Button(self.t(locale, f"checkins.mood_{level}"), CheckinMood(level, day).pack()) for level in range(1, 6)
+        ]
         buttons = [
             moods[:3],
             moods[3:],
             [
-                Button(self.t(locale, "checkins.button_snooze"), f"ci:snooze:{day}"),
-                Button(self.t(locale, "checkins.button_skip"), f"ci:skip:{day}"),
+                Button(self.t(locale, "checkins.button_snooze"), CheckinControl("snooze", day).pack()),
+                Button(self.t(locale, "checkins.button_skip"), CheckinControl("skip", day).pack()),
             ],
             [
-                Button(self.t(locale, "checkins.button_pause"), f"ci:pause:{day}"),
-                Button(self.t(locale, "checkins.button_stop"), f"ci:stop:{day}"),
+                Button(self.t(locale, "checkins.button_pause"), CheckinControl("pause", day).pack()),
+                Button(self.t(locale, "checkins.button_stop"), CheckinControl("stop", day).pack()),
             ],
         ]
         text = self.t(locale, f"checkins.question_{period(self.clock.now(), tz)}")  # no « ce soir » at 9 a.m.
@@ -336,13 +354,13 @@ class CheckinService:
 
     async def answer(self, member: Member, data: str) -> Reply:
         """A button under a check-in: a mood, a tag, or snooze / skip / pause / stop."""
-        parts = data.split(":")
+        press = unpack(data, CheckinMood, CheckinTag, CheckinDone, CheckinControl)
         if not member.consents.checkins:
             raise Refusal("checkins.not_on")  # an old check-in after stopping: nothing is kept
         settings = await self._load(member)
         locale = member.locale
-        if len(parts) == 4 and parts[1] == "m" and parts[2] in "12345" and len(parts[2]) == 1:
-            day, mood = parts[3], int(parts[2])
+        if isinstance(press, CheckinMood):
+            day, mood = press.day, press.mood
             self._check_day(day, settings.tz)
             async with self.db.transaction() as tx:
                 await tx.checkins.answer(member.id, day, mood)
@@ -350,8 +368,8 @@ class CheckinService:
             if mood == 1:
                 text += "\n\n" + self.t(locale, "checkins.gentle_resources")
             return Reply(text, self._tag_buttons(locale, day, 0))
-        if len(parts) == 4 and parts[1] == "t" and parts[2].isdigit():
-            day, tag = parts[3], int(parts[2])
+        if isinstance(press, CheckinTag):
+            day, tag = press.day, press.tag
             if tag not in {bit for _, bit in TAGS}:
                 raise Refusal("common.stale_button")
             self._check_day(day, settings.tz)
@@ -360,19 +378,19 @@ class CheckinService:
             if tags is None:
                 raise Refusal("common.stale_button")
             return Reply(self.t(locale, "checkins.thanks"), self._tag_buttons(locale, day, tags))
-        if len(parts) == 3 and parts[1] == "done":
+        if isinstance(press, CheckinDone):
             return Reply(self.t(locale, f"checkins.done_{period(self.clock.now(), settings.tz)}"))
-        if len(parts) == 3 and parts[1] in ("snooze", "skip", "pause", "stop"):
-            self._check_day(parts[2], settings.tz)
-            return await self._control(member, settings, parts[1])
+        if isinstance(press, CheckinControl):
+            self._check_day(press.day, settings.tz)
+            return await self._control(member, settings, press.action)
         raise Refusal("common.stale_button")
 
     def _tag_buttons(self, locale: str, day: str, tags: int):
         row = [
-            Button(("☑ " if tags & bit else "") + self.t(locale, f"checkins.tag_{name}"), f"ci:t:{bit}:{day}")
+            Button(("☑ " if tags & bit else "") + self.t(locale, f"checkins.tag_{name}"), CheckinTag(bit, day).pack())
             for name, bit in TAGS
         ]
-        return [row[:3], row[3:], [Button(self.t(locale, "checkins.button_done"), f"ci:done:{day}")]]
+        return [row[:3], row[3:], [Button(self.t(locale, "checkins.button_done"), CheckinDone(day).pack())]]
 
     async def _control(self, member: Member, settings: CheckinSettings, action: str) -> Reply:
         now = self.clock.now()

@@ -11,6 +11,7 @@ import secrets
 
 from bot.core.errors import Refusal
 from bot.core.i18n import LOCALES, Translator
+from bot.core.presses import ChooseLanguage
 from bot.ports.replies import Reply
 from bot.ports.transport import Button
 from bot.services.members import MemberService
@@ -30,17 +31,18 @@ class LanguageService:
         nonce = secrets.token_urlsafe(6)
         self._prompts[member.id] = nonce
         return Reply(
-            self.t(locale, "language.choose"), [[Button(NAMES[code], f"lang:{code}:{nonce}") for code in LOCALES]]
+            self.t(locale, "language.choose"),
+            [[Button(NAMES[code], ChooseLanguage(code, nonce).pack()) for code in LOCALES]],
         )
 
     async def choose(self, member: Member, data: str) -> str:
         """A press on a /langue button: the language chosen (raises Refusal if stale)."""
-        parts = data.split(":")
-        if len(parts) != 3 or parts[1] not in LOCALES:
+        press = ChooseLanguage.unpack(data)
+        if press is None:
             raise Refusal("common.stale_button")
         nonce = self._prompts.get(member.id)
-        if nonce is None or not secrets.compare_digest(nonce, parts[2]):
+        if nonce is None or not secrets.compare_digest(nonce, press.nonce):
             raise Refusal("language.stale")
         del self._prompts[member.id]  # used: the message is edited and loses its buttons
-        await self.members.set_locale(member.id, parts[1])
-        return parts[1]
+        await self.members.set_locale(member.id, press.locale)
+        return press.locale

@@ -7,10 +7,19 @@ says no, leaves nothing behind.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from bot.core.i18n import Translator
+from bot.core.presses import (
+    ONBOARDING,
+    OnboardingAge,
+    OnboardingCharter,
+    OnboardingDecline,
+    OnboardingDone,
+    OnboardingLanguage,
+    OnboardingToggle,
+    unpack,
+)
 from bot.ports.refs import ChatRef
 from bot.ports.replies import Reply
 from bot.ports.transport import Button
@@ -22,11 +31,6 @@ from storage.members import Consents, Member, UserKey
 CONSENT_VERSION = 1
 MIN_AGE = 14
 OPTIONAL = (("reminders", 1), ("checkins", 2), ("alerts", 4))
-
-_DATA = re.compile(
-    r"^ob:(?P<step>[lcatdx]):(?P<lang>fr|en)(?::(?P<arg>[0-7]))?(?::(?P<toggle>[0-7]))?"
-    r"(?::(?P<code>[A-Z2-7]{16})?)?$"
-)
 
 
 def consents_from_bits(bits: int) -> Consents:
@@ -58,8 +62,8 @@ class Onboarding:
         return Reply(
             self.t(locale, "onboarding.welcome") + "\n\n" + self.t(locale, "onboarding.charter"),
             [
-                [Button(self.t(locale, "onboarding.charter_ok"), f"ob:c:{locale}:{code}")],
-                [Button(self.t(other, "onboarding.in_this_language"), f"ob:l:{other}:{code}")],
+                [Button(self.t(locale, "onboarding.charter_ok"), OnboardingCharter(locale, code).pack())],
+                [Button(self.t(other, "onboarding.in_this_language"), OnboardingLanguage(other, code).pack())],
             ],
         )
 
@@ -67,8 +71,8 @@ class Onboarding:
         return Reply(
             self.t(locale, "onboarding.age", age=MIN_AGE),
             [
-                [Button(self.t(locale, "onboarding.age_ok", age=MIN_AGE), f"ob:a:{locale}:1:{code}")],
-                [Button(self.t(locale, "onboarding.age_young", age=MIN_AGE), f"ob:a:{locale}:0:{code}")],
+                [Button(self.t(locale, "onboarding.age_ok", age=MIN_AGE), OnboardingAge(locale, 1, code).pack())],
+                [Button(self.t(locale, "onboarding.age_young", age=MIN_AGE), OnboardingAge(locale, 0, code).pack())],
             ],
         )
 
@@ -78,9 +82,9 @@ class Onboarding:
         for purpose, bit in OPTIONAL:
             state = "onboarding.toggle_on" if bits & bit else "onboarding.toggle_off"
             label = self.t(locale, state, purpose=self.t(locale, f"consent.{purpose}"))
-            rows.append([Button(label, f"ob:t:{locale}:{bits}:{bit}:{code}")])
-        rows.append([Button(self.t(locale, "onboarding.consent_done"), f"ob:d:{locale}:{bits}:{code}")])
-        rows.append([Button(self.t(locale, "onboarding.consent_no"), f"ob:x:{locale}")])
+            rows.append([Button(label, OnboardingToggle(locale, bits, bit, code).pack())])
+        rows.append([Button(self.t(locale, "onboarding.consent_done"), OnboardingDone(locale, bits, code).pack())])
+        rows.append([Button(self.t(locale, "onboarding.consent_no"), OnboardingDecline(locale).pack())])
         return Reply(self.t(locale, "onboarding.consent", version=CONSENT_VERSION), rows)
 
     def reconsent_screen(self, member: Member, locale: str) -> Reply:
@@ -111,35 +115,32 @@ class Onboarding:
     def language_of(data: str) -> str | None:
         """The language an onboarding screen is in, from one of its choices (before anything
         is stored, the steps carry it)."""
-        match = _DATA.match(data)
-        return match["lang"] if match is not None and match["step"] != "l" else None
+        press = unpack(data, *ONBOARDING)
+        return press.locale if press is not None and not isinstance(press, OnboardingLanguage) else None
 
     async def press(self, data: str, user_id: UserKey, chat: ChatRef, member: Member | None) -> Step | None:
         """A button of the onboarding flow; None when the data is not a valid step."""
-        match = _DATA.match(data)
-        if match is None:
-            return None
-        step, locale, code = match["step"], match["lang"], match["code"] or ""
-        arg = int(match["arg"]) if match["arg"] is not None else None
-        if step == "l":
-            return Step(self.welcome_screen(locale, code))
-        if step == "c":
-            return Step(self.age_screen(locale, code))
-        if step == "a" and arg is not None:
-            if arg == 0:
-                return Step(Reply(self.t(locale, "onboarding.too_young", age=MIN_AGE)))
+        press = unpack(data, *ONBOARDING)
+        if isinstance(press, OnboardingLanguage):
+            return Step(self.welcome_screen(press.locale, press.code))
+        if isinstance(press, OnboardingCharter):
+            return Step(self.age_screen(press.locale, press.code))
+        if isinstance(press, OnboardingAge):
+            if not press.old_enough:
+                return Step(Reply(self.t(press.locale, "onboarding.too_young", age=MIN_AGE)))
             bits = bits_from_consents(member.consents) if member else 0
-            return Step(self.consent_screen(locale, bits, code))
-        if step == "t" and arg is not None and match["toggle"] in ("1", "2", "4"):
-            return Step(self.consent_screen(locale, arg ^ int(match["toggle"]), code))
-        if step == "d" and arg is not None:
-            enrolled = await self.members.enroll(user_id, chat, locale, consents_from_bits(arg), CONSENT_VERSION)
+            return Step(self.consent_screen(press.locale, bits, press.code))
+        if isinstance(press, OnboardingToggle):
+            return Step(self.consent_screen(press.locale, press.bits ^ press.bit, press.code))
+        if isinstance(press, OnboardingDone):
+            locale, code = press.locale, press.code
+            enrolled = await self.members.enroll(user_id, chat, locale, consents_from_bits(press.bits), CONSENT_VERSION)
             if code:
                 outcome = await self._redeem(enrolled, locale, code, first_time=True)
                 return Step(outcome.reply, outcome.member, outcome.became_facilitator)
             return Step(await self.first_rooms(enrolled, self.t(locale, "onboarding.done")), enrolled)
-        if step == "x":
-            return Step(Reply(self.t(locale, "onboarding.declined")))
+        if isinstance(press, OnboardingDecline):
+            return Step(Reply(self.t(press.locale, "onboarding.declined")))
         return None
 
     async def first_rooms(self, member: Member, text: str) -> Reply:

@@ -10,6 +10,7 @@ from bot.core.buttons import PressTokens
 from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator, weekday_names
+from bot.core.presses import ForgetMe, KeepMe, ToggleConsent
 from bot.ports.replies import Reply
 from bot.ports.scheduler import Scheduler
 from bot.ports.transport import Button, Transport
@@ -69,7 +70,7 @@ class PrivacyService:
                 "onboarding.toggle_on" if on else "onboarding.toggle_off",
                 purpose=self.t(locale, f"consent.{purpose}"),
             )
-            rows.append([Button(label, f"pv:{bit}")])
+            rows.append([Button(label, ToggleConsent(bit).pack())])
         text = self.t(locale, "privacy.overview", hours=MAP_HOURS)
         if not self.transport.capabilities_for(member.chat).protect:
             # Signal: nothing stops a screenshot or a copy; members should know it.
@@ -194,8 +195,8 @@ class PrivacyService:
         return Reply(
             self.t(locale, "privacy.forget_confirm", hours=MAP_HOURS),
             [
-                [Button(self.t(locale, "privacy.forget_yes"), f"fg:yes:{self.tokens.issue(member.id, 'forget')}")],
-                [Button(self.t(locale, "privacy.forget_no"), "fg:no")],
+                [Button(self.t(locale, "privacy.forget_yes"), ForgetMe(self.tokens.issue(member.id, "forget")).pack())],
+                [Button(self.t(locale, "privacy.forget_no"), KeepMe().pack())],
             ],
         )
 

@@ -13,6 +13,7 @@ import logging
 from bot.core.clock import Clock
 from bot.core.errors import DeliveryError, Refusal
 from bot.core.i18n import Translator
+from bot.core.presses import LiftPause, ReportReason
 from bot.ports.refs import MessageRef, chat_ref, message_ref
 from bot.ports.replies import Reply
 from bot.ports.transport import Button, Transport
@@ -73,7 +74,7 @@ class ReportService:
         async with self.db.transaction() as tx:
             relay = await self._relay_for(tx, reporter, replied)
         locale = reporter.locale
-        buttons = [[Button(self.t(locale, f"reports.reason_{r}"), f"rp:{r}:{relay.id}")] for r in REASONS]
+        buttons = [[Button(self.t(locale, f"reports.reason_{r}"), ReportReason(r, relay.id).pack())] for r in REASONS]
         return Reply(self.t(locale, "reports.ask"), buttons)
 
     async def choose(self, reporter: Member, reason: str, relay_id: int) -> Reply:
@@ -108,7 +109,9 @@ class ReportService:
             if paused:
                 text += "\n" + self.t(facilitator.locale, "reports.paused", pseudonym=seat.pseudonym)
             buttons = (
-                [[Button(self.t(facilitator.locale, "reports.button_lift"), f"unpause:{relay.id}")]] if paused else None
+                [[Button(self.t(facilitator.locale, "reports.button_lift"), LiftPause(relay.id).pack())]]
+                if paused
+                else None
             )
             # As a reply to the facilitator's own copy when they have one; else from what the
             # bot knows (room, pseudonym, reason). Never a copy of the reporter's: relayed

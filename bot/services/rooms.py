@@ -10,6 +10,17 @@ from dataclasses import dataclass
 from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator
+from bot.core.presses import (
+    JoinRoom,
+    LeaveRoom,
+    ListRooms,
+    OpenRoom,
+    Places,
+    SkipDescription,
+    SkipPlaces,
+    SkipTheme,
+    WaitForRoom,
+)
 from bot.ports.replies import Reply
 from bot.ports.scheduler import Scheduler
 from bot.ports.transport import Button
@@ -28,8 +39,8 @@ SMALL_ROOM = 3
 PSEUDO_DRAWS_PER_DAY = 2
 MAX_THEME = 60
 MAX_DESCRIPTION = 300
-LIST_BUTTON = "rooms:list"  # « Voir les salles »
-OPEN_BUTTON = "ro:new"  # « Ouvrir une salle », the guided /ouvrir
+LIST_BUTTON = ListRooms().pack()  # « Voir les salles »
+OPEN_BUTTON = OpenRoom().pack()  # « Ouvrir une salle », the guided /ouvrir
 CAPACITY_CHOICES = (4, 6, 8, 10, 12)
 _ROOM_REF = re.compile(r"^#?(\d{1,9})$")
 
@@ -142,7 +153,13 @@ class RoomService:
         t, locale = self.t, actor.locale
         return Reply(
             t(locale, "rooms.ask_theme", max=MAX_THEME),
-            [[Button(t(locale, "rooms.button_skip_theme", theme=t(locale, "rooms.default_theme")), "ro:skip:t")]],
+            [
+                [
+                    Button(
+                        t(locale, "rooms.button_skip_theme", theme=t(locale, "rooms.default_theme")), SkipTheme().pack()
+                    )
+                ]
+            ],
             edit=False,
         )
 
@@ -159,7 +176,7 @@ class RoomService:
         draft.theme = check_theme(theme) if theme is not None else t(locale, "rooms.default_theme")
         return Reply(
             t(locale, "rooms.ask_description", theme=draft.theme, max=MAX_DESCRIPTION),
-            [[Button(t(locale, "rooms.button_skip"), "ro:skip:d")]],
+            [[Button(t(locale, "rooms.button_skip"), SkipDescription().pack())]],
             edit=False,
         )
 
@@ -170,8 +187,8 @@ class RoomService:
         return Reply(
             t(locale, "rooms.ask_places", low=MIN_CAPACITY, high=MAX_CAPACITY),
             [
-                [Button(str(n), f"ro:p:{n}") for n in CAPACITY_CHOICES],
-                [Button(t(locale, "rooms.button_skip_places", places=DEFAULT_CAPACITY), "ro:skip:p")],
+                [Button(str(n), Places(n).pack()) for n in CAPACITY_CHOICES],
+                [Button(t(locale, "rooms.button_skip_places", places=DEFAULT_CAPACITY), SkipPlaces().pack())],
             ],
             edit=False,
         )
@@ -277,11 +294,11 @@ class RoomService:
             lines.append(self._room_line(locale, room, room.id in mine))
             if room.id in mine:
                 label = self.t(locale, "rooms.button_write", id=room.id)
-                buttons.append([Button(label, f"join:{room.id}")])
+                buttons.append([Button(label, JoinRoom(room.id).pack())])
             elif room.places_left:
-                buttons.append([Button(self.t(locale, "rooms.button_join", id=room.id), f"join:{room.id}")])
+                buttons.append([Button(self.t(locale, "rooms.button_join", id=room.id), JoinRoom(room.id).pack())])
             else:
-                buttons.append([Button(self.t(locale, "rooms.button_wait", id=room.id), f"wait:{room.id}")])
+                buttons.append([Button(self.t(locale, "rooms.button_wait", id=room.id), WaitForRoom(room.id).pack())])
         if actor.active_room_id in mine:
             active = next(r for r in rooms if r.id == actor.active_room_id)
             lines.append(self.t(locale, "rooms.active", theme=active.theme))
@@ -312,7 +329,7 @@ class RoomService:
             if not actor.is_facilitator and room.places_left == 0:
                 return Reply(
                     self.t(locale, "rooms.full", theme=room.theme),
-                    [[Button(self.t(locale, "rooms.button_wait", id=room.id), f"wait:{room.id}")]],
+                    [[Button(self.t(locale, "rooms.button_wait", id=room.id), WaitForRoom(room.id).pack())]],
                 )
             pseudonym = await self._seat(tx, room_id, actor, actor.is_facilitator)
             seats = await rooms.seats(room_id)
@@ -386,7 +403,7 @@ class RoomService:
                                 "rooms.button_leave",
                                 theme=display_theme(self.t, actor.locale, rooms[s.room_id]),
                             ),
-                            f"leave:{s.room_id}",
+                            LeaveRoom(s.room_id).pack(),
                         )
                     ]
                     for s in seats
@@ -417,7 +434,9 @@ class RoomService:
                     person,
                     "rooms.place_free",
                     theme=room.theme,
-                    buttons=lambda loc: [[Button(self.t(loc, "rooms.button_join", id=room.id), f"join:{room.id}")]],
+                    buttons=lambda loc: [
+                        [Button(self.t(loc, "rooms.button_join", id=room.id), JoinRoom(room.id).pack())]
+                    ],
                 )
         return Reply(self.t(actor.locale, "rooms.left", theme=display_theme(self.t, actor.locale, room)))
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator
+from bot.core.presses import AnswerSupport, HeldChoice
 from bot.monitoring import metrics
 from bot.ports.replies import Reply
 from bot.ports.transport import Button
@@ -69,9 +70,9 @@ class SafetyService:
     # ------------------------------------------------------------------ hold
     def _buttons(self, locale: str, token: str) -> list[list[Button]]:
         return [
-            [Button(self.t(locale, "safety.button_talk"), f"cr:talk:{token}")],
-            [Button(self.t(locale, "safety.button_send"), f"cr:send:{token}")],
-            [Button(self.t(locale, "safety.button_drop"), f"cr:drop:{token}")],
+            [Button(self.t(locale, "safety.button_talk"), HeldChoice("talk", token).pack())],
+            [Button(self.t(locale, "safety.button_send"), HeldChoice("send", token).pack())],
+            [Button(self.t(locale, "safety.button_drop"), HeldChoice("drop", token).pack())],
         ]
 
     async def hold(self, member: Member, room: Room, incoming) -> Reply:
@@ -157,7 +158,7 @@ class SafetyService:
                 facilitator,
                 key,
                 theme=room.theme,
-                buttons=lambda loc: [[Button(self.t(loc, "safety.button_answer"), f"sup:{support.id}")]],
+                buttons=lambda loc: [[Button(self.t(loc, "safety.button_answer"), AnswerSupport(support.id).pack())]],
             )
         return support.id
 

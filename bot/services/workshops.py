@@ -18,6 +18,14 @@ from bot.core.buttons import PressTokens
 from bot.core.clock import Clock
 from bot.core.errors import Refusal
 from bot.core.i18n import Translator
+from bot.core.presses import (
+    CancelWorkshop,
+    ConfirmCancelWorkshop,
+    ConfirmWhen,
+    MoveWorkshop,
+    Rsvp,
+    SkipWorkshopDescription,
+)
 from bot.monitoring import metrics
 from bot.ports.refs import chat_ref, message_ref
 from bot.ports.replies import Reply
@@ -118,8 +126,8 @@ class WorkshopService:
             self.t(actor.locale, "workshops.confirm_when", when=shown),
             [
                 [
-                    Button(self.t(actor.locale, "workshops.button_yes"), "wsd:ok"),
-                    Button(self.t(actor.locale, "workshops.button_again"), "wsd:again"),
+                    Button(self.t(actor.locale, "workshops.button_yes"), ConfirmWhen("ok").pack()),
+                    Button(self.t(actor.locale, "workshops.button_again"), ConfirmWhen("again").pack()),
                 ]
             ],
         )
@@ -127,7 +135,7 @@ class WorkshopService:
     def ask_description(self, actor: Member) -> Reply:
         return Reply(
             self.t(actor.locale, "workshops.ask_description"),
-            [[Button(self.t(actor.locale, "workshops.button_skip"), "wsd:skip")]],
+            [[Button(self.t(actor.locale, "workshops.button_skip"), SkipWorkshopDescription().pack())]],
         )
 
     def abandon(self, actor: Member) -> Reply:
@@ -218,7 +226,7 @@ class WorkshopService:
         locale = actor.locale
         return Reply(
             self.t(locale, "workshops.cancel_confirm", title=workshop.title),
-            [[Button(self.t(locale, "workshops.button_cancel_yes"), f"wsc:{workshop.id}:{token}")]],
+            [[Button(self.t(locale, "workshops.button_cancel_yes"), ConfirmCancelWorkshop(workshop.id, token).pack())]],
             edit=False,
         )
 
@@ -284,7 +292,10 @@ class WorkshopService:
         if not workshop.is_scheduled:
             return None
         return [
-            [Button(self.t(locale, f"workshops.rsvp_{code}"), f"rsvp:{workshop.id}:{code}") for code in ("y", "m", "n")]
+            [
+                Button(self.t(locale, f"workshops.rsvp_{code}"), Rsvp(workshop.id, code).pack())
+                for code in ("y", "m", "n")
+            ]
         ]
 
     def _post(self, workshop: Workshop, person: Member, counts: dict[str, int]) -> None:
@@ -367,13 +378,15 @@ class WorkshopService:
             if member.is_facilitator:
                 buttons.append(
                     [
-                        Button(self.t(locale, "workshops.button_move", title=short(w.title)), f"wsm:{w.id}"),
-                        Button(self.t(locale, "workshops.button_cancel"), f"wsc:{w.id}"),
+                        Button(
+                            self.t(locale, "workshops.button_move", title=short(w.title)), MoveWorkshop(w.id).pack()
+                        ),
+                        Button(self.t(locale, "workshops.button_cancel"), CancelWorkshop(w.id).pack()),
                     ]
                 )
             else:
                 buttons.append(
-                    [Button(self.t(locale, f"workshops.rsvp_{c}"), f"rsvp:{w.id}:{c}") for c in ("y", "m", "n")]
+                    [Button(self.t(locale, f"workshops.rsvp_{c}"), Rsvp(w.id, c).pack()) for c in ("y", "m", "n")]
                 )
         return Reply("\n\n".join(lines), buttons or None)
 

@@ -33,6 +33,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from bot.core.errors import DeliveryError, Refusal
 from bot.core.i18n import negotiate
+from bot.core.presses import is_onboarding
 from bot.ports import kinds
 from bot.ports.choices import Picked
 from bot.ports.refs import ChatRef, Media, MessageRef
@@ -284,10 +285,10 @@ class SignalInbound:
             services.answers.text(turn.chat, text, member_id=turn.member_id)
             return True
         turn.press, turn.press_id, turn.pressed = answer.data, answer.press, answer.list.message
-        if not self._gate(turn, "press") or self._needs_consent(turn, answer.data.startswith("ob:")):
+        if not self._gate(turn, "press") or self._needs_consent(turn, is_onboarding(answer.data)):
             await services.transport.acknowledge(answer.press)
             return True
-        if turn.member is None and not answer.data.startswith("ob:"):
+        if turn.member is None and not is_onboarding(answer.data):
             raise Refusal("common.start_first")
         await run_press(turn, self.flows)
         return True

@@ -5,16 +5,23 @@ services' own drafts."""
 
 from __future__ import annotations
 
-from bot.core import presses
 from bot.core.errors import Refusal
+from bot.core.presses import (
+    ConfirmWhen,
+    MoveWorkshop,
+    OpenRoom,
+    Places,
+    SkipDescription,
+    SkipPlaces,
+    SkipTheme,
+    SkipWorkshopDescription,
+    unpack,
+)
 from bot.ports.replies import Reply
 from bot.services.dates import DateError, parse_when
-from bot.services.rooms import OPEN_BUTTON
 from bot.signal.inbound_turn import Turn
 
 TIMEOUT = 15 * 60
-_PLACES = presses.ROOM_PLACES
-_MOVE = presses.WORKSHOP_MOVE
 
 
 class Flows:
@@ -70,25 +77,25 @@ class Flows:
         data = turn.press
         member = turn.require_member()
         rooms, workshops = turn.services.rooms, turn.services.workshops
-        if data == OPEN_BUTTON:
+        if OpenRoom.matches(data):
             await turn.answer_press(rooms.begin_open(member))
             self.begin(member.id, self.THEME)
             return True
-        move = _MOVE.match(data)
+        move = MoveWorkshop.unpack(data)
         if move is not None:
-            found = await workshops.check_facilitated(member, int(move.group(1)))
+            found = await workshops.check_facilitated(member, move.workshop_id)
             reply = workshops.begin_move(member, found.id, found.room_id)
             await turn.answer_press(Reply(reply.text, edit=False))
             self.begin(member.id, self.WHEN)
             return True
         state = self.state(turn)
-        if state is not None and (state, data) in ((self.THEME, "ro:skip:t"), (self.DESCRIPTION, "ro:skip:d")):
+        step = unpack(data, SkipTheme, SkipDescription, SkipPlaces, Places, ConfirmWhen, SkipWorkshopDescription)
+        if state is not None and (state, type(step)) in ((self.THEME, SkipTheme), (self.DESCRIPTION, SkipDescription)):
             await self._step(turn, state, None)
-        elif state == self.PLACES and (data == "ro:skip:p" or _PLACES.match(data)):
-            match = _PLACES.match(data)
-            await self._step(turn, state, match.group(1) if match else None)
-        elif state == self.CONFIRM and data in ("wsd:ok", "wsd:again"):
-            if data == "wsd:again":
+        elif state == self.PLACES and isinstance(step, SkipPlaces | Places):
+            await self._step(turn, state, str(step.places) if isinstance(step, Places) else None)
+        elif state == self.CONFIRM and isinstance(step, ConfirmWhen):
+            if step.answer == "again":
                 await turn.answer_press(Reply(turn.services.t(member.locale, "workshops.ask_when")))
                 self.begin(member.id, self.WHEN)
             elif workshops.draft(member).workshop_id is not None:
@@ -97,10 +104,10 @@ class Flows:
             else:
                 await turn.answer_press(workshops.ask_description(member))
                 self.begin(member.id, self.NOTE)
-        elif state == self.NOTE and data == "wsd:skip":
+        elif state == self.NOTE and isinstance(step, SkipWorkshopDescription):
             self.end(member.id)
             await turn.answer_press(await workshops.save(member, ""))
-        elif data.startswith(("ro:", "wsd:")):
+        elif step is not None:  # a step's choice, out of its step
             raise Refusal("common.stale_button")
         else:
             return False

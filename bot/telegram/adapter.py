@@ -23,6 +23,7 @@ from telegram.request import BaseRequest
 
 from bot.core import errors
 from bot.core.buttons import ButtonSeal
+from bot.core.presses import Noop
 from bot.core.text import Entity, Styled
 from bot.monitoring import metrics
 from bot.ports.capabilities import UTF16, Capabilities
@@ -262,7 +263,7 @@ class TelegramTransport:
         edited: a one-button keyboard is set for that, and the caller's next edit (or
         delete) takes it away."""
         chat_id, message_id = _message(message)
-        keyboard = self._markup(chat_id, [[Button("…", "noop")]])
+        keyboard = self._markup(chat_id, [[Button("…", Noop().pack())]])
         edited = await self._call(
             self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=keyboard)
         )
