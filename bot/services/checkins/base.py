@@ -1,0 +1,21 @@
+"""What every part of the check-in service holds (the parts are mixins of CheckinService)."""
+
+from __future__ import annotations
+
+from bot.core.clock import Clock
+from bot.core.i18n import Translator
+from bot.ports.scheduler import Scheduler
+from bot.ports.transport import Transport
+from bot.services.delivery import Delivery
+from storage.database import Database
+
+
+class CheckinBase:
+    """The collaborators the check-ins' parts share."""
+
+    db: Database
+    clock: Clock
+    t: Translator
+    transport: Transport
+    delivery: Delivery
+    scheduler: Scheduler
