@@ -8,7 +8,6 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from bot.core import presses
 from bot.core.errors import Refusal
 from bot.core.presses import (
     JoinRoom,

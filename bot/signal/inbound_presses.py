@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.core import presses
 from bot.core.errors import Refusal
 from bot.core.presses import (
     CHECKIN_ANSWERS,
