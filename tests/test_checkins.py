@@ -222,7 +222,9 @@ def test_spread_is_stable_and_within_three_minutes():
     assert spread(42) == spread(42)
 
 
-async def test_trends_before_and_after_someone_leaves_do_not_reveal_their_mood(h):
+async def six_answered_fanny_alone_low(h):
+    """Six people answer the 20:00 check-in, Fanny alone with 1; the facilitator's first
+    /tendances shows all six. Returns the facilitator, the room, the phones and that line."""
     names = ["Alice", "Bruno", "Chloé", "Dany", "Émile", "Fanny"]
     fac, room_id, phones = await room_with(h, *names)
     for phone in phones:
@@ -236,6 +238,11 @@ async def test_trends_before_and_after_someone_leaves_do_not_reveal_their_mood(h
     await h.cmd(fac, "tendances")
     before = plain(fac.last()["text"]).split("\n")[1]
     assert "(6 personnes)" in before and "▁ 1" in before
+    return fac, room_id, phones, before
+
+
+async def test_trends_before_and_after_someone_leaves_do_not_reveal_their_mood(h):
+    fac, room_id, phones, before = await six_answered_fanny_alone_low(h)
     await h.cmd(phones[5], "quitter")  # Fanny leaves: 5 respondents remain
     await h.cmd(fac, "tendances")
     after = plain(fac.last()["text"]).split("\n")[1]
@@ -265,19 +272,7 @@ async def test_trends_before_and_after_someone_leaves_do_not_reveal_their_mood(h
 async def test_a_restart_between_two_looks_at_trends_does_not_reveal_the_leavers_mood(h):
     """Issue 15, item 5: the release rule is kept at rest, so a restart (a new database
     connection and new services on the same file) cannot be used to difference releases."""
-    names = ["Alice", "Bruno", "Chloé", "Dany", "Émile", "Fanny"]
-    fac, room_id, phones = await room_with(h, *names)
-    for phone in phones:
-        await h.cmd(phone, "bilan", "20:00")
-    now = datetime.fromtimestamp(h.clock.now(), MTL)
-    await h.tick((now.replace(hour=20, minute=5) - now).total_seconds())
-    for phone, mood in zip(phones, "444441", strict=True):  # Fanny alone answers 1
-        message = checkins_received(phone)[-1]
-        await phone.press(message, next(d for _, d in phone.buttons(message) if d.startswith(f"ci:m:{mood}:")))
-    await h.pump()
-    await h.cmd(fac, "tendances")
-    before = plain(fac.last()["text"]).split("\n")[1]
-    assert "(6 personnes)" in before and "▁ 1" in before
+    fac, room_id, phones, before = await six_answered_fanny_alone_low(h)
     await h.cmd(phones[5], "quitter")  # Fanny leaves: 5 respondents remain
     await h.restart()
     await h.cmd(fac, "tendances")
