@@ -158,6 +158,56 @@ async def test_the_bench_goes_through_the_root(tmp_path, monkeypatch):
         assert services.relay.coalesce is False  # a constructor argument, from the configuration
 
 
+def test_the_invite_verb_goes_through_the_root(tmp_path, monkeypatch, capsys):
+    from bot.cli.main import main
+
+    spy = RootSpy(monkeypatch)
+    monkeypatch.setenv("ENTRAIDE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main(["invite", "--sandbox"]) == 0
+    assert len(spy.built) == 1 and spy.made_outside == []
+    assert "cmd_invite" in [name for frames in spy.callers for name in frames]
+    code = capsys.readouterr().out.split()[-1]
+
+    async def redeemable() -> bool:  # the code printed is the one the root's invitation service stored
+        from storage.database import Database, resolve_master_key
+
+        folder = tmp_path / "data" / "sandbox"
+        db = await Database.open(folder, resolve_master_key(folder, None, create=False))
+        try:
+            async with db.transaction() as tx:
+                return await tx.invites.redeem(code, 0)
+        finally:
+            await db.close()
+
+    assert asyncio.run(redeemable())
+
+
+async def test_an_operator_commands_transport_reaches_nobody():
+    from bot.core.errors import Unreachable
+    from bot.ports.offline import NoMessenger
+    from bot.ports.refs import ChatRef, Media, MessageRef
+
+    offline, chat = NoMessenger(), ChatRef("offline", "1")
+    message, media = MessageRef(chat, "1"), Media("offline", "1")
+    attempts = [
+        offline.send(chat, "x"),
+        offline.send_photo(chat, b"x"),
+        offline.send_document(chat, b"x", "x.txt"),
+        offline.relay_media(chat, media),
+        offline.edit(message, "x"),
+        offline.edit_caption(message, "x"),
+        offline.delete(message),
+        offline.fetch_attachment(media),
+        offline.ping(),
+    ]
+    for attempt in attempts:
+        with pytest.raises(Unreachable):
+            await attempt
+    assert await offline.recall(message) is None
+    assert offline.capabilities_for(chat).buttons is False
+
+
 def _patched_attributes(source: str) -> list[str]:
     """Assignments to an attribute of something reached through `services` (or
     `.services`), e.g. `services.relay.coalesce = False`: patching a built service."""

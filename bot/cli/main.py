@@ -207,7 +207,10 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_invite(args: argparse.Namespace, config: Config) -> int:
     from bot.core.clock import Clock
-    from bot.services.invites import VALID_DAYS, InviteService
+    from bot.ports.offline import NoMessenger
+    from bot.ports.scheduler import ManualScheduler
+    from bot.services import Services
+    from bot.services.invites import VALID_DAYS
     from bot.telegram.adapter import deep_link
     from bot.telegram.runner import bot_username, open_database
 
@@ -225,7 +228,10 @@ def cmd_invite(args: argparse.Namespace, config: Config) -> int:
     async def _create() -> str:
         db = await open_database(config)
         try:
-            return await InviteService(db, Clock(config.tz)).create()
+            # The services as the bot assembles them, with no messenger behind them (an
+            # invitation is only stored) and nothing scheduled: the bot is not running here.
+            services = Services.build(config, db, NoMessenger(), Clock(config.tz), ManualScheduler())
+            return await services.invites.create()
         finally:
             await db.close()
 
