@@ -265,6 +265,7 @@ def test_the_sandbox_banner_speaks_the_operators_language(tmp_path):
 
     sandbox = Sandbox(tmp_path / "sandbox", port=0)
     french = sandbox.banner(Say("fr"))
-    assert french.startswith("Bac à sable entraide\u00a0: rien n'est envoyé à Telegram.")
+    assert french.startswith("Bac à sable entraide\u00a0: rien n'est envoyé à Telegram ni à Signal.")
+    assert "Faux démon signal-cli\u00a0: 127.0.0.1" in french
     assert "Ctrl+C pour arrêter." in french and "to stop" not in french
     assert "Ctrl+C to stop." in sandbox.banner(Say("en"))

@@ -128,7 +128,14 @@ class Sandbox:
 
     def banner(self, say: Callable[..., str]) -> str:
         """What the terminal shows at start, in the operator's language (`say`: bot.cli.say.Say)."""
-        return say("sandbox_banner", url=self.url, api=self.server.base_url, data=self.data_dir.resolve())
+        host, port = self.daemon_address or ("127.0.0.1", "?")
+        return say(
+            "sandbox_banner",
+            url=self.url,
+            api=self.server.base_url,
+            daemon=f"{host}:{port}",
+            data=self.data_dir.resolve(),
+        )
 
     def request_reset(self, *, replay: bool = False) -> None:
         """« Réinitialiser »: empty phones (the demo plays again only after « Rejouer »)."""
