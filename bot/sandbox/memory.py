@@ -19,36 +19,18 @@ from dataclasses import dataclass, field, replace
 
 from bot.core import errors
 from bot.core.text import Entity, Styled
-from bot.ports.capabilities import BYTES, UTF16, Capabilities
+from bot.ports.capabilities import Capabilities
 from bot.ports.refs import ChatRef, Media, MessageRef
 from bot.ports.transport import Keyboard, Sent
+from bot.signal import capabilities as signal
+from bot.telegram import capabilities as telegram
 
 MEMORY = "memory"
 
-# Like Telegram: buttons, server copy, protection, UTF-16 limits.
-WITH_BUTTONS = Capabilities(
-    name=MEMORY,
-    buttons=True,
-    text_limit=4096,
-    caption_limit=1024,
-    unit=UTF16,
-    delete_window=48 * 3600,
-    protect=True,
-    server_copy=True,
-)
-# Like Signal: no buttons, no server copy, no protection, limits in bytes, edits for a day and ten times.
-WITHOUT_BUTTONS = Capabilities(
-    name=MEMORY,
-    buttons=False,
-    text_limit=2000,
-    caption_limit=2000,
-    unit=BYTES,
-    edit_window=24 * 3600,
-    max_edits=10,
-    delete_window=24 * 3600,
-    protect=False,
-    server_copy=False,
-)
+# Telegram's and Signal's capabilities (the adapters' own), under this transport's name: buttons,
+# server copy, protection and UTF-16 limits; or numbered choices, bytes, a day of edits, no copy.
+WITH_BUTTONS = replace(telegram.CAPABILITIES, name=MEMORY)
+WITHOUT_BUTTONS = replace(signal.CAPABILITIES, name=MEMORY)
 
 
 @dataclass

@@ -51,35 +51,14 @@ from bot.core import errors
 from bot.core.filetypes import content_type
 from bot.core.i18n import DEFAULT_LOCALE, Translator
 from bot.core.text import Entity, Styled
-from bot.ports.capabilities import BYTES, Capabilities
+from bot.ports.capabilities import Capabilities
 from bot.ports.refs import ChatRef, Media, MessageRef
 from bot.ports.transport import Sent
 from bot.signal.attachments import AttachmentCache
+from bot.signal.capabilities import CAPABILITIES, SIGNAL
 from bot.signal.envelopes import Attachment, is_aci
 from bot.signal.results import RpcError, SendOutcome, delivery_error
 from bot.signal.rpc import SignalRpc, data_uri
-
-SIGNAL = "signal"
-
-# Signal, as the bot uses it through signal-cli: numbered choices; 2000 bytes of UTF-8 for
-# a body (text or caption) before it becomes a long-text attachment; edits and deletes
-# honoured for about a day, at most ten edits; no protection; no server copy; attachments
-# up to about 100 MB.
-CAPABILITIES = Capabilities(
-    name=SIGNAL,
-    buttons=False,
-    text_limit=2000,
-    caption_limit=2000,
-    unit=BYTES,
-    edit_window=24 * 3600,
-    max_edits=10,
-    delete_window=24 * 3600,
-    protect=False,
-    server_copy=False,
-    button_width=20,
-    notice_limit=200,
-    max_download=100 * 1024 * 1024,
-)
 
 BATCH_WINDOW = 0.003  # seconds identical sends wait for each other before the call
 TRACKED = 100_000  # bot messages whose revisions are remembered (in memory only)

@@ -26,35 +26,13 @@ from bot.core.buttons import ButtonSeal
 from bot.core.presses import Noop
 from bot.core.text import Entity, Styled
 from bot.monitoring import metrics
-from bot.ports.capabilities import UTF16, Capabilities
+from bot.ports.capabilities import Capabilities
 from bot.ports.refs import ChatRef, Media, MessageRef
 from bot.ports.transport import Button, Keyboard, Sent
+from bot.telegram.capabilities import CAPABILITIES, TELEGRAM
 from bot.telegram.menus import FACILITATOR_COMMANDS, MEMBER_COMMANDS, menu
 
 log = logging.getLogger(__name__)
-
-
-TELEGRAM = "telegram"
-
-# Telegram's Bot API, as the bot uses it: inline buttons; 4096 UTF-16 units of text and
-# 1024 of caption; a bot edits its own messages in a private chat at any time and deletes
-# them within 48 hours; protect_content; copyMessage; a callback answer shows 200
-# characters; bots download files of up to 20 MB.
-CAPABILITIES = Capabilities(
-    name=TELEGRAM,
-    buttons=True,
-    text_limit=4096,
-    caption_limit=1024,
-    unit=UTF16,
-    edit_window=None,
-    max_edits=None,
-    delete_window=48 * 3600,
-    protect=True,
-    server_copy=True,
-    button_width=20,
-    notice_limit=200,
-    max_download=20 * 1024 * 1024,
-)
 
 
 def deep_link(bot_username: str, code: str) -> str:
