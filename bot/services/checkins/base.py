@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.core.clock import Clock
 from bot.core.i18n import Translator
 from bot.ports.scheduler import Scheduler
@@ -19,3 +21,4 @@ class CheckinBase:
     transport: Transport
     delivery: Delivery
     scheduler: Scheduler
+    planning: asyncio.Semaphore  # how many check-ins are planned at once (scheduling.PLANNING_AT_ONCE)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.core.clock import Clock
 from bot.core.i18n import Translator
 from bot.ports.scheduler import Scheduler
 from bot.ports.transport import Transport
 from bot.services.checkins.answers import Answers
+from bot.services.checkins.scheduling import PLANNING_AT_ONCE
 from bot.services.checkins.views import Views
 from bot.services.delivery import Delivery
 from storage.database import Database
@@ -24,3 +27,4 @@ class CheckinService(Answers, Views):
         self.transport = transport
         self.delivery = delivery
         self.scheduler = scheduler
+        self.planning = asyncio.Semaphore(PLANNING_AT_ONCE)
