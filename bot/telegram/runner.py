@@ -109,8 +109,11 @@ async def start_bot(
 
 async def _resume(services: Services) -> None:
     """What every start does once the services are up, on any messenger."""
-    # The crisis detector's model loads in the background (about a second), not on a first message.
-    asyncio.get_running_loop().run_in_executor(None, crisis.warm_up, services.config.data_dir)
+    # The crisis detector's model loads first (about two seconds, in a worker thread), then
+    # the schedules are rebuilt: whatever is due at start (a 20:00 wave after a restart) is
+    # planned with the processor to itself, not beside the loading, and a member's first
+    # message does not wait for the model. Start-up counts the loading (docs/performance.md).
+    await asyncio.get_running_loop().run_in_executor(None, crisis.warm_up, services.config.data_dir)
     await services.resume()  # schedules rebuilt; messages a stop left half sent: their senders are told
 
 
