@@ -75,3 +75,54 @@ async def test_many_replacements_keep_the_heap_small():
     assert len(scheduler) == 1_000
     assert len(scheduler._heap) <= 2 * 1_000 + 1_024
     await scheduler.stop()
+
+
+async def test_a_wave_due_at_once_runs_in_time_order_a_bounded_number_at_a_time():
+    scheduler = LoopScheduler(now=lambda: 100.0)
+    started, finished = [], []
+    gate = asyncio.Event()
+
+    def job(label):
+        async def run():
+            started.append(label)
+            await gate.wait()
+            finished.append(label)
+
+        return run
+
+    wave = 3 * LoopScheduler.MAX_RUNNING + 5
+    for label in range(wave):
+        scheduler.at(f"ci:{label}", 50.0 + label / 1_000, job(label))  # all past: due at once
+    await until(lambda: len(started) == LoopScheduler.MAX_RUNNING)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert len(started) == LoopScheduler.MAX_RUNNING  # the others wait in the queue, no task each
+    assert len(scheduler._running) == LoopScheduler.MAX_RUNNING
+    gate.set()
+    await until(lambda: len(finished) == wave)
+    assert started == list(range(wave))  # in time order
+    scheduler.at("next", 99.0, job("next"))  # the runners are gone: a new wake-up starts one
+    await until(lambda: finished[-1:] == ["next"])
+    await scheduler.stop()
+
+
+async def test_stop_drops_the_due_jobs_not_started_yet():
+    scheduler = LoopScheduler(now=lambda: 100.0)
+    started = []
+    gate = asyncio.Event()
+
+    def job(label):
+        async def run():
+            started.append(label)
+            await gate.wait()
+
+        return run
+
+    for label in range(LoopScheduler.MAX_RUNNING + 10):
+        scheduler.at(f"ci:{label}", 50.0, job(label))
+    await until(lambda: len(started) == LoopScheduler.MAX_RUNNING)
+    await scheduler.stop()
+    gate.set()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert len(started) == LoopScheduler.MAX_RUNNING  # the rest are recomputed at the next start

@@ -10,6 +10,7 @@ import heapq
 import itertools
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -66,10 +67,13 @@ class LoopScheduler:
     in a fraction of a second and a few megabytes (APScheduler keeps a heavy object per
     job and inspects the callback's signature each time). Wall-clock times: the timer
     sleeps at most a minute before it looks at the clock again, so clock changes and
-    suspends are caught up. A job that is due, or past, runs as its own task; one that
-    fails is logged and the others go on."""
+    suspends are caught up. Jobs that are due, or past, run in time order, at most
+    MAX_RUNNING at once (a 20:00 wave of 33,000 check-ins, or a restart after it, then
+    holds a queue of callbacks, not 33,000 tasks in wait); one that fails is logged and
+    the others go on."""
 
     MAX_SLEEP = 60.0
+    MAX_RUNNING = 64
 
     def __init__(self, now: Callable[[], float] = time.time) -> None:
         self.now = now
@@ -79,6 +83,7 @@ class LoopScheduler:
         self._timer: asyncio.TimerHandle | None = None
         self._armed_for: float | None = None
         self._running: set[asyncio.Task] = set()
+        self._due: deque[Callback] = deque()
         self._stopped = False
 
     def __len__(self) -> int:
@@ -128,17 +133,26 @@ class LoopScheduler:
             if not self._live(entry):
                 continue
             _, _, callback = self._jobs.pop(entry[2])
-            task = asyncio.get_running_loop().create_task(self._run(callback))
+            self._due.append(callback)
+        loop = asyncio.get_running_loop()
+        while self._due and len(self._running) < self.MAX_RUNNING:
+            task = loop.create_task(self._run_due())
             self._running.add(task)
             task.add_done_callback(self._running.discard)
         self._arm()
 
-    @staticmethod
-    async def _run(callback: Callback) -> None:
-        try:
-            await callback()
-        except Exception:
-            log.exception("a scheduled job failed")
+    async def _run_due(self) -> None:
+        """One of the runners: due jobs one after the other, while there are any."""
+        while self._due and not self._stopped:
+            callback = self._due.popleft()
+            try:
+                await callback()
+            except Exception:
+                log.exception("a scheduled job failed")
+            await asyncio.sleep(0)  # live work gets its turn between two jobs
+        # Out of the count at once (not when the done callback runs): a wake-up right now
+        # then starts a runner for what it finds due.
+        self._running.discard(asyncio.current_task())
 
     async def stop(self) -> None:
         """At shutdown: no more wake-ups; jobs still running are cancelled (they are claimed
@@ -147,6 +161,7 @@ class LoopScheduler:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        self._due.clear()
         for task in list(self._running):
             task.cancel()
         await asyncio.gather(*self._running, return_exceptions=True)
