@@ -9,7 +9,7 @@ from storage.database import Tx
 ALL_DAYS = 0b1111111
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckinSettings:
     member_id: int
     minute_of_day: int = 20 * 60
@@ -20,7 +20,7 @@ class CheckinSettings:
     last_sent_day: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Answer:
     day: str
     mood: int

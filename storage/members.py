@@ -25,7 +25,7 @@ _COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Consents:
     rooms: bool = False
     reminders: bool = False
@@ -33,7 +33,7 @@ class Consents:
     alerts: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     id: int
     chat: ChatRef

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from storage.database import Tx
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Room:
     id: int
     theme: str
@@ -32,7 +32,7 @@ class Room:
         return max(0, self.capacity - self.member_count)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Seat:
     """A member's place in a room, known to others only by its pseudonym."""
 

@@ -11,7 +11,7 @@ _FLAG = {"24h": "sent_24h", "1h": "sent_1h", "start": "sent_start", "after": "se
 _COLUMNS = "id, room_id, title, description, starts_at, tz, status, sent_24h, sent_1h, sent_start, sent_after"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Workshop:
     id: int
     room_id: int
