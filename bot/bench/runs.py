@@ -605,6 +605,9 @@ LINEAR_SLACK = 1.3  # measured growth may exceed the members' growth by this muc
 GROWTH_FLOORS = {"startup_s": 0.25, "wave_plan_s": 0.25, "db_mb": 1.0}
 
 
+WAVE_TIMEOUT = 600.0  # seconds: a check-in that never queues is reported (wave_queued), not waited for
+
+
 async def scale(work: Path, quick: bool) -> list[Result]:
     """Each size in its own database and its own process: RSS, start-up, size, wave plan."""
     sizes = CONDITIONS.get("sizes") or (QUICK_SCALE_SIZES if quick else SCALE_SIZES)
@@ -676,8 +679,10 @@ async def _populate(data_dir: Path, members: int, rooms: int) -> None:
 
 async def scale_child(data_dir: Path) -> None:
     """Start the bot on a populated database (every schedule rebuilt), then plan a 20:00
-    check-in wave: every check-in fired at once, each deciding and queueing its message
-    (counted, not sent: sending is paced by Telegram, see docs/performance.md). Prints JSON."""
+    check-in wave: every member's check-in job made due at the same instant, run by the
+    bot's own scheduler as at 20:00, each deciding and queueing its message (counted, not
+    sent: sending is paced by Telegram, see docs/performance.md). Prints JSON."""
+    from bot.services.checkins.scheduling import Due
     from bot.telegram.context import SERVICES_KEY
     from bot.telegram.runner import open_database, start_bot, stop_bot
 
@@ -696,8 +701,13 @@ async def scale_child(data_dir: Path) -> None:
     async with db.transaction() as tx:
         wave = [settings.member_id for settings in await tx.checkins.enabled()]
     before = len(services.delivery.planned)
-    planning = time.perf_counter()
-    await asyncio.gather(*(services.checkins.fire(member_id) for member_id in wave))
+    now = time.time()
+    for member_id in wave:  # the job the bot holds for each of them (same name, same callback), due now
+        services.scheduler.at(f"ci:{member_id}", now, Due(services.checkins, member_id, snoozed=False))
+    planning = time.perf_counter()  # nothing runs before the loop gets its turn, below
+    deadline = planning + WAVE_TIMEOUT
+    while len(services.delivery.planned) - before < len(wave) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
     wave_plan = time.perf_counter() - planning
     queued = services.delivery.planned[before:]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
