@@ -131,10 +131,10 @@ def test_scale_reports_one_entry_per_size_and_draws_its_chart(tmp_path):
     entries = report["results"]
     assert [e["members"] for e in entries] == [100, 300] and {e["scenario"] for e in entries} == {"scale"}
     for entry in entries:
-        assert {"members", "rss_mb", "startup_s", "db_mb", "wave_plan_s"} <= set(entry)
+        assert {"members", "rss_mb", "startup_s", "db_mb", "wave_plan_s", "wave_plan_cpu_s"} <= set(entry)
         assert entry["wave_queued"] == entry["wave"] == (entry["members"] + 2) // 3  # a third opted in
         assert entry["scheduled_jobs"] >= entry["wave"] + entry["rooms"]
-    assert "startup_s_growth" in entries[1]
+    assert {"startup_s_growth", "wave_plan_cpu_s_growth", "wave_plan_s_growth"} <= set(entries[1])
     (tmp_path / "scale.json").write_text(done.stdout)
     assert chart_main([str(tmp_path / "scale.json"), str(tmp_path / "scale.svg")]) == 0
     svg = ElementTree.parse(tmp_path / "scale.svg").getroot()

@@ -2,7 +2,7 @@
 
 Reads the JSON of `entraide bench scale --json` and draws, against the number of members
 (logarithmic axis), four small panels: RSS, start-up, database size and the time to plan
-a 20:00 check-in wave, each with its measured points, the straight line that linear
+a 20:00 check-in wave (its processor time: what it costs), each with its measured points, the straight line that linear
 growth would give (from the first size whose figure is large enough to time), and the
 target where there is one. Plain SVG
 written by hand: no plotting library to install.
@@ -22,7 +22,7 @@ PANELS = [  # (key, title, unit, target)
     ("rss_mb", "Mémoire (RSS) · memory", "MB", 300),
     ("startup_s", "Démarrage · start-up", "s", 5),
     ("db_mb", "Base de données · database", "MB", None),
-    ("wave_plan_s", "Vague de 20 h planifiée · 20:00 wave planned", "s", None),
+    ("wave_plan_cpu_s", "Vague de 20 h (temps processeur) · 20:00 wave (CPU)", "s", None),
 ]
 W, H = 360, 240  # one panel
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 34, 40

@@ -602,7 +602,10 @@ QUICK_SCALE_SIZES = (1_000, 3_000)
 SCALE_RSS_MB, SCALE_STARTUP_S = 300, 5.0  # targets at 100,000 members (met a fortiori below)
 LINEAR_SLACK = 1.3  # measured growth may exceed the members' growth by this much (noise, not a trend)
 # Growth from one size to the next is judged only from figures large enough to measure it.
-GROWTH_FLOORS = {"startup_s": 0.25, "wave_plan_s": 0.25, "db_mb": 1.0}
+# The wave's cost is its processor time (every thread of the bot's process): on a shared
+# machine its wall-clock time measures the neighbours too, so that one is reported, not judged.
+GROWTH_FLOORS = {"startup_s": 0.25, "wave_plan_cpu_s": 0.25, "db_mb": 1.0}
+GROWTH_REPORTED = (*GROWTH_FLOORS, "wave_plan_s")
 
 
 WAVE_TIMEOUT = 600.0  # seconds: a check-in that never queues is reported (wave_queued), not waited for
@@ -636,10 +639,11 @@ async def scale(work: Path, quick: bool) -> list[Result]:
         if previous is not None:
             growth = members / previous["members"]
             judged = []
-            for name, floor in GROWTH_FLOORS.items():
+            for name in GROWTH_REPORTED:
                 ratio = values[name] / max(previous[name], 1e-3)
                 values[f"{name}_growth"] = round(ratio / growth, 2)  # 1.0 = exactly linear
-                if previous[name] >= floor:  # below it, fixed costs and noise are all there is
+                floor = GROWTH_FLOORS.get(name)
+                if floor is not None and previous[name] >= floor:  # below it, fixed costs and noise are all there is
                     judged.append(values[f"{name}_growth"] <= LINEAR_SLACK)
             if judged:
                 checks["growth <= linear"] = all(judged)
@@ -705,10 +709,12 @@ async def scale_child(data_dir: Path) -> None:
     for member_id in wave:  # the job the bot holds for each of them (same name, same callback), due now
         services.scheduler.at(f"ci:{member_id}", now, Due(services.checkins, member_id, snoozed=False))
     planning = time.perf_counter()  # nothing runs before the loop gets its turn, below
+    processor = time.process_time()
     deadline = planning + WAVE_TIMEOUT
     while len(services.delivery.planned) - before < len(wave) and time.perf_counter() < deadline:
         await asyncio.sleep(0.01)
     wave_plan = time.perf_counter() - planning
+    wave_cpu = time.process_time() - processor
     queued = services.delivery.planned[before:]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     await stop_bot(app, drain_seconds=1)
@@ -726,6 +732,7 @@ async def scale_child(data_dir: Path) -> None:
                 "wave": len(wave),
                 "wave_queued": len(queued),
                 "wave_plan_s": round(wave_plan, 2),
+                "wave_plan_cpu_s": round(wave_cpu, 2),
             }
         )
     )
