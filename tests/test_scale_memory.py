@@ -109,6 +109,7 @@ async def test_a_wave_is_planned_a_few_at_a_time_and_every_checkin_goes(crowd, m
     await services.delivery.drain(30)
     assert most == PLANNING_AT_ONCE  # never more planned at once, and the door was full
     assert sum(len(person.visible()) for person in people) == MEMBERS  # one check-in each, none lost
+    assert len(checkins.keyboards) == 1  # one keyboard made for the day, shared by the 300 (all in French)
 
 
 async def test_the_detector_loads_before_the_schedules_are_rebuilt(crowd, monkeypatch):

@@ -13,7 +13,7 @@ from bot.core.presses import (
 from bot.monitoring import metrics
 from bot.ports.priorities import PLANNING, PRIORITY
 from bot.ports.refs import chat_ref
-from bot.ports.transport import Button
+from bot.ports.transport import Button, Keyboard
 from bot.services.checkins.base import CheckinBase
 from bot.services.checkins.common import (
     local_day,
@@ -29,6 +29,9 @@ from storage.members import Member
 # enough to keep the database busy, few enough that a 20:00 wave of 33,000 does not hold
 # 33,000 transactions in wait (about 2 KB each).
 PLANNING_AT_ONCE = 32
+
+# Keyboards kept (a language and a day each): a few days' worth for two languages.
+KEYBOARDS_KEPT = 8
 
 
 class Due:
@@ -128,23 +131,35 @@ class Scheduling(CheckinBase):
                 self._firer(member_id, snoozed=False),
             )
 
+    def _keyboard(self, locale: str, day: str) -> Keyboard:
+        """The check-in's buttons: the same for everyone of a language on a day, so made
+        once and shared (never changed once made): a wave of 33,000 would otherwise make,
+        and queue, 33,000 copies of nine buttons."""
+        keyboard = self.keyboards.get((locale, day))
+        if keyboard is None:
+            if len(self.keyboards) >= KEYBOARDS_KEPT:
+                self.keyboards.clear()
+            moods = [
+                Button(self.t(locale, f"checkins.mood_{level}"), CheckinMood(level, day).pack())
+                for level in range(1, 6)
+            ]
+            keyboard = self.keyboards[(locale, day)] = [
+                moods[:3],
+                moods[3:],
+                [
+                    Button(self.t(locale, "checkins.button_snooze"), CheckinControl("snooze", day).pack()),
+                    Button(self.t(locale, "checkins.button_skip"), CheckinControl("skip", day).pack()),
+                ],
+                [
+                    Button(self.t(locale, "checkins.button_pause"), CheckinControl("pause", day).pack()),
+                    Button(self.t(locale, "checkins.button_stop"), CheckinControl("stop", day).pack()),
+                ],
+            ]
+        return keyboard
+
     def _send(self, member: Member, day: str, tz: str, claim: bool = False) -> None:
         locale = member.locale
-        moods = [
-            Button(self.t(locale, f"checkins.mood_{level}"), CheckinMood(level, day).pack()) for level in range(1, 6)
-        ]
-        buttons = [
-            moods[:3],
-            moods[3:],
-            [
-                Button(self.t(locale, "checkins.button_snooze"), CheckinControl("snooze", day).pack()),
-                Button(self.t(locale, "checkins.button_skip"), CheckinControl("skip", day).pack()),
-            ],
-            [
-                Button(self.t(locale, "checkins.button_pause"), CheckinControl("pause", day).pack()),
-                Button(self.t(locale, "checkins.button_stop"), CheckinControl("stop", day).pack()),
-            ],
-        ]
+        buttons = self._keyboard(locale, day)
         text = self.t(locale, f"checkins.question_{period(self.clock.now(), tz)}")  # no « ce soir » at 9 a.m.
 
         async def claim_day() -> bool:

@@ -28,3 +28,4 @@ class CheckinService(Answers, Views):
         self.delivery = delivery
         self.scheduler = scheduler
         self.planning = asyncio.Semaphore(PLANNING_AT_ONCE)
+        self.keyboards = {}
