@@ -256,3 +256,29 @@ def test_the_tokenizer_memory_stays_the_same_after_many_distinct_words():
         words = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 14))) for _ in range(100)]
         ours.ids([" ".join(words)])
     assert ours.entries() == before and len(ours._common) == 1000  # the words segmented at load, only
+
+
+def test_the_detector_bench_varies_its_sentences_and_compares_two_versions_line_by_line():
+    """The bench's long messages repeat words as real ones do, not whole sentences, and none
+    of its sentences is a corpus line; `compare` finds any level that differs (and any score
+    beyond its tolerance) between two versions' `levels`."""
+    import random
+
+    from bot.bench import detector as bench
+    from bot.services.risk import corpus
+
+    rng = random.Random(1)
+    for size in (500, 4096):
+        text = bench._message(rng, size, risky=False)
+        assert len(text) == size
+        used = [s for s in bench._SENTENCES if s in text]
+        assert len(used) == len(set(used)) and len(used) >= size // 120
+    assert len(set(bench._SENTENCES)) == len(bench._SENTENCES) >= 80
+    lines = {line.text for path in sorted(corpus.CORPUS_DIR.glob("train_*.tsv")) for line in corpus.read(path)}
+    assert not lines & set(bench._SENTENCES)
+    before = [["a.tsv", 1, "hold", None], ["a.tsv", 2, "none", -1.25], ["a.tsv", 3, "gentle", 0.5]]
+    assert bench.compare(before, [row[:] for row in before]) == []
+    assert bench.compare(before, [before[0], ["a.tsv", 2, "none", -1.25 + 1e-6], before[2]]) == []
+    after = [before[0], ["a.tsv", 2, "gentle", 0.1], ["a.tsv", 3, "gentle", 0.6]]
+    assert bench.compare(before, after) == ["a.tsv:2: level none -> gentle", "a.tsv:3: score 0.5 -> 0.6"]
+    assert bench.compare(before, before[:2]) == ["the two lists do not cover the same lines"]
