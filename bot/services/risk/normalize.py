@@ -97,7 +97,6 @@ _WORDS = {
     "2nite": "tonight",
     "cuz": "because",
 }
-_WORD = re.compile(r"\b\w+\b")
 
 # What a word look-up cannot do: spellings in two words, and words that depend on the next one.
 _SMS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
