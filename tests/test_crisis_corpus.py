@@ -45,15 +45,15 @@ def test_the_corpus_is_well_formed_and_large_enough():
             assert line.label != "none", line
         if line.category in CALM_CATEGORIES:
             assert line.label == "none", line
-    # Plenty of everyday distress that is not a risk to life, in both splits.
-    for split in ("train", "heldout"):
-        assert sum(1 for x in lines if x.split == split and x.category == "distress") >= 90
+    # Plenty of everyday distress that is not a risk to life (in the held-out split too: below).
+    assert sum(1 for x in lines if x.split == "train" and x.category == "distress") >= 90
 
 
 def test_no_held_out_line_is_also_a_training_line():
     train = {normalize(line.text) for line in corpus.split("train")}
     heldout = corpus.split("heldout")
     assert len(heldout) >= 600
+    assert sum(1 for x in heldout if x.category == "distress") >= 90
     assert not [line.text for line in heldout if normalize(line.text) in train]
 
 
@@ -107,3 +107,62 @@ def test_the_seed_examples():
         assert not assess(phrase).at_risk, phrase
     for phrase in ("jveux pu vivre", "m'enlever la vie", "kms", "i want to unalive myself"):
         assert assess(phrase).hold, phrase
+
+
+def _bags(lines, rule):
+    import numpy as np
+
+    from bot.services.risk import train
+
+    return train.Bags(lines, [np.zeros((1, 1))] * len(lines), np.asarray(rule))
+
+
+def test_the_thresholds_meet_the_recall_and_calm_hold_targets_in_each_language():
+    """A language whose risky lines score lower pulls the gentle threshold down for both; the
+    hold threshold holds few enough calm lines of either."""
+    import numpy as np
+
+    from bot.services.risk import train
+
+    lines, scores = [], []
+    for lang, shift in (("fr", -1.0), ("en", 0.0)):
+        for i in range(100):
+            lines.append(corpus.Line(lang, "hold", "ideation", "train", f"{lang} risky {i}"))
+            scores.append(shift + i / 100)
+        for i in range(100):
+            lines.append(corpus.Line(lang, "none", "distress", "train", f"{lang} calm {i}"))
+            scores.append(shift - 0.5 + i / 50)
+    bags = _bags(lines, [False] * len(lines))
+    pairs = np.column_stack([scores, scores])
+    margin, gentle, hold = train.choose_thresholds(bags, pairs)
+    values = np.asarray(scores)
+    for lang in ("fr", "en"):
+        risky = np.asarray([x.lang == lang and x.at_risk for x in lines])
+        calm = np.asarray([x.lang == lang and not x.at_risk for x in lines])
+        assert (values[risky] >= gentle).mean() >= train.RECALL_TARGET
+        assert (values[calm] >= hold).mean() <= train.CALM_HOLD_TARGET
+    # French sets the gentle threshold (its second-lowest risky line), English the hold one.
+    assert gentle == -0.98
+    assert hold > gentle
+
+
+def test_the_long_message_check_is_made_of_the_lines_it_is_given():
+    from bot.services.risk import train
+
+    lines = [corpus.Line("fr", "none", "everyday", "train", f"Phrase calme numéro {i}") for i in range(30)]
+    lines += [corpus.Line("fr", "hold", "ideation", "train", f"Phrase risquée {i}") for i in range(5)]
+    lines += [corpus.Line("en", "none", "everyday", "train", f"Calm line {i}") for i in range(30)]
+    lines += [corpus.Line("en", "hold", "ideation", "train", f"Risky line {i}") for i in range(5)]
+    messages = train.long_messages(lines, 7)
+    assert messages == train.long_messages(lines, 7)  # deterministic
+    known = {train._sentence(x.text) for x in lines}
+    for lang, size, at_risk, text in messages:
+        assert size - 200 < len(text) < size + 300
+        parts = text.split(". ")
+        assert {p if p.endswith(".") else p + "." for p in parts} <= known
+        assert any(p.startswith(("Phrase risquée", "Risky")) for p in parts) == at_risk
+        assert all(p.startswith(("Calm", "Risky")) == (lang == "en") for p in parts)
+    counts = {(lang, size): 0 for lang in ("fr", "en") for size, _ in train.LONG_CHECK}
+    for lang, size, _, _ in messages:
+        counts[(lang, size)] += 1
+    assert counts == {(lang, size): n for lang in ("fr", "en") for size, n in train.LONG_CHECK}
