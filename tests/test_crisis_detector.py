@@ -34,6 +34,12 @@ def rule(text: str) -> bool:
         "they'd be better off without me",
         "kms",
         "I've been thinking about ending my life",
+        "Si je perds mon appart, je resterai pas en vie pour voir ça.",
+        "j'ai décidé que je voulais pu être en vie l'an prochain",
+        "des fois je me dis que je vais juste me laisser mourir dans mon coin",
+        "Some nights I think about not being alive anymore.",
+        "I don't want to stay alive if she leaves.",
+        "I'm tired of pretending, I just want to stop being alive.",
     ],
 )
 def test_explicit_first_person_rules_fire(text):
@@ -61,6 +67,9 @@ def test_explicit_first_person_rules_fire(text):
         "I could kill for a coffee",
         "dying to see it",
         "ma blonde va me tuer",
+        "Je suis plus en vie que jamais depuis que j'ai arrêté de boire!",
+        "I won't be alive when they finish that bridge lol",
+        "je vais me laisser mourir de rire si tu continues",
     ],
 )
 def test_rules_never_fire_on_bare_words_others_negations_or_the_past(text):

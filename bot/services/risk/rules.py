@@ -74,6 +74,11 @@ _FR = [
     r"\b(tout le monde|ils|elles|vous|ma famille|mes enfants|les autres|ma blonde|mon chum)( \w+){0,3} mieux sans moi\b",
     r"\bmieux (mort|morte)\b",
     r"\b(jamais|plus jamais|ne plus|pas) me reveiller\b",
+    # Not staying alive, said of oneself (« je resterai pas en vie », « jveux pu être en vie »),
+    # and letting oneself die; never « je suis plus en vie que jamais ».
+    r"\b(je|j)( \w+){0,4} rest\w* (pas|plus|jamais) en vie\b(?! que)",
+    r"\b(je|j)( \w+){0,4} (vouloir|envie de|gout de|besoin de) (pas|plus|jamais) (etre|rester) en vie\b",
+    r"\b(je|j)( \w+){0,3} me laisser mourir\b(?! de (rire|faim|soif|fatigue|ennui))",
     r"\b(me|m) (couper|scarifier|mutiler|bruler|taillader) (les veines|les bras|les poignets|encore)\b",
     r"\blettre de adieu\b|\blettre d adieu\b",
     # Means named as a question about a dose: asked for oneself far more often than not.
@@ -111,6 +116,11 @@ _EN = [
     r"\b(do not|no longer|not) want to (live|be alive|exist|wake up)\b(?! (in|with|like|near|there|here|at))",
     r"\b(no|any) (reason|point) (to live|in living)\b",
     r"\bnot worth living\b",
+    # Not being alive, wished or thought of ("I think about not being alive anymore", "I want
+    # to stop being alive"); never "I won't be alive when they finish that bridge".
+    r"\b(think|thinking|thought|thinks) (about|of) (not being (alive|here|around)|not existing|being dead)\b",
+    r"\b(not|stop|quit) (being|staying) alive\b",
+    r"\b(won t|will not|not going to|don t want to|do not want to) (stay|be) alive\b(?! (to see|for|when|by the time))",
     r"\b(cut|cutting|burn|burning|hurt|hurting|harm|harming) myself\b(?! (on|while|by accident|accidentally|shaving|cooking|playing|at|during|in))",
     r"\b(hang|drown|shoot|poison) myself\b",
     r"\bslit my wrist",
