@@ -120,7 +120,7 @@ _EN = [
     # to stop being alive"); never "I won't be alive when they finish that bridge".
     r"\b(think|thinking|thought|thinks) (about|of) (not being (alive|here|around)|not existing|being dead)\b",
     r"\b(not|stop|quit) (being|staying) alive\b",
-    r"\b(won t|will not|not going to|don t want to|do not want to) (stay|be) alive\b(?! (to see|for|when|by the time))",
+    r"\b(will not|not going to|do not want to) (stay|be) alive\b(?! (to see|for|when|by the time))",  # « won't », « don't » as normalised
     r"\b(cut|cutting|burn|burning|hurt|hurting|harm|harming) myself\b(?! (on|while|by accident|accidentally|shaving|cooking|playing|at|during|in))",
     r"\b(hang|drown|shoot|poison) myself\b",
     r"\bslit my wrist",
