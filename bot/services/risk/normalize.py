@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 _APOSTROPHES = str.maketrans(
@@ -98,6 +98,13 @@ _WORDS = {
     "cuz": "because",
 }
 
+
+def any_of(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One expression that matches wherever any of `patterns` does: one search says whether
+    a list has anything to do on a text (most texts match none)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
 # What a word look-up cannot do: spellings in two words, and words that depend on the next one.
 _SMS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"\bj veu[xt]?\b", "je veux"),
@@ -116,7 +123,7 @@ _SMS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
 _SMS_COMPILED = [(re.compile(p), r) for p, r in _SMS]
 # Most sentences hold none of them: one search says so, and the list is then skipped (when one
 # matches, every rewrite runs in order as before, so the result is the same).
-_SMS_ANY = re.compile("|".join(f"(?:{p})" for p, _ in _SMS))
+_SMS_ANY = any_of(p for p, _ in _SMS)
 
 _ELISION = re.compile(r"\b(j|m|t|l|d|s|n|qu|c)'")
 _ELIDED = {"j": "je ", "m": "me ", "t": "te ", "l": "l ", "d": "d ", "s": "se ", "n": "ne ", "qu": "que ", "c": "c "}

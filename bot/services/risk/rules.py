@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.services.risk.normalize import lemmas, normalize
+from bot.services.risk.normalize import any_of, lemmas, normalize
 from bot.services.risk.sentences import sentences
 
 # Up to three words in between the parts of an expression (« je veux vraiment juste mourir »),
@@ -53,7 +53,7 @@ _LOOKALIKES = [
 _LOOKALIKES_RE = [re.compile(p) for p in _LOOKALIKES]
 # One search says whether any look-alike is there at all (most sentences hold none); when one
 # is, they are removed one after the other as before.
-_LOOKALIKES_ANY = re.compile("|".join(f"(?:{p})" for p in _LOOKALIKES))
+_LOOKALIKES_ANY = any_of(_LOOKALIKES)
 _SPACES = re.compile(r"\s+")
 
 # On French lemmas. « me » is kept as is; verbs are infinitives.
@@ -136,7 +136,7 @@ _FR_RE = [re.compile(p) for p in _FR]
 _QUESTION_RE = [re.compile(p) for p in _QUESTION]
 _EN_RE = [re.compile(p) for p in _EN]
 # The same rules as one expression per list, for `fires`: one search finds whether any fires.
-_FR_ANY, _QUESTION_ANY, _EN_ANY = (re.compile("|".join(f"(?:{p})" for p in group)) for group in (_FR, _QUESTION, _EN))
+_FR_ANY, _QUESTION_ANY, _EN_ANY = (any_of(group) for group in (_FR, _QUESTION, _EN))
 
 
 def without_lookalikes(normalized: str) -> str:
