@@ -330,11 +330,6 @@ async def overhead(work: Path, quick: bool) -> Result:
         receipts = Receipts(api)
         _, phones = await seat_members(services, api, 8)
         author = phones[0]
-        # Members write long after a start: the detector's model has loaded by then (in the
-        # background, a second or so); measured from a start, its loading would be counted.
-        from bot.services import crisis
-
-        await asyncio.to_thread(crisis.warm_up)
         sends_before = api.counts["sendMessage"]
         cpu, started = time.process_time(), time.perf_counter()
         for i in range(messages):
