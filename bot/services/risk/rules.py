@@ -171,9 +171,10 @@ def fires_on(normalized: str, question: str = "") -> bool:
     text = without_lookalikes(normalized)
     if not text or _PAST.search(text):
         return False
+    french = lemmas(text)
     return bool(
-        _FR_ANY.search(lemmas(text))
-        or _FR_ANY.search(text)
+        _FR_ANY.search(french)
+        or (french != text and _FR_ANY.search(text))  # the same text needs no second search
         or _EN_ANY.search(text)
         or ("?" in question and _QUESTION_ANY.search(text))
     )
