@@ -146,6 +146,8 @@ class Encoder(NumpyBackend):
         self.ln_g, self.ln_b = d["ln_g"], d["ln_b"]
         self.d0, self.d1, self.d2, self.d3 = d["d0"], d["d1"], d["d2"], d["d3"]
         self.p1, self.p3 = d["p1"], d["p3"]
+        self.d0_p1 = np.concatenate([self.d0, self.p1], axis=1)
+        self.d2_p3 = np.concatenate([self.d2, self.p3], axis=1)
         self.eps = float(d["eps"])
         self._feat_dim = _EMB_DIM + len(_ORDERS) * _CNN_DIM
         # The features' layer normalisation folded into the output projection (see `_pool`).
@@ -209,12 +211,14 @@ class Encoder(NumpyBackend):
         mean = pooled @ self.cnn_W_gain
         mean += flens[:, None] * self.cnn_bias
         mean *= np.reciprocal(np.sqrt(flens))[:, None]
-        y0 = np.maximum(mean @ self.d0, 0)
-        y1 = mean @ self.p1
+        first = mean @ self.d0_p1  # the first dense layer and the first skip, side by side
+        y0 = np.maximum(first[:, : self.d0.shape[1]], 0)
+        y1 = first[:, self.d0.shape[1] :]
         y1 += y0 @ self.d1
         np.maximum(y1, 0, out=y1)
-        y2 = np.maximum(y1 @ self.d2, 0)
-        z = y1 @ self.p3
+        second = y1 @ self.d2_p3
+        y2 = np.maximum(second[:, : self.d2.shape[1]], 0)
+        z = second[:, self.d2.shape[1] :]
         z += y2 @ self.d3
         np.tanh(z, out=z)
         z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), self.eps, None)))[:, None]
@@ -238,6 +242,10 @@ class Encoder(NumpyBackend):
         """products[token, k]: the token's projection (order `order`) times block k of the
         first layer's weights, what the token adds to a window that holds it at offset k."""
         np.matmul(projected[:, order * _CNN_DIM : (order + 1) * _CNN_DIM], self.w1_stacked[order], out=out)
+        # The first layer's bias, added once a token at the window's own position (offset
+        # `left`, never outside the sentence) rather than once a window.
+        n, left = _ORDERS[order]
+        out.reshape(len(out), n, _CNN_DIM)[:, left] += self.b1[order]
 
     def _precompute(self, count: int) -> None:
         """The per-token work of the `count` most frequent tokens (the lowest ids: the
@@ -271,7 +279,6 @@ class Encoder(NumpyBackend):
             h = product[slots[:, _MAX_LEFT - left], 0]
             for k in range(1, n):
                 h += product[slots[:, _MAX_LEFT - left + k], k]
-            h += self.b1[i]
             np.maximum(h, 0, out=h)
             h += token.projected[where, i * _CNN_DIM : (i + 1) * _CNN_DIM]
             buf[:n_tokens] = h
@@ -306,5 +313,5 @@ class _Tokens:
         self.rows = rows  # dequantised embeddings
         self.projected = projected  # projections for the three orders, layer-normalised
         self.products = products  # with the first layer's weights at each offset (+ a zero row)
-        self.sums = rows.sum(axis=1, dtype=np.float64)  # for the feature normalisation
-        self.squares = np.einsum("ij,ij->i", rows, rows, dtype=np.float64)
+        self.sums = (rows @ np.ones(_EMB_DIM, dtype=np.float32)).astype(np.float64)  # for the feature normalisation
+        self.squares = np.einsum("ij,ij->i", rows, rows).astype(np.float64)
