@@ -283,7 +283,7 @@ class Encoder(NumpyBackend):
             h += token.projected[where, i * _CNN_DIM : (i + 1) * _CNN_DIM]
             buf[:n_tokens] = h
             cols = idx[:, _MAX_LEFT - left : _MAX_LEFT - left + n]
-            c2 = buf[cols].reshape(n_tokens, n * _CNN_DIM) @ self.w2[i]
+            c2 = buf.take(cols.ravel(), axis=0).reshape(n_tokens, n * _CNN_DIM) @ self.w2[i]
             c2 += self.b2[i]
             np.maximum(c2, 0, out=c2)
             c2 += h
