@@ -252,6 +252,7 @@ def test_the_tokenizer_gives_the_packages_own_token_ids():
     texts = [line.text for line in corpus.split("train")[::3]]
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 50))) for _ in range(600)]
     texts += ["", "   ", "de de de de la la", "▁▁x", "anticonstitutionnellement", "x\x00yz\x01abc", "aé\x00"]
+    texts += ["supercalifragilistiqueexpialidocieux-anticonstitutionnellement, " * 3]  # a long word, met again
     expected = [theirs.encode(text, out_type=int, add_bos=True, add_eos=True) for text in texts]
     assert ours.ids(texts) == expected
     assert [ours.ids([text])[0] for text in texts[-50:]] == expected[-50:]

@@ -16,13 +16,14 @@ message and after millions of members' words.
 Words are segmented once each: no piece holds the word marker (▁) other than first, so
 every word is segmented on its own, and a word met again reuses its tokens. The COMMON
 most frequent whole words of the vocabulary are segmented at load, from the model alone
-(1.5 MB); the words of messages are kept in two generations of CACHED_WORDS (at most
-about 3 MB, none longer than CACHED_LENGTH characters): when the recent one is full it
-becomes the older one and the older one is dropped. Those words stay in this process's
-memory only, never written or logged, with nothing of who wrote them: as the
-token table's rows read (bot.services.risk.encoder). The Viterbi walk was about 9 ms of
-a 4,096-character message; on the training lines read in order, one word in eight is
-still segmented.
+(1.5 MB); the words of messages are kept in two generations of CACHED_WORDS (none longer
+than CACHED_LENGTH characters; about 2.5 MB of French or English words, 5.3 MB of
+32-character Chinese ones): when the recent one is full it becomes the older one and the
+older one is dropped; a longer word is kept for the call only, as all words were before.
+Those words stay in this process's memory only, never written or logged, with nothing of
+who wrote them, as the token table's rows read (bot.services.risk.encoder). The Viterbi
+walk was about 9 ms of a 4,096-character message; on the training lines read in order,
+one word in eight is still segmented.
 """
 
 from __future__ import annotations
@@ -155,6 +156,7 @@ class Tokenizer(UsePureTokenizer):
     def ids(self, texts: list[str]) -> list[list[int]]:
         """The token ids of each text, with the start and end tokens (the encoder's input)."""
         common = self._common
+        long_words: dict[str, tuple[int, ...]] = {}
         out = []
         for text in texts:
             normalized = self._normalizer.normalize(text)
@@ -166,9 +168,13 @@ class Tokenizer(UsePureTokenizer):
                 for word in ([head] if head else []) + [MARK + part for part in rest]:
                     found = common.get(word) or self._recent.get(word)
                     if found is None:
-                        found = self._older.get(word) or tuple(self._viterbi(word))
                         if len(word) <= CACHED_LENGTH:
+                            found = self._older.get(word) or tuple(self._viterbi(word))
                             self._remember(word, found)
+                        else:  # a long word is kept for this call only
+                            found = long_words.get(word)
+                            if found is None:
+                                found = long_words[word] = tuple(self._viterbi(word))
                     tokens.extend(found)
             tokens.append(self._eos_id)
             out.append(tokens)
