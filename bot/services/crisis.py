@@ -13,6 +13,8 @@ offer, and the member always chooses.
    this machine and a head trained on the corpus's training split. A long message is
    scored sentence by sentence and in windows of three (bot.services.risk.sentences);
    the highest counts.
+4. Lexical (bot.services.risk.lexical): the words and letter sequences of each piece,
+   normalised, whose weighted score is added to that piece's semantic one.
 
 Levels: `hold` (the message is held, resources and a choice are offered privately),
 `gentle` (the message goes to the room, a short private note with the resources goes to
@@ -64,12 +66,14 @@ def _unavailable(error: Exception) -> None:
         log.error("crisis detector: semantic layer unavailable (%s); rules only", type(error).__name__)
 
 
-def _semantic(parts: list[str]) -> float | None:
-    """The highest decision value of the pieces, or None if the model cannot run."""
+def _semantic(text: str) -> float | None:
+    """The best view's score, semantic and lexical (`Head.total`), or None if the model
+    cannot run."""
     try:
         from bot.services.risk import semantic
 
-        return semantic.head().message(semantic.embedder().encode(parts))
+        parts = pieces(text)
+        return semantic.head().total(semantic.embedder().encode(parts), [normalize(part) for part in parts])
     except Exception as error:
         _unavailable(error)
         return None
@@ -81,7 +85,7 @@ def assess(text: str | None) -> Assessment:
         return NONE
     if fires(text):
         return Assessment("hold", "rule")
-    score = _semantic(pieces(text))
+    score = _semantic(text)
     if score is None:
         return NONE
     from bot.services.risk.semantic import head

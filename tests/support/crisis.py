@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Chosen from what the committed head does (checked first, so a retrained head that
 # changes its mind fails here, loudly, instead of testing something else).
-GENTLE_FR = "Mon frère dit qu'il voit plus la fin du tunnel, je m'inquiète pour lui"
+GENTLE_FR = "Ma fille parle de disparaître, je sais pas quoi faire"
 GENTLE_FR_AGAIN = "Ma voisine parle de plus en plus de disparaître, je sais pas comment l'aider"
 
 

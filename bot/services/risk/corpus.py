@@ -7,7 +7,7 @@ from it by other hands, only measures it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 LABELS = ("hold", "gentle", "none")
@@ -29,6 +29,7 @@ class Line:
     category: str
     split: str
     text: str
+    source: str = field(default="", compare=False)  # the file it came from (its writer): folds keep them together
 
     @property
     def at_risk(self) -> bool:
@@ -49,7 +50,7 @@ def read(path: Path) -> list[Line]:
             raise CorpusError(f"{path.name}:{number}: unknown label {label!r}")
         if lang not in ("fr", "en"):
             raise CorpusError(f"{path.name}:{number}: unknown language {lang!r}")
-        lines.append(Line(lang, label, category, split, text))
+        lines.append(Line(lang, label, category, split, text, path.name))
     return lines
 
 

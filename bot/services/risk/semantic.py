@@ -8,7 +8,8 @@ again, so it is refused rather than trusted.
 
 The head is a support-vector classifier (RBF kernel) trained by `bot.services.risk.train`
 on the training split of the corpus; its support vectors (float16), weights, thresholds
-and margin live in `head.npz`.
+and margin live in `head.npz`, with the lexical layer's weights (bot.services.risk.lexical),
+whose score is added to the head's with a weight chosen out of fold (`Head.total`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from bot.services.risk.lexical import BUCKETS, Lexical
 
 if TYPE_CHECKING:
     from bot.services.risk.encoder import Encoder
@@ -96,6 +99,8 @@ class Head:
     gentle: float
     hold: float
     margin: float  # a lone sentence of a long message must beat its windows by this much
+    lexical: Lexical | None = None  # the words and letter sequences of the whole message
+    lexical_weight: float = 0.0  # how much of its score is added to the head's
     norms: np.ndarray = field(init=False, repr=False, compare=False)  # squared length of each support vector
 
     def __post_init__(self) -> None:
@@ -121,25 +126,42 @@ class Head:
         return self._decide(vectors @ self.support.T, np.einsum("ij,ij->i", vectors, vectors))
 
     def message(self, vectors: np.ndarray) -> float:
-        """A whole message's score from the vectors of its pieces (bot.services.risk.sentences):
-        the best of its windows, or of its lone sentences less the margin (`message_views`).
+        """A whole message's score from the vectors of its pieces alone (no lexical layer)."""
+        return self.total(vectors)
 
-        One product with the support vectors serves both: a window is the normalised sum of
-        its sentences, so its dot products are the sums of theirs, divided by its length."""
+    def total(self, vectors: np.ndarray, normalized: list[str] | None = None) -> float:
+        """What the thresholds are compared with: the best view of a message, from the vectors
+        of its pieces (bot.services.risk.sentences) and, with a lexical layer, their normalised
+        texts. A short message is one view; a long one is every window of three neighbours
+        and every lone sentence less the margin. Each view's score is its decision value plus
+        the weighted lexical score of its text (of a window: the mean of its sentences').
+
+        One product with the support vectors serves the windows and the sentences: a window
+        is the normalised sum of its sentences, so its dot products are the sums of theirs,
+        divided by its length."""
         vectors = np.atleast_2d(vectors).astype(np.float32)
+        if self.lexical is not None and self.lexical_weight and normalized is not None:
+            words = self.lexical_weight * np.asarray([self.lexical.score(text) for text in normalized])
+        else:
+            words = np.zeros(len(vectors))
         if len(vectors) == 1:
-            return float(self.score(vectors)[0])
+            return float(self.score(vectors)[0] + words[0])
         dots = vectors @ self.support.T
         _, lengths = _window_sums(vectors)
         scale = 1.0 / np.maximum(lengths, 1e-6)
         windows = _window_sums(dots)[0] * scale[:, None]
-        together = self._decide(windows, (lengths * scale) ** 2)
-        alone = self._decide(dots, np.einsum("ij,ij->i", vectors, vectors))
+        together = self._decide(windows, (lengths * scale) ** 2) + window_means(words)
+        alone = self._decide(dots, np.einsum("ij,ij->i", vectors, vectors)) + words
         return max(float(together.max()), float(alone.max()) - self.margin)
 
     @classmethod
     def load(cls, path: Path = HEAD_FILE) -> Head:
         with np.load(path, allow_pickle=False) as data:
+            lexical = None
+            if "lexical_slots" in data.files:
+                weights = np.zeros(BUCKETS, dtype=np.float32)
+                weights[data["lexical_slots"]] = data["lexical_values"]
+                lexical = Lexical(weights, data["lexical_idf"].astype(np.float32), float(data["lexical_intercept"]))
             return cls(
                 _by_columns(data["support"]),
                 data["dual"].astype(np.float32),
@@ -148,12 +170,25 @@ class Head:
                 float(data["gentle"]),
                 float(data["hold"]),
                 float(data["margin"]),
+                lexical,
+                float(data["lexical_weight"]) if "lexical_weight" in data.files else 0.0,
             )
 
     def save(self, path: Path = HEAD_FILE) -> None:
+        lexical: dict[str, np.ndarray | np.float64] = {}
+        if self.lexical is not None:
+            slots = np.flatnonzero(self.lexical.weights).astype(np.int32)  # slots no training line uses stay 0
+            lexical = {
+                "lexical_slots": slots,
+                "lexical_values": self.lexical.weights[slots],
+                "lexical_idf": self.lexical.idf.astype(np.float32),
+                "lexical_intercept": np.float64(self.lexical.intercept),
+                "lexical_weight": np.float64(self.lexical_weight),
+            }
         with open(path, "wb") as handle:
             np.savez_compressed(
                 handle,
+                allow_pickle=False,
                 support=self.support.astype(np.float16),
                 dual=self.dual,
                 intercept=np.float64(self.intercept),
@@ -161,6 +196,7 @@ class Head:
                 gentle=np.float64(self.gentle),
                 hold=np.float64(self.hold),
                 margin=np.float64(self.margin),
+                **lexical,
             )
 
 
@@ -182,6 +218,15 @@ def _window_sums(rows: np.ndarray, window: int = 3) -> tuple[np.ndarray, np.ndar
         for shift in range(1, window):
             sums += rows[shift : shift + count]
     return sums, np.sqrt(np.einsum("ij,ij->i", sums, sums))
+
+
+def window_means(values: np.ndarray, window: int = 3) -> np.ndarray:
+    """The mean of every `window` neighbouring values (of all of them when there are fewer),
+    one per window of `message_views`."""
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) <= window:
+        return values.mean(keepdims=True)
+    return np.convolve(values, np.full(window, 1.0 / window), mode="valid")
 
 
 def message_views(vectors: np.ndarray, window: int = 3) -> tuple[np.ndarray, np.ndarray]:

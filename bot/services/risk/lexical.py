@@ -1,0 +1,102 @@
+"""The lexical layer: the words and letter sequences a message uses, beside its meaning.
+
+Sentence vectors blur the small words that change everything: « mort *de rire* », "*used
+to*", « il y a cinq ans », "lol". A logistic regression over hashed features of the whole
+normalised message (letter sequences of 2 to 5 inside and across words, words and word
+pairs; tf–idf, unit length) reads them. It is trained by bot.services.risk.train on the
+same training lines as the semantic head, and its score is added to the head's with a
+weight chosen out of fold (`Head.lexical_weight`): alone it is weaker than the head, added
+to it, out of fold, it lowers the notes on calm lines by about a third at the same recall
+(docs/crisis-detector.md).
+
+Features are hashed into BUCKETS slots (no vocabulary to hold): the same text gives the
+same slots on every machine and every run (numpy's fixed-width integer arithmetic and
+CRC-32, never Python's salted `hash`).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+BUCKETS = 1 << 20
+CHAR_SIZES = (2, 3, 4, 5)
+_WORD = re.compile(r"\w+")
+_PRIME = np.uint64(1000003)
+_WORD_MIX = np.uint64(2654435761)
+
+
+def _char_hashes(normalized: str) -> np.ndarray:
+    """A 64-bit hash of every letter sequence of each size in CHAR_SIZES (a space at each end)."""
+    codes = np.frombuffer(f" {normalized} ".encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    out = []
+    for size in CHAR_SIZES:
+        count = len(codes) - size + 1
+        if count <= 0:
+            continue
+        hashes = np.full(count, size, dtype=np.uint64)
+        for offset in range(size):
+            hashes *= _PRIME
+            hashes += codes[offset : offset + count]
+        out.append(hashes)
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.uint64)
+
+
+def _word_hashes(normalized: str) -> np.ndarray:
+    """A hash of every word and every pair of neighbouring words."""
+    words = _WORD.findall(normalized)
+    grams = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    crcs = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64, count=len(grams))
+    return crcs * _WORD_MIX + np.uint64(7)
+
+
+def buckets(normalized: str) -> np.ndarray:
+    """The slot of each feature occurrence of a normalised text (bot.services.risk.normalize)."""
+    hashes = np.concatenate([_char_hashes(normalized), _word_hashes(normalized)])
+    # A 64-bit finaliser, so that neighbouring hashes land far apart.
+    hashes ^= hashes >> np.uint64(29)
+    hashes *= np.uint64(0xBF58476D1CE4E5B9)
+    hashes ^= hashes >> np.uint64(32)
+    return (hashes % np.uint64(BUCKETS)).astype(np.int64)
+
+
+def counts(normalized: str) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct slots of a text and their sublinear term frequencies (1 + log count)."""
+    slots, repeats = np.unique(buckets(normalized), return_counts=True)
+    return slots, (1.0 + np.log(repeats)).astype(np.float32)
+
+
+def document_frequencies(texts: list[str]) -> np.ndarray:
+    """The inverse document frequency of each slot over `texts` (smoothed, as scikit-learn's)."""
+    seen = np.zeros(BUCKETS, dtype=np.float64)
+    for text in texts:
+        seen[np.unique(buckets(text))] += 1.0
+    return (np.log((1.0 + len(texts)) / (1.0 + seen)) + 1.0).astype(np.float32)
+
+
+def features(normalized: str, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct slots of a text and their tf–idf values, of unit length."""
+    slots, values = counts(normalized)
+    values *= idf[slots]
+    length = float(np.sqrt(values @ values))
+    if length > 0:
+        values /= length
+    return slots, values
+
+
+@dataclass(frozen=True)
+class Lexical:
+    """A linear model over the hashed features: a decision value, positive toward risk."""
+
+    weights: np.ndarray  # (BUCKETS,) float32
+    idf: np.ndarray  # (BUCKETS,) float32
+    intercept: float
+
+    def score(self, normalized: str) -> float:
+        if not normalized.strip():
+            return self.intercept
+        slots, values = features(normalized, self.idf)
+        return float(values @ self.weights[slots]) + self.intercept
