@@ -17,15 +17,15 @@ from bot.services.risk.corpus import CALM_CATEGORIES, CORPUS_DIR, RISK_CATEGORIE
 from bot.services.risk.evaluation import evaluate, wilson
 
 # The targets (issue "crisis care"), on the held-out split, per language: recall >= 95 %,
-# holds on calm lines <= 5 %, holds or notes on calm lines <= 15 %. The split is round 4
-# (written 2026-12-01 by four new writers, read once with the head chosen before it was
-# read; docs/crisis-detector.md): recall fr 96.7 %, en 98.7 %; held 2.6 %, 2.4 %; held or
-# noted fr 20.5 % (48 of 234), en 21.2 % (36 of 170): NOT met in either language. This gate
-# keeps what was reached from slipping; the notes on calm lines stay a known shortfall, not
-# a hidden one.
+# holds on calm lines <= 5 %, holds or notes on calm lines <= 15 %. The split is round 5
+# (written 2026-12-02 by four new writers, read once with the head chosen before it was
+# read; docs/crisis-detector.md): recall fr 96.7 %, en 98.7 %; held 2.6 %, 4.1 %; held or
+# noted fr 14.1 % (33 of 234), en 11.2 % (19 of 169): all met, the last two narrowly (their
+# 95 % intervals reach 19.1 % and 16.9 %). One English rule added after the reading makes
+# the gate print 99.4 % English recall, which no longer measures that rule.
 RECALL_MIN = 0.95
 CALM_HELD_MAX = 0.05
-CALM_FLAGGED_MAX = {"fr": 0.21, "en": 0.22}
+CALM_FLAGGED_MAX = {"fr": 0.15, "en": 0.15}
 
 
 def test_the_corpus_is_well_formed_and_large_enough():
@@ -115,7 +115,31 @@ def _bags(lines, rule):
 
     from bot.services.risk import train
 
-    return train.Bags(lines, [np.zeros((1, 1))] * len(lines), np.asarray(rule))
+    return train.Bags(
+        lines, [np.zeros((1, 1))] * len(lines), np.asarray(rule), [x.text for x in lines], [[x.text] for x in lines]
+    )
+
+
+def _views(semantic, lexical=None):
+    """Views of short lines (one each) with these scores."""
+    import numpy as np
+
+    from bot.services.risk import train
+
+    count = len(semantic)
+    words = np.zeros(count) if lexical is None else np.asarray(lexical, dtype=float)
+    return train.Views(np.asarray(semantic, dtype=float), words, np.zeros(count, dtype=bool), np.arange(count))
+
+
+def _long_check(semantic, lexical, rule=False):
+    """Made-up long messages with one risky line, one per language (as LongCheck holds them)."""
+    import numpy as np
+
+    from bot.services.risk import train
+
+    return train.LongCheck(
+        ["fr", "en"], [500, 500], np.asarray([True, True]), np.asarray([rule, rule]), _views(semantic, lexical)
+    )
 
 
 def test_the_thresholds_meet_the_recall_and_calm_hold_targets_in_each_language():
@@ -134,8 +158,7 @@ def test_the_thresholds_meet_the_recall_and_calm_hold_targets_in_each_language()
             lines.append(corpus.Line(lang, "none", "distress", "train", f"{lang} calm {i}"))
             scores.append(shift - 0.5 + i / 50)
     bags = _bags(lines, [False] * len(lines))
-    pairs = np.column_stack([scores, scores])
-    margin, gentle, hold = train.choose_thresholds(bags, pairs)
+    margin, weight, gentle, hold = train.choose_thresholds(bags, _views(scores), _long_check([0, 0], [0, 0], True))
     values = np.asarray(scores)
     for lang in ("fr", "en"):
         risky = np.asarray([x.lang == lang and x.at_risk for x in lines])
@@ -145,6 +168,30 @@ def test_the_thresholds_meet_the_recall_and_calm_hold_targets_in_each_language()
     # French sets the gentle threshold (its second-lowest risky line), English the hold one.
     assert gentle == -0.98
     assert hold > gentle
+
+
+def test_the_lexical_weight_is_taken_only_while_long_messages_keep_their_resources():
+    """The lexical score lowers the notes on calm lines (here it tells them apart), so a weight
+    is taken; but not one that would drown the one risky line of a made-up long message."""
+    from bot.services.risk import train
+
+    lines, semantic, words = [], [], []
+    for lang in ("fr", "en"):
+        for i in range(100):
+            lines.append(corpus.Line(lang, "hold", "ideation", "train", f"{lang} risky {i}"))
+            semantic.append(i / 100)
+            words.append(1.0)
+        for i in range(100):
+            lines.append(corpus.Line(lang, "none", "distress", "train", f"{lang} calm {i}"))
+            semantic.append(i / 100)
+            words.append(-1.0)
+    bags = _bags(lines, [False] * len(lines))
+    views = _views(semantic, words)
+    kept = train.choose_thresholds(bags, views, _long_check([0.9, 0.9], [1.0, 1.0]))
+    assert kept[1] == max(train.LEXICAL_WEIGHTS)
+    # The made-up long messages' ordinary words pull their lexical score far down.
+    drowned = train.choose_thresholds(bags, views, _long_check([0.9, 0.9], [-20.0, -20.0]))
+    assert drowned[1] == 0.0
 
 
 def test_the_long_message_check_is_made_of_the_lines_it_is_given():

@@ -40,6 +40,10 @@ def rule(text: str) -> bool:
         "Some nights I think about not being alive anymore.",
         "I don't want to stay alive if she leaves.",
         "I'm tired of pretending, I just want to stop being alive.",
+        "I have been thinking about suicide, seriously, for weeks.",
+        "I keep thinking about suicide",
+        "jpense au suicide tous les soirs",
+        "je pense souvent au suicide depuis l'automne",
     ],
 )
 def test_explicit_first_person_rules_fire(text):
@@ -70,6 +74,11 @@ def test_explicit_first_person_rules_fire(text):
         "Je suis plus en vie que jamais depuis que j'ai arrêté de boire!",
         "I won't be alive when they finish that bridge lol",
         "je vais me laisser mourir de rire si tu continues",
+        "i don't think about suicide anymore",
+        "I am thinking about suicide prevention training",
+        "je pense plus au suicide depuis deux ans",
+        "je pense au suicide de mon ami chaque jour",
+        "I used to think about suicide every day",
     ],
 )
 def test_rules_never_fire_on_bare_words_others_negations_or_the_past(text):

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Literal
 
 from bot.services.risk.normalize import normalize
-from bot.services.risk.rules import fires
-from bot.services.risk.sentences import pieces
+from bot.services.risk.rules import fires, fires_on
+from bot.services.risk.sentences import pieces, sentences
 
 __all__ = ["Assessment", "assess", "normalize"]
 
@@ -66,14 +66,13 @@ def _unavailable(error: Exception) -> None:
         log.error("crisis detector: semantic layer unavailable (%s); rules only", type(error).__name__)
 
 
-def _semantic(text: str) -> float | None:
+def _semantic(parts: list[str], normalized: list[str]) -> float | None:
     """The best view's score, semantic and lexical (`Head.total`), or None if the model
     cannot run."""
     try:
         from bot.services.risk import semantic
 
-        parts = pieces(text)
-        return semantic.head().total(semantic.embedder().encode(parts), [normalize(part) for part in parts])
+        return semantic.head().total(semantic.embedder().encode(parts), normalized)
     except Exception as error:
         _unavailable(error)
         return None
@@ -83,9 +82,16 @@ def assess(text: str | None) -> Assessment:
     """How much care does this message call for: none, a gentle note, or a hold?"""
     if not text or not text.strip():
         return NONE
-    if fires(text):
+    # Each sentence is normalised once, for the rules and, in a long message (whose pieces
+    # are its sentences), for the lexical layer.
+    said = sentences(text) or [text]
+    normalized = [normalize(sentence) for sentence in said]
+    if any(fires_on(n, sentence) for n, sentence in zip(normalized, said, strict=True)):
         return Assessment("hold", "rule")
-    score = _semantic(text)
+    parts = pieces(text)
+    if parts != said:
+        normalized = [normalize(part) for part in parts]
+    score = _semantic(parts, normalized)
     if score is None:
         return NONE
     from bot.services.risk.semantic import head

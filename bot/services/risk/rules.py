@@ -79,6 +79,9 @@ _FR = [
     r"\b(je|j)( \w+){0,4} rest\w* (pas|plus|jamais) en vie\b(?! que)",
     r"\b(je|j)( \w+){0,4} (vouloir|envie de|gout de|besoin de) (pas|plus|jamais) (etre|rester) en vie\b",
     r"\b(je|j)( \w+){0,3} me laisser mourir\b(?! de (rire|faim|soif|fatigue|ennui))",
+    # Thinking of suicide, said of oneself now (« je pense au suicide tous les soirs »); never
+    # « je pense plus au suicide », nor « au suicide de mon ami ».
+    r"\bje (penser|pense|songer|songe)( (?!pas\b|plus\b|jamais\b|pu\b)\w+){0,2} au suicide\b(?! (de|d|du|des)\b)",
     r"\b(me|m) (couper|scarifier|mutiler|bruler|taillader) (les veines|les bras|les poignets|encore)\b",
     r"\blettre de adieu\b|\blettre d adieu\b",
     # Means named as a question about a dose: asked for oneself far more often than not.
@@ -120,6 +123,10 @@ _EN = [
     # to stop being alive"); never "I won't be alive when they finish that bridge".
     r"\b(think|thinking|thought|thinks) (about|of) (not being (alive|here|around)|not existing|being dead)\b",
     r"\b(not|stop|quit) (being|staying) alive\b",
+    # Thinking of suicide now, said of oneself ("I've been thinking about suicide for weeks");
+    # never "I don't think about suicide anymore", "thinking about suicide prevention".
+    r"\bi (have been |am |keep |keep on |can not stop |cannot stop )?(thinking|think) (about|of) "
+    r"(suicide|killing myself)\b(?! (prevention|awareness|hotline|line|rates?|of|in|by|among)\b)",
     r"\b(will not|not going to|do not want to) (stay|be) alive\b(?! (to see|for|when|by the time))",  # « won't », « don't » as normalised
     r"\b(cut|cutting|burn|burning|hurt|hurting|harm|harming) myself\b(?! (on|while|by accident|accidentally|shaving|cooking|playing|at|during|in))",
     r"\b(hang|drown|shoot|poison) myself\b",
