@@ -90,3 +90,13 @@ def test_a_head_without_a_lexical_layer_is_the_semantic_score_alone(tmp_path):
     assert bare.total(vectors, ["ok"]) == bare.message(vectors)
     bare.save(tmp_path / "bare.npz")
     assert semantic.Head.load(tmp_path / "bare.npz").lexical is None
+
+
+def test_scoring_many_pieces_at_once_gives_each_ones_own_score():
+    """`scores` lays the pieces end to end: no letter sequence may run from one into the next."""
+    model = semantic.head().lexical
+    assert model is not None
+    texts = [normalize(t) for t in ("Je veux mourir.", "Mort de rire!", "", "ok", "I keep thinking about it", "é")]
+    one_by_one = np.asarray([model.score(t) for t in texts])
+    assert np.abs(model.scores(texts) - one_by_one).max() < 1e-5
+    assert np.abs(model.scores(texts[::-1]) - one_by_one[::-1]).max() < 1e-5

@@ -53,14 +53,43 @@ def _word_hashes(normalized: str) -> np.ndarray:
     return crcs * _WORD_MIX + np.uint64(7)
 
 
-def buckets(normalized: str) -> np.ndarray:
-    """The slot of each feature occurrence of a normalised text (bot.services.risk.normalize)."""
-    hashes = np.concatenate([_char_hashes(normalized), _word_hashes(normalized)])
-    # A 64-bit finaliser, so that neighbouring hashes land far apart.
-    hashes ^= hashes >> np.uint64(29)
+def _slots(hashes: np.ndarray) -> np.ndarray:
+    """Hashes to slots, through a 64-bit finaliser so that neighbouring hashes land far apart."""
+    hashes = hashes ^ (hashes >> np.uint64(29))
     hashes *= np.uint64(0xBF58476D1CE4E5B9)
     hashes ^= hashes >> np.uint64(32)
     return (hashes % np.uint64(BUCKETS)).astype(np.int64)
+
+
+def buckets(normalized: str) -> np.ndarray:
+    """The slot of each feature occurrence of a normalised text (bot.services.risk.normalize)."""
+    return _slots(np.concatenate([_char_hashes(normalized), _word_hashes(normalized)]))
+
+
+def _all_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of `_char_hashes` and `_word_hashes` for several texts at once, and the
+    index of the text each comes from: the texts are laid end to end, each between its two
+    spaces, and a letter sequence that would run from one into the next is left out."""
+    spaced = [f" {text} " for text in texts]
+    codes = np.frombuffer("".join(spaced).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    owner = np.repeat(np.arange(len(texts)), [len(x) for x in spaced])
+    hashes, owners = [], []
+    for size in CHAR_SIZES:
+        count = len(codes) - size + 1
+        if count <= 0:
+            continue
+        values = np.full(count, size, dtype=np.uint64)
+        for offset in range(size):
+            values *= _PRIME
+            values += codes[offset : offset + count]
+        inside = owner[:count] == owner[size - 1 :]
+        hashes.append(values[inside])
+        owners.append(owner[:count][inside])
+    for index, text in enumerate(texts):
+        words = _word_hashes(text)
+        hashes.append(words)
+        owners.append(np.full(len(words), index))
+    return np.concatenate(hashes), np.concatenate(owners).astype(np.int64)
 
 
 def counts(normalized: str) -> tuple[np.ndarray, np.ndarray]:
@@ -100,3 +129,19 @@ class Lexical:
             return self.intercept
         slots, values = features(normalized, self.idf)
         return float(values @ self.weights[slots]) + self.intercept
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        """`score` of each text, all at once (the pieces of a long message): the same values
+        (within float rounding), with one sort for all the texts' features instead of one each."""
+        if len(texts) == 1:
+            return np.asarray([self.score(texts[0])])
+        hashes, owner = _all_hashes(texts)
+        keys = owner * BUCKETS + _slots(hashes)
+        unique, repeats = np.unique(keys, return_counts=True)
+        text, slot = np.divmod(unique, BUCKETS)
+        values = (1.0 + np.log(repeats)).astype(np.float32) * self.idf[slot]
+        lengths = np.sqrt(np.bincount(text, weights=values * values, minlength=len(texts)))
+        dots = np.bincount(text, weights=values * self.weights[slot], minlength=len(texts))
+        out = np.divide(dots, lengths, out=np.zeros(len(texts)), where=lengths > 0) + self.intercept
+        out[[not t.strip() for t in texts]] = self.intercept
+        return out

@@ -141,7 +141,7 @@ class Head:
         divided by its length."""
         vectors = np.atleast_2d(vectors).astype(np.float32)
         if self.lexical is not None and self.lexical_weight and normalized is not None:
-            words = self.lexical_weight * np.asarray([self.lexical.score(text) for text in normalized])
+            words = self.lexical_weight * self.lexical.scores(normalized)
         else:
             words = np.zeros(len(vectors))
         if len(vectors) == 1:
