@@ -29,20 +29,34 @@ _PRIME = np.uint64(1000003)
 _WORD_MIX = np.uint64(2654435761)
 
 
-def _char_hashes(normalized: str) -> np.ndarray:
-    """A 64-bit hash of every letter sequence of each size in CHAR_SIZES (a space at each end)."""
-    codes = np.frombuffer(f" {normalized} ".encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    out = []
+def _letter_hashes(codes: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A 64-bit hash of every letter sequence of each size in CHAR_SIZES among `codes` (code
+    points) that stays within one text (`owner`: the text of each code point), and its text."""
+    hashes, owners = [], []
     for size in CHAR_SIZES:
         count = len(codes) - size + 1
         if count <= 0:
             continue
-        hashes = np.full(count, size, dtype=np.uint64)
+        values = np.full(count, size, dtype=np.uint64)
         for offset in range(size):
-            hashes *= _PRIME
-            hashes += codes[offset : offset + count]
-        out.append(hashes)
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.uint64)
+            values *= _PRIME
+            values += codes[offset : offset + count]
+        inside = owner[:count] == owner[size - 1 :]
+        hashes.append(values[inside])
+        owners.append(owner[:count][inside])
+    if not hashes:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(hashes), np.concatenate(owners)
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def _char_hashes(normalized: str) -> np.ndarray:
+    """A 64-bit hash of every letter sequence of each size in CHAR_SIZES (a space at each end)."""
+    codes = _codes(f" {normalized} ")
+    return _letter_hashes(codes, np.zeros(len(codes), dtype=np.int64))[0]
 
 
 def _word_hashes(normalized: str) -> np.ndarray:
@@ -71,25 +85,14 @@ def _all_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     index of the text each comes from: the texts are laid end to end, each between its two
     spaces, and a letter sequence that would run from one into the next is left out."""
     spaced = [f" {text} " for text in texts]
-    codes = np.frombuffer("".join(spaced).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     owner = np.repeat(np.arange(len(texts)), [len(x) for x in spaced])
-    hashes, owners = [], []
-    for size in CHAR_SIZES:
-        count = len(codes) - size + 1
-        if count <= 0:
-            continue
-        values = np.full(count, size, dtype=np.uint64)
-        for offset in range(size):
-            values *= _PRIME
-            values += codes[offset : offset + count]
-        inside = owner[:count] == owner[size - 1 :]
-        hashes.append(values[inside])
-        owners.append(owner[:count][inside])
+    letters, owners = _letter_hashes(_codes("".join(spaced)), owner)
+    hashes, whose = [letters], [owners]
     for index, text in enumerate(texts):
         words = _word_hashes(text)
         hashes.append(words)
-        owners.append(np.full(len(words), index))
-    return np.concatenate(hashes), np.concatenate(owners).astype(np.int64)
+        whose.append(np.full(len(words), index))
+    return np.concatenate(hashes), np.concatenate(whose).astype(np.int64)
 
 
 def counts(normalized: str) -> tuple[np.ndarray, np.ndarray]:
