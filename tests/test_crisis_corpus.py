@@ -17,12 +17,12 @@ from bot.services.risk.corpus import CALM_CATEGORIES, CORPUS_DIR, RISK_CATEGORIE
 from bot.services.risk.evaluation import evaluate, wilson
 
 # The targets (issue "crisis care"), on the held-out split, per language: recall >= 95 %,
-# holds on calm lines <= 5 %, holds or notes on calm lines <= 15 %. The split is round 5
-# (written 2026-12-02 by four new writers, read once with the head chosen before it was
-# read; docs/crisis-detector.md): recall fr 96.7 %, en 98.7 %; held 2.6 %, 4.1 %; held or
-# noted fr 14.1 % (33 of 234), en 11.2 % (19 of 169): all met, the last two narrowly (their
-# 95 % intervals reach 19.1 % and 16.9 %). One English rule added after the reading makes
-# the gate print 99.4 % English recall, which no longer measures that rule.
+# holds on calm lines <= 5 %, holds or notes on calm lines <= 15 %. The split is rounds 5
+# and 6 (written 2026-12-02 by eight new writers, each read once with the detector chosen
+# before it was read; docs/crisis-detector.md). Round 5: recall fr 96.7 %, en 98.7 %; held
+# 2.6 %, 4.1 %; held or noted 14.1 %, 11.2 %. Round 6 (after one rule prompted by round 5):
+# recall 97.1 %, 98.1 %; held 1.7 %, 0.6 %; held or noted 12.4 %, 11.8 %. All met; the
+# notes narrowly (their 95 % intervals reach 17 to 19 %).
 RECALL_MIN = 0.95
 CALM_HELD_MAX = 0.05
 CALM_FLAGGED_MAX = {"fr": 0.15, "en": 0.15}
