@@ -50,6 +50,7 @@ from typing import Any
 from bot.cli.say import Say
 from bot.core.config import Config
 from bot.core.logs import RedactingFilter
+from bot.ports.priorities import BULK
 from bot.sandbox.fake_signal import FakeSignal, SignalPhone
 from bot.sandbox.fake_telegram import FakeTelegram, Limits
 from bot.sandbox.transport import FakeServer
@@ -149,10 +150,17 @@ class PlanOnlyDelivery(Delivery):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.planned: list[int | None] = []
+        self.watched: set[int] = set()
+        self.checked_in: set[int] = set()  # watched members with a check-in (a BULK send) queued
+
+    def watch(self, members: set[int]) -> None:
+        """Count from now the check-ins queued for `members`: other sends the start may queue
+        meanwhile (a join notice at its random moment) are not the wave's."""
+        self.watched, self.checked_in = members, set()
 
     def submit(self, chat_id, job, member_id=None, *, priority=0) -> None:
-        self.planned.append(member_id)
+        if priority == BULK and member_id in self.watched:
+            self.checked_in.add(member_id)
 
 
 class Receipts:
@@ -702,18 +710,18 @@ async def scale_child(data_dir: Path) -> None:
     rss_started = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     async with db.transaction() as tx:
         wave = [settings.member_id for settings in await tx.checkins.enabled()]
-    before = len(services.delivery.planned)
+    services.delivery.watch(set(wave))
     now = time.time()
     for member_id in wave:  # the job the bot holds for each of them (same name, same callback), due now
         services.scheduler.at(f"ci:{member_id}", now, Due(services.checkins, member_id, snoozed=False))
     planning = time.perf_counter()  # nothing runs before the loop gets its turn, below
     processor = time.process_time()
     deadline = planning + WAVE_TIMEOUT
-    while len(services.delivery.planned) - before < len(wave) and time.perf_counter() < deadline:
+    while len(services.delivery.checked_in) < len(wave) and time.perf_counter() < deadline:
         await asyncio.sleep(0.01)
     wave_plan = time.perf_counter() - planning
     wave_cpu = time.process_time() - processor
-    queued = services.delivery.planned[before:]
+    queued = len(services.delivery.checked_in)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     await stop_bot(app, drain_seconds=1)
     await db.close()
@@ -728,7 +736,7 @@ async def scale_child(data_dir: Path) -> None:
                 "scheduled_jobs": jobs,
                 "db_mb": round(size / 1e6, 1),
                 "wave": len(wave),
-                "wave_queued": len(queued),
+                "wave_queued": queued,
                 "wave_plan_s": round(wave_plan, 2),
                 "wave_plan_cpu_s": round(wave_cpu, 2),
             }
