@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot.services.risk.normalize import normalize
-from bot.services.risk.rules import fires, fires_on
+from bot.services.risk.rules import fires, fires_in
 from bot.services.risk.sentences import pieces, sentences
 
 __all__ = ["Assessment", "assess", "normalize"]
@@ -86,7 +86,7 @@ def assess(text: str | None) -> Assessment:
     # are its sentences), for the lexical layer.
     said = sentences(text) or [text]
     normalized = [normalize(sentence) for sentence in said]
-    if any(fires_on(n, sentence) for n, sentence in zip(normalized, said, strict=True)):
+    if fires_in(said, normalized):
         return Assessment("hold", "rule")
     parts = pieces(text)
     if parts != said:

@@ -53,12 +53,6 @@ def _codes(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
 
 
-def _char_hashes(normalized: str) -> np.ndarray:
-    """A 64-bit hash of every letter sequence of each size in CHAR_SIZES (a space at each end)."""
-    codes = _codes(f" {normalized} ")
-    return _letter_hashes(codes, np.zeros(len(codes), dtype=np.int64))[0]
-
-
 def _word_hashes(normalized: str) -> np.ndarray:
     """A hash of every word and every pair of neighbouring words."""
     words = _WORD.findall(normalized)
@@ -75,15 +69,11 @@ def _slots(hashes: np.ndarray) -> np.ndarray:
     return (hashes % np.uint64(BUCKETS)).astype(np.int64)
 
 
-def buckets(normalized: str) -> np.ndarray:
-    """The slot of each feature occurrence of a normalised text (bot.services.risk.normalize)."""
-    return _slots(np.concatenate([_char_hashes(normalized), _word_hashes(normalized)]))
-
-
 def _all_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The hashes of `_char_hashes` and `_word_hashes` for several texts at once, and the
-    index of the text each comes from: the texts are laid end to end, each between its two
-    spaces, and a letter sequence that would run from one into the next is left out."""
+    """A hash of every feature occurrence of each text (its letter sequences, then its words
+    and word pairs), and the index of the text each comes from: the texts are laid end to
+    end, each between its two spaces, and a letter sequence that would run from one into the
+    next is left out."""
     spaced = [f" {text} " for text in texts]
     owner = np.repeat(np.arange(len(texts)), [len(x) for x in spaced])
     letters, owners = _letter_hashes(_codes("".join(spaced)), owner)
@@ -95,22 +85,47 @@ def _all_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(hashes), np.concatenate(whose).astype(np.int64)
 
 
+def buckets(normalized: str) -> np.ndarray:
+    """The slot of each feature occurrence of a normalised text (bot.services.risk.normalize)."""
+    return _slots(_all_hashes([normalized])[0])
+
+
+def _counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(text, slot, sublinear term frequency 1 + log count) of each distinct slot of each
+    text, ordered by text then slot."""
+    hashes, owner = _all_hashes(texts)
+    unique, repeats = np.unique(owner * BUCKETS + _slots(hashes), return_counts=True)
+    text, slot = np.divmod(unique, BUCKETS)
+    return text, slot, (1.0 + np.log(repeats)).astype(np.float32)
+
+
+def tf_idf(texts: list[str], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(text, slot, tf–idf value) of each distinct slot of each text, each text's values of
+    unit length (every text has a feature: the two spaces around an empty one): what
+    `Lexical.scores` reads."""
+    text, slot, values = _counts(texts)
+    values *= idf[slot]
+    lengths = np.sqrt(np.bincount(text, weights=values * values, minlength=len(texts)))
+    return text, slot, (values / lengths[text]).astype(np.float32)
+
+
 def counts(normalized: str) -> tuple[np.ndarray, np.ndarray]:
     """The distinct slots of a text and their sublinear term frequencies (1 + log count)."""
-    slots, repeats = np.unique(buckets(normalized), return_counts=True)
-    return slots, (1.0 + np.log(repeats)).astype(np.float32)
+    _, slots, values = _counts([normalized])
+    return slots, values
 
 
 def document_frequencies(texts: list[str]) -> np.ndarray:
     """The inverse document frequency of each slot over `texts` (smoothed, as scikit-learn's)."""
-    seen = np.zeros(BUCKETS, dtype=np.float64)
-    for text in texts:
-        seen[np.unique(buckets(text))] += 1.0
+    _, slots, _ = _counts(texts)
+    seen = np.bincount(slots, minlength=BUCKETS).astype(np.float64)
     return (np.log((1.0 + len(texts)) / (1.0 + seen)) + 1.0).astype(np.float32)
 
 
 def features(normalized: str, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct slots of a text and their tf–idf values, of unit length."""
+    """The distinct slots of a text and their tf–idf values, of unit length: `tf_idf` for one
+    text, its length summed in float32 as the committed weights were trained on (training
+    reads these; a length rounded otherwise moves the fitted weights by 10⁻³)."""
     slots, values = counts(normalized)
     values *= idf[slots]
     length = float(np.sqrt(values @ values))
@@ -128,23 +143,12 @@ class Lexical:
     intercept: float
 
     def score(self, normalized: str) -> float:
-        if not normalized.strip():
-            return self.intercept
-        slots, values = features(normalized, self.idf)
-        return float(values @ self.weights[slots]) + self.intercept
+        return float(self.scores([normalized])[0])
 
     def scores(self, texts: list[str]) -> np.ndarray:
-        """`score` of each text, all at once (the pieces of a long message): the same values
-        (within float rounding), with one sort for all the texts' features instead of one each."""
-        if len(texts) == 1:
-            return np.asarray([self.score(texts[0])])
-        hashes, owner = _all_hashes(texts)
-        keys = owner * BUCKETS + _slots(hashes)
-        unique, repeats = np.unique(keys, return_counts=True)
-        text, slot = np.divmod(unique, BUCKETS)
-        values = (1.0 + np.log(repeats)).astype(np.float32) * self.idf[slot]
-        lengths = np.sqrt(np.bincount(text, weights=values * values, minlength=len(texts)))
-        dots = np.bincount(text, weights=values * self.weights[slot], minlength=len(texts))
-        out = np.divide(dots, lengths, out=np.zeros(len(texts)), where=lengths > 0) + self.intercept
+        """The decision value of each text, all at once (the pieces of a long message, in one
+        sort of all their features); an empty text gets the intercept."""
+        text, slot, values = tf_idf(texts, self.idf)
+        out = np.bincount(text, weights=values * self.weights[slot], minlength=len(texts)) + self.intercept
         out[[not t.strip() for t in texts]] = self.intercept
         return out

@@ -187,6 +187,12 @@ def fires_on(normalized: str, question: str = "") -> bool:
     )
 
 
+def fires_in(said: list[str], normalized: list[str]) -> bool:
+    """Does any rule fire on any of these sentences (as written, and each normalised)?"""
+    return any(fires_on(text, sentence) for text, sentence in zip(normalized, said, strict=True))
+
+
 def fires(text: str) -> bool:
     """Does any rule fire on any sentence of this message?"""
-    return any(fires_on(normalize(sentence), sentence) for sentence in sentences(text) or [text])
+    said = sentences(text) or [text]
+    return fires_in(said, [normalize(sentence) for sentence in said])

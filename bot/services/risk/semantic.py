@@ -99,7 +99,7 @@ class Head:
     gentle: float
     hold: float
     margin: float  # a lone sentence of a long message must beat its windows by this much
-    lexical: Lexical | None = None  # the words and letter sequences of the whole message
+    lexical: Lexical | None = None  # the words and letter sequences of each piece
     lexical_weight: float = 0.0  # how much of its score is added to the head's
     norms: np.ndarray = field(init=False, repr=False, compare=False)  # squared length of each support vector
 
@@ -222,11 +222,9 @@ def _window_sums(rows: np.ndarray, window: int = 3) -> tuple[np.ndarray, np.ndar
 
 def window_means(values: np.ndarray, window: int = 3) -> np.ndarray:
     """The mean of every `window` neighbouring values (of all of them when there are fewer),
-    one per window of `message_views`."""
-    values = np.asarray(values, dtype=np.float64)
-    if len(values) <= window:
-        return values.mean(keepdims=True)
-    return np.convolve(values, np.full(window, 1.0 / window), mode="valid")
+    one per window of `message_views` (the same sums)."""
+    sums, _ = _window_sums(np.asarray(values)[:, None], window)
+    return sums[:, 0] / min(window, len(values))
 
 
 def message_views(vectors: np.ndarray, window: int = 3) -> tuple[np.ndarray, np.ndarray]:

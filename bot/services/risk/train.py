@@ -213,7 +213,7 @@ def line_views(model, words: lexical.Lexical, bags: Bags, indices) -> Views:
     for i in indices:
         vectors, texts = bags.vectors[i], bags.normalized[i]
         starts.append(count)
-        lexical_here = np.asarray([words.score(text) for text in texts])
+        lexical_here = words.scores(texts)
         if len(vectors) == 1:
             semantic_scores.append(model.decision_function(vectors))
             lexical_scores.append(lexical_here)
@@ -478,7 +478,7 @@ def train(
 def _lexical_probe(head: semantic.Head) -> np.ndarray:
     """The lexical scores of a few training lines (zeros without a lexical layer)."""
     texts = [normalize(line.text) for line in corpus.split("train")[::97]]
-    return np.asarray([head.lexical.score(t) if head.lexical is not None else 0.0 for t in texts])
+    return head.lexical.scores(texts) if head.lexical is not None else np.zeros(len(texts))
 
 
 def main(argv: list[str] | None = None) -> int:
